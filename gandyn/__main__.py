@@ -1,0 +1,5 @@
+import sys
+
+from gandyn.cli import main
+
+sys.exit(main())

@@ -1,0 +1,171 @@
+"""Jacobians, spectra, kinds and verdicts (continuous fields and discrete maps).
+
+Everything here is a pure function of arrays, jit- and vmap-able; names come out through the
+``KINDS`` / ``VERDICTS`` tuples so batched results stay integer arrays.
+
+Local stability (Hartman–Grobman; Mescheder et al. 2017, "The Numerics of GANs"):
+  * continuous field dz/dt = v(z): stable iff every eigenvalue of v'(z*) has Re λ < 0;
+  * discrete map z <- F(z):        stable iff the spectral radius of F'(z*) is < 1.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+from jax.flatten_util import ravel_pytree
+
+from gandyn.games.base import Game, State, _as_state
+
+__all__ = [
+    "KINDS", "VERDICTS", "DISCRETE_VERDICTS",
+    "jacobian", "eigenvalues", "eig_tolerance", "classify", "kind_name",
+    "verdict", "verdict_name", "spectral_radius", "discrete_verdict",
+    "max_lr_simultaneous", "trace_det",
+]
+
+KINDS = (
+    "stable node",
+    "stable focus",
+    "centre",
+    "saddle",
+    "unstable node",
+    "unstable focus",
+    "degenerate",
+)
+VERDICTS = ("stable", "marginal", "unstable")
+DISCRETE_VERDICTS = ("converges", "marginal", "diverges")
+
+ATOL = 1e-9
+RTOL = 1e-7
+
+
+def jacobian(game: Game, state=None) -> jax.Array:
+    """``v'(z)``: the Jacobian of the joint field at ``state`` (default: the equilibrium).
+
+    Computed with ``jax.jacfwd`` over the flattened state ``(gen..., disc...)``, so rows and
+    columns are ordered generator first. Shape ``(n, n)`` with ``n`` the number of scalars.
+    """
+    if state is None:
+        if game.equilibrium is None:
+            raise ValueError(
+                f"game {game.name!r} has no known equilibrium: pass the state at which to "
+                "evaluate the Jacobian"
+            )
+        state = game.equilibrium
+    state = _as_state(state)
+    state = State(jnp.asarray(state.gen), jnp.asarray(state.disc))
+    z, unravel = ravel_pytree(state)
+
+    def flat(zf):
+        v, _ = ravel_pytree(game.field(unravel(zf)))
+        return v
+
+    return jax.jacfwd(flat)(z)
+
+
+def trace_det(jac: jax.Array):
+    """Trace and determinant of a square matrix (closed form for 2x2)."""
+    jac = jnp.asarray(jac)
+    if jac.shape == (2, 2):
+        return jac[0, 0] + jac[1, 1], jac[0, 0] * jac[1, 1] - jac[0, 1] * jac[1, 0]
+    return jnp.trace(jac), jnp.linalg.det(jac)
+
+
+def eigenvalues(jac: jax.Array) -> jax.Array:
+    """Eigenvalues of a square matrix, complex.
+
+    For 2x2 the closed form ``λ = τ/2 ± sqrt(τ²/4 - Δ)`` (τ trace, Δ determinant), which runs
+    on every backend and is exact for real pairs; larger matrices use ``jnp.linalg.eig``.
+    The 2x2 order is ``[τ/2 + s, τ/2 - s]`` with ``s`` the principal complex square root.
+    """
+    jac = jnp.asarray(jac)
+    if jac.ndim != 2 or jac.shape[0] != jac.shape[1]:
+        raise ValueError(f"eigenvalues needs a square matrix, got shape {jac.shape}")
+    if jac.shape == (2, 2):
+        tr, det = trace_det(jac)
+        ctype = jnp.result_type(jac.dtype, jnp.complex64)
+        half = (tr / 2).astype(ctype)
+        s = jnp.sqrt((tr * tr / 4 - det).astype(ctype))
+        return jnp.stack([half + s, half - s])
+    if jac.shape == (1, 1):
+        return jac[0].astype(jnp.result_type(jac.dtype, jnp.complex64))
+    return jnp.linalg.eig(jac)[0]
+
+
+def eig_tolerance(eigs, atol=ATOL, rtol=RTOL):
+    """Absolute tolerance used to call a real part zero: ``atol + rtol * max|λ|``."""
+    return atol + rtol * jnp.max(jnp.abs(eigs))
+
+
+def classify(eigs, atol=ATOL, rtol=RTOL) -> jax.Array:
+    """Kind of a rest point of a continuous field from its eigenvalues (integer into ``KINDS``).
+
+    With ``tol = atol + rtol max|λ|``, a real part is zero when ``|Re λ| <= tol`` and a pair is
+    oscillating when ``|Im λ| > tol``:
+      * all Re < 0: stable focus if any eigenvalue oscillates, else stable node;
+      * all Re > 0: unstable focus / unstable node likewise;
+      * all Re = 0 and none zero (purely imaginary): centre;
+      * some Re < 0 and some Re > 0, none zero: saddle;
+      * anything else (a zero eigenvalue, zero real parts mixed with others): degenerate.
+    """
+    eigs = jnp.asarray(eigs)
+    tol = eig_tolerance(eigs, atol, rtol)
+    re, im = jnp.real(eigs), jnp.imag(eigs)
+    neg, pos, zero = re < -tol, re > tol, jnp.abs(re) <= tol
+    osc = jnp.any(jnp.abs(im) > tol)
+    is_zero = jnp.any(jnp.abs(eigs) <= tol)
+    kind = jnp.where(
+        jnp.all(neg), jnp.where(osc, 1, 0),
+        jnp.where(
+            jnp.all(pos), jnp.where(osc, 5, 4),
+            jnp.where(
+                jnp.all(zero) & ~is_zero, 2,
+                jnp.where(jnp.any(neg) & jnp.any(pos) & ~jnp.any(zero), 3, 6),
+            ),
+        ),
+    )
+    return kind.astype(jnp.int32)
+
+
+def kind_name(code) -> str:
+    return KINDS[int(code)]
+
+
+def verdict(eigs, atol=ATOL, rtol=RTOL) -> jax.Array:
+    """0 stable (max Re λ < 0), 1 marginal (max Re λ = 0 within tol), 2 unstable."""
+    eigs = jnp.asarray(eigs)
+    tol = eig_tolerance(eigs, atol, rtol)
+    m = jnp.max(jnp.real(eigs))
+    return jnp.where(m < -tol, 0, jnp.where(m <= tol, 1, 2)).astype(jnp.int32)
+
+
+def verdict_name(code) -> str:
+    return VERDICTS[int(code)]
+
+
+def spectral_radius(eigs) -> jax.Array:
+    """``ρ = max |λ|``; a discrete map converges locally iff ``ρ < 1``."""
+    return jnp.max(jnp.abs(jnp.asarray(eigs)))
+
+
+def discrete_verdict(eigs, atol=ATOL, rtol=RTOL) -> jax.Array:
+    """0 converges (ρ < 1), 1 marginal (ρ = 1 within tol), 2 diverges; names in
+    ``DISCRETE_VERDICTS``."""
+    rho = spectral_radius(eigs)
+    tol = atol + rtol
+    return jnp.where(rho < 1 - tol, 0, jnp.where(rho <= 1 + tol, 1, 2)).astype(jnp.int32)
+
+
+def max_lr_simultaneous(eigs) -> jax.Array:
+    """Largest step ``h`` for which simultaneous gradient steps converge locally.
+
+    The map ``z <- z + h v(z)`` has eigenvalues ``1 + h λ``; ``|1 + h λ| < 1`` iff
+    ``h < -2 Re λ / |λ|²`` (Mescheder et al. 2017, Lemma 4). The bound is the minimum over
+    eigenvalues; it is 0 when some ``Re λ >= 0`` (no step converges).
+    """
+    eigs = jnp.asarray(eigs)
+    re = jnp.real(eigs)
+    mag2 = jnp.abs(eigs) ** 2
+    bound = jnp.where(mag2 > 0, -2 * re / jnp.where(mag2 > 0, mag2, 1.0), jnp.inf)
+    h = jnp.min(bound)
+    return jnp.where(jnp.any(re >= 0), 0.0, h)

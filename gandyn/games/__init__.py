@@ -1,0 +1,8 @@
+"""What is played: pure games, no state.
+
+``ALL_GAMES`` (see ``gandyn.games.registry``) maps a section name ("pointwise", "dirac",
+"bilinear") to a tuple of ``(name, factory)`` pairs; each factory returns a ``Game`` with its
+equilibrium. The atlas and the generic tests iterate over it.
+"""
+
+from gandyn.games.base import Box, Game, State, from_fields, from_objectives, zero_sum  # noqa: F401

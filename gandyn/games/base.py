@@ -1,0 +1,204 @@
+"""The game abstraction: two players, pure ascent fields, a domain, an equilibrium.
+
+A game is what is played, nothing about how: the generator's and the discriminator's ascent
+directions of their own objectives,
+
+    v_gen(g, d, params)  = +d/dg I(g, d)      (generator ascends I)
+    v_disc(g, d, params) = +d/dd J(g, d)      (discriminator ascends J)
+
+over a state ``State(gen, disc)`` whose two leaves are arrays (scalars for the pointwise
+games, vectors for the Dirac-GAN). The joint field ``v(z) = (v_gen, v_disc)`` is what
+continuous-time training follows (dz/dt = v(z)); every update rule in ``gandyn.updaters``
+sees a game only through this interface.
+
+``Game`` is a frozen dataclass registered as a JAX pytree: ``params`` and ``equilibrium`` are
+leaves (so a game can be passed through ``jit`` and its parameters vmapped), the functions,
+name, domain and projection are static metadata (hashable: use module-level functions or
+frozen dataclasses with ``__call__`` so that two equal games do not recompile).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any, Callable, NamedTuple, Optional
+
+import jax
+import jax.numpy as jnp
+
+__all__ = ["State", "Box", "Game", "from_fields", "from_objectives", "zero_sum"]
+
+
+class State(NamedTuple):
+    """The joint state of the two players (a pytree): generator first, discriminator second."""
+
+    gen: Any
+    disc: Any
+
+
+def _as_state(z) -> State:
+    if isinstance(z, State):
+        return z
+    gen, disc = z
+    return State(gen, disc)
+
+
+@dataclasses.dataclass(frozen=True)
+class Box:
+    """An axis-aligned domain per player: ``gen_low <(=) gen <(=) gen_high``, same for disc.
+
+    ``*_closed`` says whether the bounds are attained (``p_g >= 0`` is closed, the discriminator
+    of a log loss lives in the open interval ``(0, 1)``). Infinite bounds mean unconstrained.
+    """
+
+    gen_low: float = -math.inf
+    gen_high: float = math.inf
+    disc_low: float = -math.inf
+    disc_high: float = math.inf
+    gen_closed: bool = True
+    disc_closed: bool = True
+
+    def contains(self, state) -> jax.Array:
+        """Boolean (jit/vmap-able): every coordinate of ``state`` lies in the box."""
+        g, d = _as_state(state)
+
+        def inside(x, lo, hi, closed):
+            x = jnp.asarray(x)
+            if closed:
+                ok = (x >= lo) & (x <= hi)
+            else:
+                ok = (x > lo) & (x < hi)
+            return jnp.all(ok)
+
+        return inside(g, self.gen_low, self.gen_high, self.gen_closed) & inside(
+            d, self.disc_low, self.disc_high, self.disc_closed
+        )
+
+    def describe(self) -> str:
+        def interval(lo, hi, closed, name):
+            left = "[" if closed and math.isfinite(lo) else "("
+            right = "]" if closed and math.isfinite(hi) else ")"
+            return f"{name} in {left}{lo:g}, {hi:g}{right}"
+
+        return (
+            interval(self.gen_low, self.gen_high, self.gen_closed, "gen")
+            + ", "
+            + interval(self.disc_low, self.disc_high, self.disc_closed, "disc")
+        )
+
+
+UNBOUNDED = Box()
+
+
+@dataclasses.dataclass(frozen=True)
+class Game:
+    """A two-player differentiable game given by its ascent fields.
+
+    Attributes:
+      name: short identifier (used by the atlas and the CLI).
+      v_gen: ``(gen, disc, params) -> array like gen``, the generator's ascent direction.
+      v_disc: ``(gen, disc, params) -> array like disc``, the discriminator's ascent direction.
+      params: pytree of parameters (leaves; may be traced, e.g. vmapped over ``p_d``).
+      equilibrium: the rest point ``State`` when known, else ``None`` (leaves).
+      domain: where the state is meaningful (``Box``); trajectories leaving it are flagged.
+      projection: optional ``(state, params) -> state`` applied by updaters after every step
+        (weight clipping); ``None`` when the game declares none.
+      info: static, hashable extra description (tuple of (key, value) pairs).
+    """
+
+    name: str
+    v_gen: Callable
+    v_disc: Callable
+    params: Any = None
+    equilibrium: Optional[State] = None
+    domain: Box = UNBOUNDED
+    projection: Optional[Callable] = None
+    info: tuple = ()
+
+    # -- the joint field in its three everyday forms ------------------------------------
+    def field(self, state) -> State:
+        """Joint ascent field ``v(z) = (v_gen(g, d), v_disc(g, d))`` as a ``State``."""
+        g, d = _as_state(state)
+        return State(
+            jnp.asarray(self.v_gen(g, d, self.params)),
+            jnp.asarray(self.v_disc(g, d, self.params)),
+        )
+
+    def vector_field(self, t, y, args=None) -> State:
+        """The field in diffrax's ``f(t, y, args)`` form, ready for ``diffrax.ODETerm``."""
+        del t, args
+        return self.field(y)
+
+    def flat_field(self, z_flat: jax.Array, like) -> jax.Array:
+        """The field on a flat vector, unravelled like ``like`` (used by Jacobians)."""
+        from jax.flatten_util import ravel_pytree
+
+        _, unravel = ravel_pytree(_as_state(like))
+        v, _ = ravel_pytree(self.field(unravel(z_flat)))
+        return v
+
+    def in_domain(self, state) -> jax.Array:
+        return self.domain.contains(state)
+
+    def project(self, state) -> State:
+        """Apply the declared projection (identity when there is none)."""
+        state = _as_state(state)
+        if self.projection is None:
+            return state
+        return _as_state(self.projection(state, self.params))
+
+    def replace(self, **changes) -> "Game":
+        return dataclasses.replace(self, **changes)
+
+
+jax.tree_util.register_dataclass(
+    Game,
+    data_fields=["params", "equilibrium"],
+    meta_fields=["name", "v_gen", "v_disc", "domain", "projection", "info"],
+)
+
+
+def from_fields(name, v_gen, v_disc, params=None, *, equilibrium=None, domain=UNBOUNDED,
+                projection=None, info=()) -> Game:
+    """A game from its two explicit ascent fields ``v_gen(g, d, p)`` and ``v_disc(g, d, p)``."""
+    if equilibrium is not None:
+        equilibrium = _as_state(equilibrium)
+    return Game(name, v_gen, v_disc, params, equilibrium, domain, projection, tuple(info))
+
+
+@dataclasses.dataclass(frozen=True)
+class _GradOf:
+    """``grad`` of an objective ``(g, d, p) -> scalar`` w.r.t. argument ``argnum``.
+
+    A frozen dataclass (not a lambda) so equal games compare equal and jit caches hit.
+    """
+
+    objective: Callable
+    argnum: int
+
+    def __call__(self, g, d, params):
+        return jax.grad(self.objective, argnums=self.argnum)(g, d, params)
+
+
+def from_objectives(name, gen_objective, disc_objective, params=None, **kw) -> Game:
+    """A game from the objectives the players *ascend*: ``I(g, d, p)`` and ``J(g, d, p)``.
+
+        v_gen = dI/dg,   v_disc = dJ/dd       (``jax.grad``)
+
+    For a zero-sum game with loss ``L`` that the generator descends and the discriminator
+    ascends use ``zero_sum``.
+    """
+    return from_fields(name, _GradOf(gen_objective, 0), _GradOf(disc_objective, 1), params, **kw)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Neg:
+    f: Callable
+
+    def __call__(self, g, d, params):
+        return -self.f(g, d, params)
+
+
+def zero_sum(name, loss, params=None, **kw) -> Game:
+    """``min_g max_d L(g, d)``: the generator ascends ``-L``, the discriminator ascends ``L``."""
+    return from_objectives(name, _Neg(loss), loss, params, **kw)
