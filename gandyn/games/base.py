@@ -62,13 +62,15 @@ class Box:
         """Boolean (jit/vmap-able): every coordinate of ``state`` lies in the box."""
         g, d = _as_state(state)
 
-        def inside(x, lo, hi, closed):
-            x = jnp.asarray(x)
-            if closed:
-                ok = (x >= lo) & (x <= hi)
-            else:
-                ok = (x > lo) & (x < hi)
-            return jnp.all(ok)
+        def inside(tree, lo, hi, closed):
+            ok = jnp.asarray(True)
+            for x in jax.tree_util.tree_leaves(tree):
+                x = jnp.asarray(x)
+                if closed:
+                    ok = ok & jnp.all((x >= lo) & (x <= hi))
+                else:
+                    ok = ok & jnp.all((x > lo) & (x < hi))
+            return ok
 
         return inside(g, self.gen_low, self.gen_high, self.gen_closed) & inside(
             d, self.disc_low, self.disc_high, self.disc_closed
@@ -120,8 +122,8 @@ class Game:
         """Joint ascent field ``v(z) = (v_gen(g, d), v_disc(g, d))`` as a ``State``."""
         g, d = _as_state(state)
         return State(
-            jnp.asarray(self.v_gen(g, d, self.params)),
-            jnp.asarray(self.v_disc(g, d, self.params)),
+            jax.tree_util.tree_map(jnp.asarray, self.v_gen(g, d, self.params)),
+            jax.tree_util.tree_map(jnp.asarray, self.v_disc(g, d, self.params)),
         )
 
     def vector_field(self, t, y, args=None) -> State:
