@@ -53,7 +53,7 @@ def jacobian(game: Game, state=None) -> jax.Array:
             )
         state = game.equilibrium
     state = _as_state(state)
-    state = State(jnp.asarray(state.gen), jnp.asarray(state.disc))
+    state = jax.tree_util.tree_map(jnp.asarray, state)  # player states may be pytrees
     z, unravel = ravel_pytree(state)
 
     def flat(zf):
