@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from gandyn.updaters._tree import step_state
 from gandyn.updaters.base import Updater, player_lrs, updater
 
 
@@ -20,8 +21,8 @@ class Simultaneous(Updater):
     name = "simultaneous"
 
     def _step(self, game, state, ustate):
-        v = game.field(state)
-        return type(state)(state.gen + self.lr_gen * v.gen, state.disc + self.lr_disc * v.disc), ustate
+        # leafwise (pytree players) and in the state's dtype (float32 stays float32)
+        return step_state(state, game.field(state), self.lr_gen, self.lr_disc), ustate
 
 
 def simultaneous(lr, lr_disc: Optional[float] = None) -> Simultaneous:
