@@ -1,0 +1,207 @@
+"""Portrait data (equilibria, separatrices, flows) and every plot type drawn on Agg."""
+
+import math
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from gandyn import Box, State, from_fields
+from gandyn.analysis import portrait as P
+from gandyn.plot import (convergence, distances, eigenvalue_path, phase_portrait, spectrum,
+                         stability_map)
+
+PD = 0.3
+
+
+def _quad_v_gen_stable(g, d, p):      # f3 = -D: dp_g/dt = -(D - 1)
+    return -(d - 1.0)
+
+
+def _quad_v_gen_saddle(g, d, p):      # f3 = +D: dp_g/dt = D - 1
+    return d - 1.0
+
+
+def _quad_v_disc(g, d, p):            # f1 = -D²/2, f2 = D: dD/dt = -p_d D + p_g
+    return -PD * d + g
+
+
+def _quadratic(sign):
+    vg = _quad_v_gen_stable if sign < 0 else _quad_v_gen_saddle
+    return from_fields("quadratic", vg, _quad_v_disc, equilibrium=(PD, 1.0))
+
+
+def _duffing_vg(g, d, p):   # x' = y  (x = gen, y = disc)
+    return d
+
+
+def _duffing_vd(g, d, p):   # y' = x - x³ - 0.3 y: saddle at 0, stable foci at ±1
+    return g - g ** 3 - 0.3 * d
+
+
+def _duffing():
+    return from_fields("duffing", _duffing_vg, _duffing_vd)
+
+
+def _figax():
+    fig = Figure(figsize=(5, 4))
+    return fig, fig.add_subplot()
+
+
+def test_quadratic_triple_is_a_stable_focus_and_its_flip_a_saddle():
+    g = _quadratic(-1)
+    pl = P.plane(g, x="disc", y="gen")
+    (e,) = P.find_equilibria(g, pl, (-1, 3), (-1, 2))
+    np.testing.assert_allclose(e.xy, [1.0, PD], atol=1e-9)     # (D0, p_d)
+    assert e.kind in ("stable focus", "stable node")
+    s = _quadratic(+1)
+    pl = P.plane(s, x="disc", y="gen")
+    (e,) = P.find_equilibria(s, pl, (-1, 3), (-1, 2))
+    assert e.kind == "saddle"
+    # in-plane (D, p_g) Jacobian [[-p_d, 1], [1, 0]]: eigenvalues (-p_d ± sqrt(p_d² + 4)) / 2
+    lam = np.sort(e.direction_eigs)
+    np.testing.assert_allclose(lam, [(-PD - math.sqrt(PD ** 2 + 4)) / 2,
+                                     (-PD + math.sqrt(PD ** 2 + 4)) / 2], rtol=1e-9)
+    J = np.array([[-PD, 1.0], [1.0, 0.0]])
+    for d, l in zip(e.directions, e.direction_eigs):
+        np.testing.assert_allclose(J @ d, l * d, atol=1e-9)
+
+
+def test_separatrices_leave_along_the_unstable_direction():
+    s = _quadratic(+1)
+    pl = P.plane(s, x="disc", y="gen")
+    eqs = P.find_equilibria(s, pl, (-1, 3), (-1, 2))
+    seps = P.separatrices(s, pl, eqs, (-1, 3), (-1, 2))
+    assert sorted(o.role for o in seps) == ["stable manifold"] * 2 + ["unstable manifold"] * 2
+    J = np.array([[-PD, 1.0], [1.0, 0.0]])
+    for o in seps:
+        pts = o.xy[np.isfinite(o.xy[:, 0])]
+        assert len(pts) > 20
+        # the linear system's manifolds are straight lines along the eigenvectors
+        lam = max(e for e in np.linalg.eigvals(J)) if o.role.startswith("unstable") else \
+            min(np.linalg.eigvals(J))
+        w, V = np.linalg.eig(J)
+        d = V[:, np.argmin(abs(w - lam))]
+        rel = pts - np.array([1.0, PD])
+        cross = rel[:, 0] * d[1] - rel[:, 1] * d[0]
+        assert np.max(np.abs(cross)) < 1e-6
+        # and they reach the edge of the window
+        assert np.max(np.abs(rel)) > 0.9
+
+
+def test_equilibria_of_a_multistable_field():
+    g = _duffing()
+    pl = P.plane(g)
+    eqs = P.find_equilibria(g, pl, (-2, 2), (-2, 2))
+    assert [round(float(e.xy[0]), 6) for e in eqs] == [-1.0, 0.0, 1.0]
+    assert [e.kind for e in eqs] == ["stable focus", "saddle", "stable focus"]
+
+
+def test_trajectory_forward_and_backward_and_domain_exit():
+    g = _quadratic(-1)
+    pl = P.plane(g, x="disc", y="gen")
+    fwd = P.trajectory(g, pl, (2.0, 1.5), 60.0, 3000)
+    np.testing.assert_allclose(fwd.xy[-1], [1.0, PD], atol=1e-3)   # globally stable
+    # V = (D-1)² + (p_g - p_d)² is non-increasing along the flow (the seed's Lyapunov function)
+    V = (fwd.xy[:, 0] - 1) ** 2 + (fwd.xy[:, 1] - PD) ** 2
+    assert np.all(np.diff(V) <= 1e-12)
+    back = P.trajectory(g, pl, (1.5, 0.5), -20.0, 2000, xlim=(-1, 3), ylim=(-1, 2))
+    assert back.role == "backward" and np.isnan(back.xy[-1, 0])     # left the window
+    cl = from_fields("box", _quad_v_gen_stable, _quad_v_disc, equilibrium=(PD, 1.0),
+                     domain=Box(gen_low=0.0))
+    out = P.trajectory(cl, P.plane(cl, x="disc", y="gen"), (2.0, 0.01), 5.0, 500)  # dp_g/dt=-1
+    assert np.isnan(out.xy[-1, 0])                                   # p_g < 0 is off-domain
+
+
+def test_iterates_of_simultaneous_steps_spiral_out_on_xy():
+    from gandyn.updaters import simultaneous
+
+    g = from_fields("xy", lambda x, y, p: -y, lambda x, y, p: x, equilibrium=(0.0, 0.0))
+    xy = P.iterates(g, simultaneous(0.1), (1.0, 0.0), 50, P.plane(g))
+    r = np.hypot(xy[:, 0], xy[:, 1])
+    np.testing.assert_allclose(r, np.sqrt(1.01) ** np.arange(51), rtol=1e-12)   # |1 + 0.1 i|^k
+
+
+def test_phase_portrait_artists():
+    from gandyn.updaters import simultaneous
+
+    data = P.portrait(_duffing(), (-2, 2), (-2, 2), starts=[(0.2, 1.5)], backward=True, t1=10,
+                      updaters={"simultaneous h=0.1": simultaneous(0.1)}, n_iterates=40)
+    fig, ax = _figax()
+    art = phase_portrait(ax, data)
+    assert len(art["equilibria"]) == 3
+    kinds = [e.kind for e in data.equilibria]
+    for m, k in zip(art["equilibria"], kinds):
+        assert m.get_fillstyle() == ("left" if k == "saddle" else "full")
+    assert len(art["separatrices"]) == 4                  # both branches of both manifolds
+    assert len(art["eigen_directions"]) == 2              # only the saddle's are real
+    assert len(art["nullclines"]) == 2
+    assert art["streamlines"] is not None and art["colorbar"] is not None
+    assert len(art["trajectories"]) == 2
+    assert list(art["iterates"]) == ["simultaneous h=0.1"]
+    labels = [t.get_text() for t in art["legend"].get_texts()]
+    assert "saddle" in labels and "stable focus" in labels and "unstable manifold" in labels
+    assert ax.get_xlabel() == "gen" and ax.get_ylabel() == "disc"
+
+
+def test_portrait_of_the_dirac_gan_plane():
+    from gandyn.games.dirac import dirac
+
+    g = dirac("gan", "r1", gamma=0.3)
+    data = P.portrait(g, (-2, 2), (-2, 2), n_grid=21, with_separatrices=False)
+    (e,) = data.equilibria
+    assert e.kind == "stable focus" and np.allclose(e.xy, 0, atol=1e-9)
+    # -γ/2 ± i sqrt(f'(0)² - γ²/4), f'(0) = 1/2
+    np.testing.assert_allclose(sorted(e.eigenvalues.imag), [-math.sqrt(0.25 - 0.0225),
+                                                            math.sqrt(0.25 - 0.0225)], atol=1e-9)
+
+
+def test_spectrum_continuous_and_discrete():
+    fig, ax = _figax()
+    art = spectrum(ax, {"a": np.array([-1 + 2j, -1 - 2j]), "b": np.array([0.5])})
+    assert "imaginary_axis" in art and "unit_circle" not in art
+    assert len(art["points"]) == 2 and art["points"][0].get_offsets().shape == (2, 2)
+    fig, ax = _figax()
+    art = spectrum(ax, np.array([1 + 0.1j, 1 - 0.1j]), discrete=True)
+    assert art["unit_circle"].get_radius() == 1.0 and "imaginary_axis" not in art
+    lo, hi = ax.get_xlim()
+    assert lo <= -1 and hi >= 1
+
+
+def test_eigenvalue_path_marks_the_critical_penalty():
+    gam = np.linspace(0, 2, 41)
+    s = np.sqrt((gam ** 2 / 4 - 0.25).astype(complex))
+    eigs = np.stack([-gam / 2 + s, -gam / 2 - s], 1)
+    fig, ax = _figax()
+    art = eigenvalue_path(ax, gam, eigs, critical=1.0)
+    assert len(art["paths"]) == 2 and len(art["critical"]) == 1
+    np.testing.assert_allclose(art["critical"][0].get_offsets(), [[-0.5, 0], [-0.5, 0]],
+                               atol=1e-12)
+
+
+def test_stability_map_has_the_unit_contour():
+    h = np.linspace(0.01, 1, 30)
+    gam = np.linspace(0, 2, 20)
+    H, G = np.meshgrid(h, gam)
+    rho = np.sqrt((1 - H * G) ** 2 + H ** 2)      # consensus on xy: |1 - hγ ± i h|
+    fig, ax = _figax()
+    art = stability_map(ax, h, gam, rho)
+    assert art["contour"] is not None and len(art["contour"].allsegs[0]) >= 1
+    seg = art["contour"].allsegs[0][0]
+    hh, gg = seg[:, 0], seg[:, 1]
+    np.testing.assert_allclose(np.sqrt((1 - hh * gg) ** 2 + hh ** 2), 1.0, atol=0.05)
+    fig, ax = _figax()
+    assert stability_map(ax, h, gam, np.full_like(rho, 2.0))["contour"] is None
+    with pytest.raises(ValueError, match="shape"):
+        stability_map(ax, h, gam, rho.T)
+
+
+def test_convergence_with_predicted_slope():
+    k = np.arange(100)
+    d = 2.0 * 0.9 ** k
+    fig, ax = _figax()
+    art = convergence(ax, {"run": d}, rho={"run": 0.9})
+    np.testing.assert_allclose(art["predicted"]["run"].get_ydata(), d)
+    assert ax.get_yscale() == "log"
+    np.testing.assert_allclose(distances(np.array([[3.0, 4.0]]), [0, 0]), [5.0])
