@@ -1,0 +1,304 @@
+"""Dirac-GAN spectra against the closed forms of Mescheder, Geiger & Nowozin (2018).
+
+Closed forms use the paper's constants written out here (GAN: f'(0) = 1/2, f''(0) = -1/4;
+WGAN: f'(0) = 1, f''(0) = 0; LSGAN with f(t) = -(t-1)²/2: f'(0) = 1, f''(0) = -1; hinge:
+f'(0) = 1, f''(0) = 0), not read back from the module. Every hypothesis test jits one function
+of traced numbers so the examples share one compilation.
+"""
+
+import functools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gandyn.analysis import KINDS, classify, eigenvalues, jacobian, kind_name, verdict, verdict_name
+from gandyn.games import State
+from gandyn.games import dirac as D
+from gandyn.updaters.base import Updater
+
+F1 = {"gan": 0.5, "nsgan": 0.5, "wgan": 1.0, "lsgan": 1.0, "hinge": 1.0}
+F2 = {"gan": -0.25, "nsgan": -0.25, "wgan": 0.0, "lsgan": -1.0, "hinge": 0.0}
+TOL = 1e-10
+FEW = settings(max_examples=25)
+
+
+def pair(tr_half, disc):
+    """``tr_half ± sqrt(disc)`` (complex) sorted."""
+    s = np.sqrt(complex(disc))
+    return _sorted(np.array([tr_half + s, tr_half - s]))
+
+
+def _sorted(e):
+    e = np.asarray(e, dtype=complex)
+    return e[np.lexsort((np.round(e.imag, 6), np.round(e.real, 6)))]
+
+
+@functools.partial(jax.jit, static_argnames=("loss", "reg", "dim"))
+def _eigs(loss, reg, dim, c, **num):
+    game = D.dirac(loss, reg, dim=dim, c=c, **num)
+    return eigenvalues(jacobian(game))
+
+
+def eigs(loss, reg=(), dim=1, c=0.0, **num):
+    num = {k: jnp.asarray(v, jnp.float64) for k, v in num.items()}
+    return _sorted(_eigs(loss, tuple(reg) if not isinstance(reg, str) else (reg,), dim,
+                         jnp.asarray(c, jnp.float64), **num))
+
+
+# -- definitions ----------------------------------------------------------------------------
+def test_field_is_the_papers_gradient_field():
+    """v = (-∇_θ L, ∇_ψ L) with L = f(ψθ) + f(-ψc), f(t) = -log(1 + e^{-t})."""
+    f = lambda t: -jnp.log1p(jnp.exp(-t))  # noqa: E731
+    c = 0.3
+    L = lambda th, ps: f(ps * th) + f(-ps * c)  # noqa: E731
+    game = D.dirac("gan", c=c)
+    th, ps = 0.7, -1.3
+    v = game.field(State(jnp.array([th]), jnp.array([ps])))
+    np.testing.assert_allclose(v.gen, [-jax.grad(L, 0)(th, ps)], rtol=1e-14)
+    np.testing.assert_allclose(v.disc, [jax.grad(L, 1)(th, ps)], rtol=1e-14)
+
+
+@pytest.mark.parametrize("loss", D.LOSSES)
+def test_equilibrium_is_a_rest_point_and_constants(loss):
+    game = D.dirac(loss, dim=3, c=[0.2, -0.1, 0.4])
+    v = game.field(game.equilibrium)
+    np.testing.assert_allclose(np.concatenate([v.gen, v.disc]), 0.0, atol=1e-15)
+    assert D.loss_constants(loss) == pytest.approx((F1[loss], F2[loss]), abs=1e-15)
+
+
+def test_nsgan_generator_ascends_its_own_objective():
+    """Non-saturating: the generator ascends f(-ψθ), not -L (fields differ away from ψ = 0)."""
+    f = lambda t: -jnp.log1p(jnp.exp(-t))  # noqa: E731
+    th, ps = 0.4, 2.0
+    v_ns = D.dirac("nsgan").field(State(jnp.array([th]), jnp.array([ps]))).gen
+    v_gan = D.dirac("gan").field(State(jnp.array([th]), jnp.array([ps]))).gen
+    np.testing.assert_allclose(v_ns, [jax.grad(lambda t: f(-ps * t))(th)], rtol=1e-14)
+    assert abs(float(v_ns[0] - v_gan[0])) > 0.1
+
+
+# -- unregularised ----------------------------------------------------------------------------
+@pytest.mark.parametrize("loss", D.LOSSES)
+def test_unregularised_is_a_centre(loss):
+    e = eigs(loss)
+    np.testing.assert_allclose(e, pair(0.0, -F1[loss] ** 2), atol=TOL)
+    assert kind_name(classify(e)) == "centre"
+    assert verdict_name(verdict(e)) == "marginal"
+
+
+@FEW
+@given(st.floats(0.05, 3.0))
+def test_nonzero_data_point_damps_like_noise(c):
+    """c ≠ 0 (not in the paper): ψψ block 2 f''(0) c², so f''c² ± sqrt(f''²c⁴ - f'²)."""
+    f1, f2 = F1["gan"], F2["gan"]
+    np.testing.assert_allclose(eigs("gan", c=c), pair(f2 * c**2, f2**2 * c**4 - f1**2),
+                               atol=TOL * 10)
+
+
+# -- regularisers, over random parameters -------------------------------------------------------
+@FEW
+@given(st.sampled_from(["gan", "nsgan", "lsgan"]), st.floats(0.01, 3.0))
+def test_instance_noise(loss, sigma):
+    f1, f2 = F1[loss], F2[loss]
+    np.testing.assert_allclose(eigs(loss, "noise", sigma=sigma),
+                               pair(f2 * sigma**2, f2**2 * sigma**4 - f1**2), atol=1e-9)
+
+
+@FEW
+@given(st.sampled_from(["r1", "r2"]), st.sampled_from(D.LOSSES), st.floats(0.01, 5.0))
+def test_zero_centred_penalties(reg, loss, gamma):
+    f1 = F1[loss]
+    np.testing.assert_allclose(eigs(loss, reg, gamma=gamma),
+                               pair(-gamma / 2, gamma**2 / 4 - f1**2), atol=1e-9)
+
+
+@FEW
+@given(st.sampled_from(["gan", "nsgan", "wgan"]), st.floats(0.01, 5.0))
+def test_nagarajan_kolter(loss, eta):
+    f1 = F1[loss]
+    np.testing.assert_allclose(eigs(loss, "nk", eta=eta),
+                               pair(-eta * f1**2, eta**2 * f1**4 - f1**2), atol=1e-9)
+
+
+@FEW
+@given(st.floats(0.01, 5.0))
+def test_zero_centred_dragan_is_an_r_penalty_of_weight_2lambda(lam):
+    f1 = F1["gan"]
+    np.testing.assert_allclose(eigs("gan", "dragan", dragan_lam=lam, dragan_k=0.0),
+                               pair(-lam, lam**2 - f1**2), atol=1e-9)
+
+
+@pytest.mark.parametrize("reg, key", [("r1", "gamma"), ("noise", "sigma"), ("nk", "eta")])
+@settings(max_examples=10)
+@given(x=st.floats(0.05, 2.0))
+def test_n_dimensional_spectrum_is_the_1d_one_repeated(reg, key, x):
+    one = eigs("gan", reg, **{key: x})
+    many = eigs("gan", reg, dim=3, **{key: x})
+    np.testing.assert_allclose(many, _sorted(np.repeat(one, 3)), atol=1e-8)
+
+
+def test_regularisers_compose_additively():
+    """R1 + noise: trace adds (-γ + 2f''σ²), determinant stays f'(0)²."""
+    gamma, sigma = 0.8, 0.6
+    f1, f2 = 0.5, -0.25
+    tr_half = (-gamma + 2 * f2 * sigma**2) / 2
+    np.testing.assert_allclose(eigs("gan", ("r1", "noise"), gamma=gamma, sigma=sigma),
+                               pair(tr_half, tr_half**2 - f1**2), atol=1e-10)
+
+
+def test_noise_field_is_the_exact_expectation_away_from_equilibrium():
+    """Gauss–Hermite expected field vs a brute 2-D quadrature of the noisy gradient (n = 1)."""
+    sigma, th, ps, c = 0.5, 0.8, -0.6, 0.2
+    f = lambda t: -jnp.log1p(jnp.exp(-t))  # noqa: E731
+    L = lambda t, p, e1, e2: f(p * (t + e1)) + f(-p * (c + e2))  # noqa: E731
+    z = np.linspace(-8, 8, 401)
+    w = np.exp(-z**2 / 2) / np.sqrt(2 * np.pi) * (z[1] - z[0])
+    E1, E2 = np.meshgrid(sigma * z, sigma * z, indexing="ij")
+    W = np.outer(w, w)
+    gth = jax.vmap(jax.vmap(jax.grad(L, 0), (None, None, 0, 0)), (None, None, 0, 0))
+    gps = jax.vmap(jax.vmap(jax.grad(L, 1), (None, None, 0, 0)), (None, None, 0, 0))
+    ref_gen = -np.sum(W * gth(th, ps, E1, E2))
+    ref_disc = np.sum(W * gps(th, ps, E1, E2))
+    v = D.dirac("gan", "noise", sigma=sigma, c=c).field(State(jnp.array([th]), jnp.array([ps])))
+    np.testing.assert_allclose([v.gen[0], v.disc[0]], [ref_gen, ref_disc], rtol=1e-8)
+
+
+# -- no locally attracting equilibrium: WGAN, WGAN-GP, clipping -------------------------------
+def test_wgan_is_a_global_centre():
+    """Linear field: the Jacobian is the same everywhere and |z - z*|² is conserved."""
+    game = D.dirac("wgan", c=0.3)
+    rep = D.analyse(game)
+    assert rep["kind"] == "centre" and rep["verdict"] == "marginal"
+    J0 = np.asarray(jacobian(game))
+    J1 = np.asarray(jacobian(game, State(jnp.array([2.0]), jnp.array([-1.0]))))
+    np.testing.assert_allclose(J0, J1, atol=1e-15)
+    np.testing.assert_allclose(J0 + J0.T, 0.0, atol=1e-15)  # skew: rotation
+
+
+@pytest.mark.parametrize("reg, kw", [("wgan-gp", {"lam": 0.7, "g0": 1.0}),
+                                     ("dragan", {"dragan_lam": 0.7, "dragan_k": 1.0})])
+def test_norm_penalties_with_nonzero_target_have_no_smooth_rest_point(reg, kw):
+    game = D.dirac("wgan", reg, **kw)
+    J = np.asarray(jacobian(game))
+    assert np.isnan(J).any()  # by construction, not a finite wrong number
+    rep = D.analyse(game)
+    assert rep["kind"] == "non-smooth" and rep["verdict"] == "unstable"
+    lam, k = list(kw.values())
+    assert rep["jump"] == pytest.approx(2 * lam * k, rel=1e-6)
+    # the discriminator is pushed off psi = 0 onto |psi| = k - |theta - c|/(2 lam) ...
+    v = game.field(State(jnp.array([0.0]), jnp.array([1e-6])))
+    assert float(v.disc[0]) > 0
+    # ... and where the discriminator rests the generator does not (v_gen = -psi != 0)
+    psi_star = k
+    v = game.field(State(jnp.array([0.0]), jnp.array([psi_star])))
+    assert abs(float(v.disc[0])) < 1e-12 and abs(float(v.gen[0])) == pytest.approx(psi_star)
+
+
+def test_wgan_gp_with_zero_target_is_smooth_and_stable():
+    e = eigs("wgan", "wgan-gp", lam=0.5, g0=0.0)
+    np.testing.assert_allclose(e, pair(-0.5, 0.25 - 1.0), atol=1e-12)
+
+
+class _Euler(Updater):
+    def __init__(self, h):
+        self.h = h
+
+    def _step(self, game, state, ustate):
+        v = game.field(state)
+        return State(state.gen + self.h * v.gen, state.disc + self.h * v.disc), ustate
+
+
+def test_clipping_is_a_projection_that_leaves_the_local_centre():
+    game = D.dirac("wgan", "clip", clip=0.1)
+    assert game.projection is not None
+    rep = D.analyse(game)
+    assert rep["kind"] == "centre" and rep["verdict"] == "marginal"
+    assert "projection" in rep["note"]
+    p = game.project(State(jnp.array([3.0]), jnp.array([-5.0])))
+    np.testing.assert_allclose([p.gen[0], p.disc[0]], [3.0, -0.1])
+    # Euler steps with the projection: the orbit does not shrink to (0, 0).
+    upd, z = _Euler(0.05), State(jnp.array([0.05]), jnp.array([0.0]))
+    r0 = float(jnp.hypot(z.gen[0], z.disc[0]))
+    z = jax.jit(lambda z: jax.lax.fori_loop(0, 2000, lambda i, z: upd.step(game, z, ())[0], z))(z)
+    assert float(jnp.max(jnp.abs(z.disc))) <= 0.1 + 1e-15
+    assert float(jnp.hypot(z.gen[0], z.disc[0])) > r0
+
+
+# -- LeCam: anchors in the state ----------------------------------------------------------------
+@FEW
+@given(st.floats(-2.0, 2.0), st.floats(0.0, 3.0), st.floats(0.1, 3.0))
+def test_lecam_jacobian_matches_hand_derivation(c, lam, rho):
+    """State (θ, ψ, α_R, α_F); at (c, 0, 0, 0) with f'(0)=1/2, f''(0)=-1/4 (n = 1)."""
+    J = np.asarray(_lecam_jac(jnp.float64(c), jnp.float64(lam), jnp.float64(rho)))
+    f1, f2 = 0.5, -0.25
+    ref = np.array([
+        [0.0, -f1, 0.0, 0.0],
+        [f1, 2 * c**2 * (f2 - 2 * lam), 2 * lam * c, 2 * lam * c],
+        [0.0, rho * c, -rho, 0.0],
+        [0.0, rho * c, 0.0, -rho],
+    ])
+    np.testing.assert_allclose(J, ref, atol=1e-12)
+
+
+@jax.jit
+def _lecam_jac(c, lam, rho):
+    return jacobian(D.dirac("gan", "lecam", c=c, lecam_lam=lam, lecam_rate=rho))
+
+
+def test_lecam_at_c0_keeps_the_centre_and_damps_the_anchors():
+    e = eigs("gan", "lecam", lecam_lam=2.0, lecam_rate=0.7)
+    np.testing.assert_allclose(e, _sorted([-0.7, -0.7, 0.5j, -0.5j]), atol=1e-10)
+    assert verdict_name(verdict(e)) == "marginal"
+
+
+def test_lecam_anchors_follow_the_moving_average():
+    game = D.dirac("gan", "lecam", c=0.5, lecam_rate=2.0)
+    th, ps, a = jnp.array([1.0]), jnp.array([0.8]), jnp.array([0.1, -0.3])
+    v_alpha = game.field(State(th, (ps, a))).disc[1]
+    np.testing.assert_allclose(v_alpha, 2.0 * (np.array([0.8 * 0.5, 0.8 * 1.0]) - a))
+
+
+# -- API, errors, registry, compilation ---------------------------------------------------------
+def test_errors_name_what_is_valid():
+    with pytest.raises(ValueError, match="valid losses: gan, nsgan"):
+        D.dirac("vanilla")
+    with pytest.raises(ValueError, match="valid: noise, r1"):
+        D.dirac("gan", "r3")
+    with pytest.raises(ValueError, match="gamma must be"):
+        D.dirac("gan", "r1", gamma=-1.0)
+    with pytest.raises(ValueError, match="dim must be a positive integer"):
+        D.dirac("gan", dim=0)
+    with pytest.raises(ValueError, match=r"shape \(2,\)"):
+        D.dirac("gan", dim=2, c=[1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="twice"):
+        D.dirac("gan", ("r1", "r1"))
+
+
+def test_changing_numbers_does_not_recompile():
+    traces = []
+
+    @jax.jit
+    def f(game):
+        traces.append(1)
+        return eigenvalues(jacobian(game))
+
+    f(D.dirac("gan", ("r1", "noise"), gamma=1.0, sigma=0.1))
+    f(D.dirac("gan", ("noise", "r1"), gamma=2.0, sigma=0.3))
+    assert len(traces) == 1
+
+
+@pytest.mark.parametrize("name, factory", D.ZOO, ids=[n for n, _ in D.ZOO])
+def test_zoo_games_work_with_the_analysis(name, factory):
+    game = factory()
+    assert game.name == name and game.equilibrium is not None
+    v = game.field(game.equilibrium)
+    assert all(float(jnp.max(jnp.abs(x))) < 1e-14 for x in jax.tree_util.tree_leaves(v))
+    rep = D.analyse(game)  # jacobian(game) at the equilibrium, jitted
+    smooth = dict(game.info)["smooth_at_equilibrium"]
+    assert (rep["jacobian"] is not None) == smooth
+    assert rep["kind"] in ("non-smooth",) + KINDS
+    assert len(rep["eigenvalues"]) == (2 * game.equilibrium.gen.size + 2 * ("lecam" in name)
+                                       if smooth else 0)
