@@ -449,6 +449,10 @@ def analyse(game: Game) -> dict:
         if out["kind"] == "centre":
             notes.append("purely imaginary spectrum: trajectories circle the equilibrium "
                          "(no convergence in continuous time; simultaneous GD spirals out)")
+        elif out["verdict"] == "marginal":
+            notes.append("some eigenvalues lie on the imaginary axis (the rest have Re < 0): "
+                         "along those directions trajectories circle, the equilibrium is not "
+                         "attracting")
     if "clip" in regs:
         notes.append("weight clipping is a projection inactive within |psi_i| < C, hence "
                      "in a neighbourhood of (c, 0): it leaves the local spectrum unchanged and "
