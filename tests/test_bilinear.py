@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gandyn.analysis import classify, eigenvalues, jacobian, kind_name, verdict_name, verdict
+from gandyn.analysis import classify, eigenvalues, jacobian, kind_name, verdict, verdict_name
 from gandyn.games import State
 from gandyn.games import bilinear as B
 

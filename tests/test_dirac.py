@@ -52,9 +52,9 @@ def eigs(loss, reg=(), dim=1, c=0.0, **num):
 # -- definitions ----------------------------------------------------------------------------
 def test_field_is_the_papers_gradient_field():
     """v = (-∇_θ L, ∇_ψ L) with L = f(ψθ) + f(-ψc), f(t) = -log(1 + e^{-t})."""
-    f = lambda t: -jnp.log1p(jnp.exp(-t))  # noqa: E731
+    f = lambda t: -jnp.log1p(jnp.exp(-t))
     c = 0.3
-    L = lambda th, ps: f(ps * th) + f(-ps * c)  # noqa: E731
+    L = lambda th, ps: f(ps * th) + f(-ps * c)
     game = D.dirac("gan", c=c)
     th, ps = 0.7, -1.3
     v = game.field(State(jnp.array([th]), jnp.array([ps])))
@@ -72,7 +72,7 @@ def test_equilibrium_is_a_rest_point_and_constants(loss):
 
 def test_nsgan_generator_ascends_its_own_objective():
     """Non-saturating: the generator ascends f(-ψθ), not -L (fields differ away from ψ = 0)."""
-    f = lambda t: -jnp.log1p(jnp.exp(-t))  # noqa: E731
+    f = lambda t: -jnp.log1p(jnp.exp(-t))
     th, ps = 0.4, 2.0
     v_ns = D.dirac("nsgan").field(State(jnp.array([th]), jnp.array([ps]))).gen
     v_gan = D.dirac("gan").field(State(jnp.array([th]), jnp.array([ps]))).gen
@@ -152,8 +152,8 @@ def test_regularisers_compose_additively():
 def test_noise_field_is_the_exact_expectation_away_from_equilibrium():
     """Gauss–Hermite expected field vs a brute 2-D quadrature of the noisy gradient (n = 1)."""
     sigma, th, ps, c = 0.5, 0.8, -0.6, 0.2
-    f = lambda t: -jnp.log1p(jnp.exp(-t))  # noqa: E731
-    L = lambda t, p, e1, e2: f(p * (t + e1)) + f(-p * (c + e2))  # noqa: E731
+    f = lambda t: -jnp.log1p(jnp.exp(-t))
+    L = lambda t, p, e1, e2: f(p * (t + e1)) + f(-p * (c + e2))
     z = np.linspace(-8, 8, 401)
     w = np.exp(-z**2 / 2) / np.sqrt(2 * np.pi) * (z[1] - z[0])
     E1, E2 = np.meshgrid(sigma * z, sigma * z, indexing="ij")

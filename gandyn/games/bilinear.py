@@ -31,7 +31,7 @@ import numpy as np
 
 from gandyn.games.base import Game, State, from_fields
 
-__all__ = ["BilinearParams", "bilinear", "xy", "ZOO"]
+__all__ = ["ZOO", "BilinearParams", "bilinear", "xy"]
 
 
 class BilinearParams(NamedTuple):

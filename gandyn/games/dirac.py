@@ -101,7 +101,13 @@ import numpy as np
 from gandyn.games.base import Game, State, from_fields
 
 __all__ = [
-    "LOSSES", "REGULARISERS", "DiracParams", "dirac", "analyse", "loss_constants", "ZOO",
+    "LOSSES",
+    "REGULARISERS",
+    "ZOO",
+    "DiracParams",
+    "analyse",
+    "dirac",
+    "loss_constants",
 ]
 
 LOSSES = ("gan", "nsgan", "wgan", "lsgan", "hinge")
@@ -271,10 +277,10 @@ class _DiscField:
         psi = _psi(d, self.regs)
         v = _DiscLossField(self.loss, "noise" in self.regs)(theta, psi, p)
         if "r1" in self.regs:
-            pen = lambda s: 0.5 * jnp.sum(_grad_x_D(s, p.c) ** 2)  # noqa: E731
+            pen = lambda s: 0.5 * jnp.sum(_grad_x_D(s, p.c) ** 2)
             v = v - p.gamma * jax.grad(pen)(psi)
         if "r2" in self.regs:
-            pen = lambda s: 0.5 * jnp.sum(_grad_x_D(s, theta) ** 2)  # noqa: E731
+            pen = lambda s: 0.5 * jnp.sum(_grad_x_D(s, theta) ** 2)
             v = v - p.gamma * jax.grad(pen)(psi)
         # (‖∇D‖ - k)² penalties: ∇D = ψ at every point for linear D, so the gradient of
         # λ(‖ψ‖ - k)² is 2λ(ψ - k ψ/‖ψ‖); the unit vector carries the non-smoothness.
@@ -382,7 +388,7 @@ def dirac(loss: str = "gan", reg=(), *, dim: int = 1, c=None, gamma=1.0, sigma=0
         v = _concrete(clip)
         if v is not None and not v > 0:
             raise ValueError(f"clip must be > 0 when 'clip' is used, got {clip!r}")
-    f64 = lambda x: jnp.asarray(x, dtype=jnp.float64)  # noqa: E731
+    f64 = lambda x: jnp.asarray(x, dtype=jnp.float64)
     params = DiracParams(c, *(f64(x) for x in (gamma, sigma, lam, g0, clip, eta, dragan_lam,
                                                 dragan_k, lecam_lam, lecam_rate)))
     psi0 = jnp.zeros((dim,), jnp.float64)
