@@ -69,7 +69,7 @@ def phase_portrait(ax, data: Portrait, *, streamlines: bool = True, density: flo
         pos = sp.compressed()
         pos = pos[pos > 0]
         if log_speed and pos.size and pos.max() / max(pos.min(), 1e-300) > 20:
-            norm = LogNorm(vmin=max(pos.min(), pos.max() * 1e-4), vmax=pos.max())
+            norm = LogNorm(vmin=max(np.percentile(pos, 2), pos.max() * 1e-4), vmax=pos.max())
             sp = np.ma.masked_less_equal(sp, 0)
         else:
             norm = Normalize(vmin=0, vmax=pos.max() if pos.size else 1)

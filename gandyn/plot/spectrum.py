@@ -39,7 +39,7 @@ def stability_boundary(ax, discrete: bool, shade: bool = True) -> dict:
     return out
 
 
-def _limits(ax, pts, discrete):
+def _limits(ax, pts, discrete, zoom=False):
     pts = np.asarray(pts)
     pts = pts[np.isfinite(pts)]
     r = max(1.15, float(np.abs(pts).max()) * 1.15) if discrete else None
@@ -53,7 +53,7 @@ def _limits(ax, pts, discrete):
     pad = 0.15 * span
     cx, cy = (re.max() + re.min()) / 2, (im.max() + im.min()) / 2
     half = span / 2 + pad
-    if discrete:
+    if discrete and not zoom:
         half = max(half, r)
     ax.set_xlim(cx - half, cx + half)
     ax.set_ylim(cy - half, cy + half)
@@ -91,13 +91,15 @@ def spectrum(ax, eigs, *, discrete: bool = False, labels=None, title=None, legen
 
 
 def eigenvalue_path(ax, params, eigs, *, discrete: bool = False, param_label: str = "γ",
-                    critical=None, cmap: str = "viridis", title=None, colorbar=True) -> dict:
+                    critical=None, cmap: str = "viridis", title=None, colorbar=True,
+                    zoom: bool = False) -> dict:
     """How eigenvalues move in the complex plane as a parameter grows.
 
     Args:
       params: ``(n,)`` parameter values (increasing).
       eigs: ``(n, k)`` eigenvalues for each parameter value (one column per branch).
       critical: optional parameter value to mark (e.g. the critical penalty γ = 2 f'(0)).
+      zoom: (discrete) frame the path only, showing the arc of the unit circle near it.
 
     Returns ``{"paths": [LineCollection per branch], "critical": [PathCollection],
     "start"/"end": PathCollection, "colorbar", ...boundary artists}``.
@@ -126,7 +128,7 @@ def eigenvalue_path(ax, params, eigs, *, discrete: bool = False, param_label: st
         out["critical"].append(ax.scatter(eigs[i].real, eigs[i].imag, marker="*", s=220,
                                           color="tab:red", edgecolors="black", zorder=5,
                                           label=f"critical {param_label} = {critical:g}"))
-    _limits(ax, eigs.ravel(), discrete)
+    _limits(ax, eigs.ravel(), discrete, zoom)
     if colorbar:
         out["colorbar"] = ax.figure.colorbar(out["paths"][0], ax=ax, pad=0.02, fraction=0.05,
                                              label=param_label)

@@ -1,0 +1,54 @@
+"""Regenerate the committed figures (figures/*.png) with a progress bar.
+
+    gandyn figures                    # every figure into figures/
+    gandyn figures --only dirac_grid  # one figure
+    gandyn figures --smoke --out /tmp/f   # small grids and few steps (seconds)
+    gandyn figures --list             # names and captions
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--out", default="figures", help="output directory (default: figures/)")
+    parser.add_argument("--only", action="append", metavar="NAME",
+                        help="make only this figure (repeatable); see --list")
+    parser.add_argument("--smoke", action="store_true",
+                        help="small grids and few steps: checks every recipe in seconds")
+    parser.add_argument("--dpi", type=int, default=110, help="resolution (default 110)")
+    parser.add_argument("--list", action="store_true", help="list the figures and exit")
+
+
+def _bar(done: int, total: int, width: int = 24) -> str:
+    filled = int(round(width * done / max(total, 1)))
+    return "[" + "#" * filled + "." * (width - filled) + f"] {done}/{total}"
+
+
+def run(args) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from gandyn import figures
+
+    if args.list:
+        for f in figures.FIGURES:
+            print(f"{f.name:26s} {f.caption}")
+        return 0
+    chosen = args.only or list(figures.names())
+    unknown = [n for n in chosen if n not in figures.names()]
+    if unknown:
+        print(f"gandyn figures: unknown figure(s) {', '.join(unknown)}; valid: "
+              f"{', '.join(figures.names())}", file=sys.stderr)
+        return 2
+    t_all = time.perf_counter()
+    for k, name in enumerate(chosen):
+        print(f"\r{_bar(k, len(chosen))} {name} ...".ljust(70), end="", flush=True)
+        t0 = time.perf_counter()
+        path = figures.make(name, args.out, smoke=args.smoke, dpi=args.dpi)
+        print(f"\r{_bar(k + 1, len(chosen))} {path} ({time.perf_counter() - t0:.1f} s)".ljust(70),
+              flush=True)
+    print(f"{len(chosen)} figure(s) in {time.perf_counter() - t_all:.1f} s -> {args.out}/")
+    return 0

@@ -1,0 +1,423 @@
+"""The committed figures (``figures/*.png``) and how to make each: ``gandyn figures``.
+
+``FIGURES`` is an ordered tuple of ``Figure(name, caption, make)``; ``make(smoke)`` returns a
+matplotlib ``Figure`` (object-oriented API, no pyplot state). ``smoke=True`` shrinks grids and
+step counts so that tests and notebooks can run every recipe in seconds; the committed PNGs are
+made with ``smoke=False``.
+
+Every number comes from the library: games from ``gandyn.games`` (pointwise triples, the
+Dirac-GAN, x·y), update rules from ``gandyn.updaters``, flows from ``gandyn.ode``, long runs
+from ``gandyn.simulate``, spectra and stability maps from ``gandyn.analysis``; the plot
+functions of ``gandyn.plot`` only draw.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Callable, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from matplotlib.figure import Figure as MplFigure
+
+from gandyn.analysis import portrait as P
+from gandyn.analysis.spectrum import eigenvalues, jacobian
+from gandyn.games.base import Box, State, from_fields
+from gandyn.plot import (convergence, distances, eigenvalue_path, phase_portrait, spectrum,
+                         stability_map)
+
+__all__ = ["Figure", "FIGURES", "make", "names", "SEED_START", "SEED_PD"]
+
+SEED_PD = 0.2          # the seed's p_d
+SEED_START = (0.75, 0.9)  # (D, p_g): the seed script's D = 0.75 (its text says 0.25), p_g = 0.9
+SEED_LR, SEED_STEPS = 1e-3, 100_000
+
+
+class Figure(NamedTuple):
+    name: str            # file stem in figures/
+    caption: str         # one sentence for the README
+    make: Callable       # (smoke: bool) -> matplotlib Figure
+
+
+# -- pointwise games ------------------------------------------------------------------------
+def _pointwise(name: str, p_d: float = SEED_PD):
+    """A built-in pointwise triple at data density ``p_d`` (from ``gandyn.games.pointwise``)."""
+    import importlib.util
+
+    if importlib.util.find_spec("gandyn.games.pointwise") is None:  # until it lands
+        return _fallback_triple(name, p_d)
+    from gandyn.games import pointwise
+
+    return pointwise.game(name, p_d)
+
+
+_LOG_HALF = math.log(0.5)
+_FALLBACK = {  # name: (v_gen(p_g, D) = f3(D) - f3(D0), v_disc = p_d f1'(D) + p_g f2'(D))
+    "classic": (lambda g, d, p: -jnp.log1p(-d) + _LOG_HALF, lambda g, d, p: p / d - g / (1 - d)),
+    "goodfellow": (lambda g, d, p: jnp.log(d) - _LOG_HALF, lambda g, d, p: p / d - g / (1 - d)),
+    "wgan": (lambda g, d, p: d, lambda g, d, p: p - g),
+    "quadratic": (lambda g, d, p: -(d - 1.0), lambda g, d, p: -p * d + g),
+    "quadratic_saddle": (lambda g, d, p: d - 1.0, lambda g, d, p: -p * d + g),
+}
+
+
+def _fallback_triple(name, p_d):
+    vg, vd = _FALLBACK[name]
+    d0 = {"classic": 0.5, "goodfellow": 0.5, "wgan": 0.0}.get(name, 1.0)
+    dom = (Box(gen_low=0.0, disc_low=0.0, disc_high=1.0, disc_closed=False)
+           if name in ("classic", "goodfellow") else Box())
+    return from_fields(name, vg, vd, jnp.asarray(p_d), equilibrium=(p_d, d0), domain=dom)
+
+
+def _pointwise_portrait(game, xlim, ylim, smoke, **kw):
+    pl = P.plane(game, x="disc", y="gen", xlabel="D (discriminator)",
+                 ylabel="p_g (generator density)")
+    return P.portrait(game, xlim, ylim, pl=pl, n_grid=25 if smoke else 41,
+                      n_seeds=6 if smoke else 12, **kw)
+
+
+def _seed_run(game, smoke):
+    """The seed script: simultaneous steps, lr 1e-3, 100 000 steps from (D, p_g) = (0.75, 0.9)."""
+    from gandyn.simulate import simulate
+    from gandyn.updaters import simultaneous
+
+    steps = 2_000 if smoke else SEED_STEPS
+    every = max(steps // 1000, 1)
+    z0 = State(jnp.array([SEED_START[1]]), jnp.array([SEED_START[0]]))
+    r = simulate(game, simultaneous(SEED_LR), z0, steps, record_every=every, tol=0.0,
+                 dtype=jnp.float64)
+    h = r.history  # leaves (batch, n_rec)
+    return np.stack([np.asarray(h.disc)[0], np.asarray(h.gen)[0]], 1)
+
+
+def fig_seed_classic_goodfellow(smoke=False):
+    fig = MplFigure(figsize=(12, 5), layout="constrained")
+    axes = fig.subplots(1, 2)
+    for ax, name, title in zip(axes, ("classic", "goodfellow"),
+                               ("classic (minimax): f3 = -log(1-D)",
+                                "Goodfellow (non-saturating): f3 = log D")):
+        g = _pointwise(name)
+        data = _pointwise_portrait(g, (0.02, 0.98), (0.0, 1.2), smoke, title=title)
+        data.iterates["seed script: simultaneous, lr 1e-3, 1e5 steps"] = _seed_run(g, smoke)
+        art = phase_portrait(ax, data, iterate_markersize=0)
+        for ln in art["iterates"].values():
+            ln.set_linewidth(2.2)
+        ax.plot(*SEED_START, marker="s", color="black", ms=6)
+    fig.suptitle("The seed's trajectories at p_d = 0.2 from (D, p_g) = (0.75, 0.9): both "
+                 "spiral into the rest point (D0, p_d) = (1/2, 0.2)")
+    return fig
+
+
+def fig_seed_wgan_circle(smoke=False):
+    from gandyn.updaters import simultaneous
+
+    g = _pointwise("wgan")
+    fig = MplFigure(figsize=(6.5, 5.5), layout="constrained")
+    ax = fig.add_subplot()
+    data = _pointwise_portrait(
+        g, (-1.0, 1.0), (-0.8, 1.2), smoke, starts=[(0.0, 0.9)], t1=2 * math.pi, n_steps=1000,
+        updaters={"simultaneous, lr 0.05": simultaneous(0.05)},
+        n_iterates=60 if smoke else 160, iterate_start=(0.0, 0.9), with_separatrices=False,
+        title="WGAN pointwise field (f1 = D, f2 = -D, f3 = D): a centre")
+    phase_portrait(ax, data, legend_loc="lower left")
+    return fig
+
+
+def fig_seed_quadratic(smoke=False):
+    fig = MplFigure(figsize=(12, 5), layout="constrained")
+    axes = fig.subplots(1, 2)
+    for ax, name, title in zip(
+            axes, ("quadratic", "quadratic_saddle"),
+            ("seed's new GAN: f1 = -D²/2, f2 = D, f3 = -D (stable focus)",
+             "sign flipped: f3 = +D (saddle)")):
+        g = _pointwise(name)
+        data = _pointwise_portrait(g, (-0.5, 2.5), (-0.8, 1.2), smoke,
+                                   starts=[(2.0, 1.0), (0.0, -0.5)], t1=30, title=title)
+        phase_portrait(ax, data, legend_loc="lower right")
+    fig.suptitle("The seed's quadratic triple at p_d = 0.2: rest point (D0, p_d) = (1, 0.2); "
+                 "V = (D-1)² + (p_g-p_d)² is a Lyapunov function on the left")
+    return fig
+
+
+# -- Dirac-GAN ------------------------------------------------------------------------------
+DIRAC_H, DIRAC_STEPS, DIRAC_START = 0.2, 500, (1.0, 1.0)
+
+
+def _dirac_rows():
+    """The rows of Mescheder et al. (2018)'s Fig. 3 / notebook: (label, game)."""
+    from gandyn.games.dirac import dirac
+    from gandyn.updaters.consensus import consensus_field
+
+    base = dirac("gan")
+
+    def cg(g, d, p):
+        return consensus_field(base, State(g, d), 1.0).gen
+
+    def cd(g, d, p):
+        return consensus_field(base, State(g, d), 1.0).disc
+
+    cons = from_fields("gan+consensus(1.0)", cg, cd, equilibrium=base.equilibrium)
+    return (
+        ("GAN", base),
+        ("non-saturating GAN", dirac("nsgan")),
+        ("WGAN, clipping 1.0", dirac("wgan", "clip", clip=1.0)),
+        ("WGAN-GP (λ 0.7, target 1.0)", dirac("wgan", "wgan-gp", lam=0.7, g0=1.0)),
+        ("instance noise σ = 0.7", dirac("gan", "noise", sigma=0.7)),
+        ("gradient penalty γ = 0.3", dirac("gan", "r1", gamma=0.3)),
+        ("gradient penalty γ = 1.0 (critical)", dirac("gan", "r1", gamma=1.0)),
+        ("consensus γ = 1.0", cons),
+        ("non-saturating + penalty γ = 0.3", dirac("nsgan", "r1", gamma=0.3)),
+    )
+
+
+def _projected_field(game):
+    """The flow of a projected (clipped) game: the component pushing out of the box is zeroed
+    on its boundary (a projected dynamical system); the plain field when there is no clip."""
+    if game.projection is None:
+        return None
+    c = game.params.clip
+
+    def f(z):
+        v = game.field(z)
+        psi = z.disc
+        out = ((psi >= c) & (v.disc > 0)) | ((psi <= -c) & (v.disc < 0))
+        return State(v.gen, jnp.where(out, 0.0, v.disc))
+
+    return f
+
+
+def _ode_path(game, start, t1, n):
+    from gandyn.ode import integrate
+
+    z0 = State(jnp.array([start[0]]), jnp.array([start[1]]))
+    ts = jnp.linspace(0.0, t1, n)
+    r = integrate(game, z0, t1, ts=ts, field=_projected_field(game), max_steps=200_000)
+    return np.stack([np.asarray(r.zs.gen)[:, 0], np.asarray(r.zs.disc)[:, 0]], 1)
+
+
+def fig_dirac_grid(smoke=False):
+    from gandyn.updaters import alternating, simultaneous
+
+    rows = _dirac_rows()
+    if smoke:
+        rows = rows[:2]
+    steps = 50 if smoke else DIRAC_STEPS
+    h = DIRAC_H
+    cols = (("simultaneous", simultaneous(h)),
+            ("alternating, 1 D step", alternating(h, n_disc=1)),
+            ("alternating, 5 D steps", alternating(h, n_disc=5)),
+            ("ODE (t = steps × h)", None))
+    fig = MplFigure(figsize=(13, 3.0 * len(rows) + 0.6), layout="constrained")
+    axes = fig.subplots(len(rows), len(cols), squeeze=False)
+    colors = ("tab:red", "tab:green", "tab:orange", "black")
+    for i, (label, game) in enumerate(rows):
+        pl = P.plane(game, x="gen", y="disc", xlabel="θ (generator)", ylabel="ψ (discriminator)")
+        grid = P.field_grid(game, pl, (-2, 2), (-2, 2), 15 if smoke else 21)
+        for j, (cname, upd) in enumerate(cols):
+            ax = axes[i, j]
+            if upd is None:
+                xy = _ode_path(game, DIRAC_START, steps * h, 400 if smoke else 2000)
+            else:
+                xy = P.iterates(game, upd, DIRAC_START, steps, pl)
+            data = P.Portrait(grid, [], [], [], {cname: xy}, (-2, 2), (-2, 2), pl.xlabel,
+                              pl.ylabel, "")
+            phase_portrait(ax, data, density=0.7, colorbar=False, legend=False,
+                           nullclines=False, iterate_markersize=0)
+            ax.get_lines()[-1].set_color(colors[j])
+            ax.plot(*DIRAC_START, marker="s", color="black", ms=4)
+            ax.plot(0, 0, marker="*", color="gold", ms=11, markeredgecolor="black", zorder=7)
+            if i == 0:
+                ax.set_title(cname, fontsize=11, fontweight="bold")
+            if j == 0:
+                ax.set_ylabel(f"{label}\nψ", fontsize=9)
+            else:
+                ax.set_ylabel("")
+            if i < len(rows) - 1:
+                ax.set_xlabel("")
+            ax.tick_params(labelsize=7)
+            ax.set_aspect("equal")
+    fig.suptitle(f"Dirac-GAN (Mescheder et al. 2018): h = {h} for both players, "
+                 f"start θ = ψ = 1 (square), {steps} steps; equilibrium (0, 0) = star")
+    return fig
+
+
+def _penalty_eigs(gammas):
+    from gandyn.games.dirac import dirac
+
+    return np.asarray(jax.vmap(lambda g: eigenvalues(jacobian(dirac("gan", "r1", gamma=g))))(
+        jnp.asarray(gammas)))
+
+
+def fig_dirac_penalty_path(smoke=False):
+    from gandyn.analysis.discrete import update_eigenvalues
+    from gandyn.games.dirac import dirac, loss_constants
+    from gandyn.updaters import simultaneous
+
+    fp0 = float(loss_constants("gan")[0]) if callable(loss_constants) else 0.5
+    crit = 2 * fp0
+    gam = np.linspace(0.0, 2.0, 41 if smoke else 201)
+    eigs = _penalty_eigs(gam)
+    fig = MplFigure(figsize=(12, 5), layout="constrained")
+    a, b = fig.subplots(1, 2)
+    eigenvalue_path(a, gam, eigs, critical=crit, param_label="γ",
+                    title=f"continuous time: λ = -γ/2 ± sqrt(γ²/4 - f'(0)²), critical γ = "
+                          f"2 f'(0) = {crit:g}")
+    disc = np.asarray(jax.vmap(lambda g: update_eigenvalues(dirac("gan", "r1", gamma=g),
+                                                            simultaneous(DIRAC_H)))(
+        jnp.asarray(gam)))
+    eigenvalue_path(b, gam, disc, discrete=True, critical=crit, param_label="γ", zoom=True,
+                    title=f"simultaneous steps h = {DIRAC_H}: λ = 1 + h λ_cont")
+    fig.suptitle("Dirac-GAN with a zero-centred gradient penalty (R1): the eigenvalues meet "
+                 "on the real axis at the critical γ and split")
+    return fig
+
+
+# -- x·y under six updaters -------------------------------------------------------------------
+def _xy_updaters(h):
+    from gandyn.updaters.alternating import alternating
+    from gandyn.updaters.consensus import consensus
+    from gandyn.updaters.extragradient import extragradient
+    from gandyn.updaters.optimistic import optimistic
+    from gandyn.updaters.sga import sga
+    from gandyn.updaters.simultaneous import simultaneous
+
+    return {
+        "simultaneous": simultaneous(h),
+        "alternating": alternating(h),
+        "extragradient": extragradient(h),
+        "optimistic": optimistic(h),
+        "consensus (γ = 1)": consensus(h, gamma=1.0),
+        "SGA (λ = 1)": sga(h, lam=1.0),
+    }
+
+
+def fig_xy_updaters(smoke=False):
+    from gandyn.analysis.discrete import update_eigenvalues, update_spectral_radius
+    from gandyn.games.bilinear import xy
+
+    g = xy()
+    h = 0.2
+    n = 40 if smoke else 150
+    ups = _xy_updaters(h)
+    pl = P.plane(g, xlabel="x (generator)", ylabel="y (discriminator)")
+    lim = (-1.6, 1.6)
+    grid = P.field_grid(g, pl, lim, lim, 21)
+    flow = P.trajectory(g, pl, (1.0, 0.0), 2 * math.pi, 400)
+    fig = MplFigure(figsize=(15, 7.5), layout="constrained")
+    axes = fig.subplots(2, 4)
+    dists, rhos, specs = {}, {}, {}
+    for k, (label, upd) in enumerate(ups.items()):
+        ax = axes.flat[k]
+        its = P.iterates(g, upd, (1.0, 0.0), n, pl)
+        eq = P.find_equilibria(g, pl, lim, lim, n_seeds=3)
+        data = P.Portrait(grid, eq, [], [flow], {label: its}, lim, lim, pl.xlabel, pl.ylabel,
+                          f"{label}, h = {h}")
+        phase_portrait(ax, data, density=0.8, colorbar=False, legend=(k == 0),
+                       legend_loc="lower left")
+        ax.get_lines()
+        ax.set_aspect("equal")
+        dists[label] = distances(its, (0.0, 0.0))
+        rhos[label] = float(update_spectral_radius(g, upd))
+        specs[label] = np.asarray(update_eigenvalues(g, upd))
+    convergence(axes.flat[6], dists, rho=rhos, title="distance to (0, 0); dashed: ρ^k")
+    axes.flat[6].legend(fontsize=6, loc="upper left", ncol=1)
+    spectrum(axes.flat[7], specs, discrete=True, title="spectra of the update maps")
+    fig.suptitle("min_x max_y x·y from (1, 0), six update rules (black: the ODE circles)")
+    return fig
+
+
+# -- stability maps -------------------------------------------------------------------------
+def fig_stability_map(smoke=False):
+    from gandyn.analysis.discrete import stability_map as rho_map
+    from gandyn.analysis.discrete import update_spectral_radius
+    from gandyn.games.bilinear import xy
+    from gandyn.games.dirac import dirac
+    from gandyn.updaters import simultaneous
+    from gandyn.updaters.consensus import consensus
+
+    n = 25 if smoke else 120
+    hs = np.linspace(0.01, 2.5, n)
+    gs = np.linspace(0.0, 3.0, n)
+
+    @jax.jit
+    def dirac_rho(H, G):
+        one = lambda h, gam: update_spectral_radius(dirac("gan", "r1", gamma=gam),  # noqa: E731
+                                                    simultaneous(h))
+        return jax.vmap(jax.vmap(one))(H, G)
+
+    Hm, Gm = np.meshgrid(hs, gs)
+    rho1 = np.asarray(dirac_rho(jnp.asarray(Hm), jnp.asarray(Gm)))
+    rho2 = np.asarray(rho_map(xy(), lambda h, gam: consensus(h, gamma=gam), hs, gs)).T
+    fig = MplFigure(figsize=(12, 5), layout="constrained")
+    a, b = fig.subplots(1, 2)
+    stability_map(a, hs, gs, rho1, xlabel="learning rate h", ylabel="penalty γ (R1)",
+                  title="Dirac-GAN + R1, simultaneous steps")
+    stability_map(b, hs, gs, rho2, xlabel="learning rate h", ylabel="consensus γ",
+                  title="x·y, consensus optimisation: ρ² = (1 - hγ)² + h²")
+    fig.suptitle("Local convergence (ρ < 1, green) over learning rate × γ")
+    return fig
+
+
+# -- spectra of the zoo ----------------------------------------------------------------------
+def fig_zoo_spectra(smoke=False):
+    from gandyn.games.registry import all_games
+
+    sections = all_games()
+    fig = MplFigure(figsize=(7.0 * max(len(sections), 1), 5.5), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, max(len(sections), 1)))
+    for ax, (section, zoo) in zip(axes, sections.items()):
+        sets = {}
+        for name, factory in zoo[: 4 if smoke else None]:
+            g = factory()
+            if g.equilibrium is None:
+                continue
+            e = np.asarray(eigenvalues(jacobian(g)))
+            if np.all(np.isfinite(e)):
+                sets[name] = e
+        spectrum(ax, sets, title=f"{section} games: eigenvalues of v'(z*)", markersize=7)
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), ncol=1)
+    fig.suptitle("Spectra of the built-in games at their equilibria (green: Re λ < 0, stable)")
+    return fig
+
+
+FIGURES = (
+    Figure("seed_classic_goodfellow", "The seed's classic and Goodfellow fields at p_d = 0.2: "
+           "the seed script's run (simultaneous steps, lr 1e-3, 100 000 steps, from D = 0.75, "
+           "p_g = 0.9; the seed's text says D = 0.25) spirals into (1/2, p_d).",
+           fig_seed_classic_goodfellow),
+    Figure("seed_wgan_circle", "The WGAN pointwise field is a centre: the ODE circles for ever "
+           "and simultaneous steps spiral out.", fig_seed_wgan_circle),
+    Figure("seed_quadratic", "The seed's quadratic triple (f1 = -D²/2, f2 = D, f3 = -D) is "
+           "globally stable; flipping f3 to +D makes a saddle, drawn with its separatrices.",
+           fig_seed_quadratic),
+    Figure("dirac_grid", "Dirac-GAN methods × update rules as in Mescheder et al. (2018): "
+           "only the regularised rows converge; alternating steps circle where simultaneous "
+           "ones diverge.", fig_dirac_grid),
+    Figure("dirac_penalty_path", "Eigenvalues of the gradient penalty as γ grows: they meet at "
+           "the critical γ = 2 f'(0) = 1 and split along the real axis.",
+           fig_dirac_penalty_path),
+    Figure("xy_updaters", "min_x max_y x·y under six update rules, with the spectral radius "
+           "predicting each convergence rate.", fig_xy_updaters),
+    Figure("stability_map", "Spectral radius over learning rate × γ with the ρ = 1 boundary.",
+           fig_stability_map),
+    Figure("zoo_spectra", "Eigenvalues of every built-in game at its equilibrium.",
+           fig_zoo_spectra),
+)
+
+
+def names() -> tuple:
+    return tuple(f.name for f in FIGURES)
+
+
+def make(name: str, out_dir: str = "figures", smoke: bool = False, dpi: int = 110) -> str:
+    """Make figure ``name`` and save it as ``out_dir/name.png``; returns the path."""
+    table = {f.name: f for f in FIGURES}
+    if name not in table:
+        raise ValueError(f"unknown figure {name!r}; valid: {', '.join(table)}")
+    fig = table[name].make(smoke)
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, f"{name}.png")
+    fig.savefig(path, dpi=dpi)
+    return path
