@@ -1,0 +1,186 @@
+"""The simulation engine against closed forms: statuses, stop steps, rates, devices, dtypes."""
+
+import functools
+import math
+import os
+import subprocess
+import sys
+import textwrap
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import gandyn  # noqa: F401  (x64)
+from gandyn import Box, State, from_fields
+from gandyn import simulate as sim_mod
+from gandyn.simulate import (CONVERGED, DIVERGED, LEFT_DOMAIN, NON_FINITE, RUNNING, STATUSES,
+                             convergence_rate, simulate, status_counts)
+from gandyn.updaters import simultaneous
+
+H = 0.1  # step: a decaying coordinate is multiplied by (1 - H), a growing one by (1 + H)
+
+
+def _v_gen(g, d, p):
+    return jnp.where(g > 5, g, -g)
+
+
+def _v_disc(g, d, p):
+    return jnp.where(d > 1, d, jnp.where(d < -1, jnp.log(d), -d))
+
+
+def _piecewise_game():
+    """Piecewise-linear fields with closed-form simultaneous iterates.
+
+    gen: g_k = (1 - H)^k g0 for |g| <= 5, (1 + H)^k g0 above 5; domain g <= 10.
+    disc: d_k = (1 - H)^k d0 in [-1, 1], (1 + H)^k d0 above 1, NaN (log) below -1.
+    """
+    return from_fields("piecewise", _v_gen, _v_disc, equilibrium=(0.0, 0.0),
+                       domain=Box(gen_high=10.0))
+
+
+K_CONV, K_DIV, STEPS = 20, 15, 25
+R0 = math.hypot(1.0, 0.5)
+TOL = R0 * (1 - H) ** (K_CONV - 0.5)  # halfway (in log) between steps K-1 and K: no rounding tie
+BOUND = 20.0 * (1 + H) ** (K_DIV - 0.5)
+K_LEAVE = math.ceil(math.log(10 / 6) / math.log(1 + H))  # 6 (1.1)^k > 10 first at k = 6
+
+INIT = State(np.array([1.0, 0.0, 6.0, 0.0, 3.0, 0.0, 100.0]),
+             np.array([0.5, 20.0, 0.0, -2.0, 0.0, 0.0, 0.0]))
+EXPECTED = [  # (status, stop step) per lane
+    (CONVERGED, K_CONV), (DIVERGED, K_DIV), (LEFT_DOMAIN, K_LEAVE), (NON_FINITE, 1),
+    (RUNNING, -1), (CONVERGED, 0), (LEFT_DOMAIN, 0),
+]
+
+
+@pytest.mark.parametrize("check_every", [1, 16])
+def test_statuses_steps_and_frozen_states_in_one_batch(check_every):
+    r = simulate(_piecewise_game(), simultaneous(H), INIT, STEPS, tol=TOL, bound=BOUND,
+                 dtype=jnp.float64, check_every=check_every)
+    assert [(int(a), int(b)) for a, b in zip(r.status, r.stop_step)] == EXPECTED
+    g, d = np.asarray(r.final.gen), np.asarray(r.final.disc)
+    assert np.all(np.isfinite(g)) and np.all(np.isfinite(d))  # the NaN lane is frozen before
+    rtol = 1e-12
+    np.testing.assert_allclose([g[0], d[0]], np.array([1.0, 0.5]) * (1 - H) ** K_CONV, rtol=rtol)
+    np.testing.assert_allclose(d[1], 20.0 * (1 + H) ** (K_DIV - 1), rtol=rtol)   # last valid
+    np.testing.assert_allclose(g[2], 6.0 * (1 + H) ** (K_LEAVE - 1), rtol=rtol)
+    np.testing.assert_array_equal([g[3], d[3]], [0.0, -2.0])                     # initial
+    np.testing.assert_allclose(g[4], 3.0 * (1 - H) ** STEPS, rtol=rtol)
+    assert status_counts(r) == {"running": 1, "converged": 2, "diverged": 1,
+                                "left domain": 2, "non-finite": 1}
+    assert STATUSES[int(r.status[3])] == "non-finite"
+
+
+def test_record_every_shapes_and_distance():
+    game = _piecewise_game()
+    r = simulate(game, simultaneous(H), INIT, STEPS, record_every=10, tol=TOL, bound=BOUND,
+                 dtype=jnp.float64)
+    n = INIT.gen.shape[0]
+    np.testing.assert_array_equal(r.history_steps, [0, 10, 20])
+    assert r.history.gen.shape == r.history.disc.shape == (n, 3)
+    assert r.distance.shape == (n, 3) and r.final_distance.shape == (n,)
+    # running lane 4: closed form at the recorded steps
+    np.testing.assert_allclose(r.history.gen[4], 3.0 * (1 - H) ** np.array([0, 10, 20]),
+                               rtol=1e-12)
+    np.testing.assert_allclose(r.distance[4], np.abs(r.history.gen[4]), rtol=1e-12)
+    none = simulate(game, simultaneous(H), INIT, STEPS, tol=TOL, bound=BOUND, dtype=jnp.float64)
+    assert none.history is None and none.distance is None and none.history_steps is None
+    np.testing.assert_array_equal(none.final.gen, r.final.gen)
+    # vector leaves keep their trailing shape
+    vec = State(np.ones((5, 3)), np.zeros((5, 2)))
+    rv = simulate(game.replace(equilibrium=State(np.zeros(3), np.zeros(2))), simultaneous(H),
+                  vec, 7, record_every=3, dtype=jnp.float64)
+    assert rv.history.gen.shape == (5, 3, 3) and rv.history.disc.shape == (5, 3, 2)
+    assert rv.final.gen.shape == (5, 3)
+
+
+def test_measured_rate_matches_log_spectral_radius_dirac_r1():
+    from gandyn.games.dirac import dirac
+
+    gamma, h = 2.0, 0.1
+    game = dirac("gan", "r1", gamma=gamma)
+    # Mescheder et al. 2018: v'(0) eigenvalues -γ/2 ± sqrt(γ²/4 - f'(0)²), f'(0) = 1/2;
+    # simultaneous map eigenvalues 1 + h λ.
+    lam = -gamma / 2 + np.sqrt(gamma ** 2 / 4 - 0.25)
+    rho = abs(1 + h * lam)
+    init = State(np.array([[0.3], [-0.5], [0.8]]), np.array([[0.2], [0.4], [-0.1]]))
+    r = simulate(game, simultaneous(h), init, 2000, record_every=50, tol=0.0, dtype=jnp.float64)
+    assert np.all(np.asarray(r.status) == RUNNING)
+    rate = np.asarray(convergence_rate(r, tail=0.5))
+    np.testing.assert_allclose(rate, np.log(rho), rtol=1e-3)
+    try:  # the same ρ through jax.jacfwd of one step, when the analysis module is there
+        from gandyn.analysis.discrete import update_spectral_radius
+    except ImportError:
+        return
+    np.testing.assert_allclose(update_spectral_radius(game, simultaneous(h)), rho, rtol=1e-10)
+
+
+def test_no_recompilation_when_the_rate_changes():
+    game = _piecewise_game()
+    simulate(game, simultaneous(0.1), INIT, 10, tol=TOL, bound=BOUND)
+    n = sim_mod._run_jit._cache_size()
+    r = simulate(game, simultaneous(0.05, 0.07), INIT, 10, tol=TOL / 2, bound=BOUND * 2)
+    assert sim_mod._run_jit._cache_size() == n
+    np.testing.assert_allclose(r.final.gen[4], 3.0 * 0.95 ** 10, rtol=1e-5)
+
+
+def test_float32_program_has_no_float64():
+    game = sim_mod.cast_floats(_piecewise_game(), jnp.float32)
+    upd = sim_mod.cast_floats(simultaneous(H), jnp.float32)
+    z0 = sim_mod.cast_floats(State(jnp.asarray(INIT.gen), jnp.asarray(INIT.disc)), jnp.float32)
+    run = functools.partial(sim_mod._run, steps=5, record_every=2, check_every=2, chunk=8,
+                            unroll=1, mesh=sim_mod.default_mesh())
+    jaxpr = str(jax.make_jaxpr(run)(game, upd, z0, jnp.float32(TOL), jnp.float32(BOUND)))
+    assert "f64" not in jaxpr and "f32" in jaxpr
+    r = simulate(_piecewise_game(), simultaneous(H), INIT, 5, record_every=2)
+    assert r.final.gen.dtype == r.history.disc.dtype == r.distance.dtype == jnp.float32
+
+
+@pytest.mark.parametrize("kw, msg", [
+    (dict(steps=-1), "steps"), (dict(record_every=30), "record_every"),
+    (dict(check_every=0), "check_every"), (dict(dtype=jnp.int32), "dtype"),
+    (dict(bound=0.0), "bound"), (dict(chunk=0), "chunk"),
+])
+def test_clear_errors(kw, msg):
+    args = dict(steps=STEPS)
+    args.update(kw)
+    steps = args.pop("steps")
+    with pytest.raises(ValueError, match=msg):
+        simulate(_piecewise_game(), simultaneous(H), INIT, steps, **args)
+    with pytest.raises(ValueError, match="batch"):
+        simulate(_piecewise_game(), simultaneous(H), State(1.0, 2.0), 3)
+
+
+_DEVICES_SCRIPT = textwrap.dedent("""
+    import numpy as np, jax, jax.numpy as jnp
+    import gandyn
+    from gandyn import State
+    from gandyn.simulate import simulate
+    from gandyn.updaters import simultaneous
+    from tests.test_simulate import _piecewise_game, INIT, TOL, BOUND, H
+    assert len(jax.devices()) == 4, jax.devices()
+    rng = np.random.default_rng(0)
+    n = 37   # not a multiple of the devices: padding is exercised
+    z0 = State(np.concatenate([INIT.gen, rng.uniform(-7, 7, n)]),
+               np.concatenate([INIT.disc, rng.uniform(-3, 3, n)]))
+    kw = dict(tol=TOL, bound=BOUND, record_every=4, chunk=8)
+    for dtype in (jnp.float32, jnp.float64):
+        one = simulate(_piecewise_game(), simultaneous(H), z0, 25, devices=jax.devices()[:1],
+                       dtype=dtype, **kw)
+        four = simulate(_piecewise_game(), simultaneous(H), z0, 25, dtype=dtype, **kw)
+        for a, b in zip(jax.tree_util.tree_leaves(one), jax.tree_util.tree_leaves(four)):
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+        assert len(set(np.asarray(four.status).tolist())) == 5   # every status occurs
+    print("IDENTICAL")
+""")
+
+
+def test_one_and_four_cpu_devices_give_identical_results():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4",
+               JAX_PLATFORMS="cpu", PYTHONPATH=root)
+    out = subprocess.run([sys.executable, "-c", _DEVICES_SCRIPT], cwd=root, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "IDENTICAL" in out.stdout
