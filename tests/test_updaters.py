@@ -1,5 +1,7 @@
 """Update rules: generic registry checks, equivalences with optax and with dense formulas."""
 
+from functools import partial
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -58,29 +60,22 @@ def test_registry_shapes_dtypes_finite_no_recompile(name, dtype):
     assert jax.tree_util.tree_structure(s0) == jax.tree_util.tree_structure(s1)
     for a, b in zip(jax.tree_util.tree_leaves(s0), jax.tree_util.tree_leaves(s1)):
         assert jnp.result_type(a) == jnp.result_type(b)
+    # the equilibrium (with init's memory) is a fixed point: same shapes, so no new trace
+    ze, _ = f(ALL_UPDATERS[name](0.1), jax.tree_util.tree_map(lambda x: x.astype(dtype),
+                                                              game.equilibrium))
+    assert len(traces) == 1
+    np.testing.assert_allclose(np.concatenate([ze.gen, ze.disc]), 0.0, atol=1e-14)
 
 
-@pytest.mark.parametrize("name", sorted(ALL_UPDATERS))
-def test_equilibrium_is_a_fixed_point(name):
-    game = vec_game()
-    u = ALL_UPDATERS[name](0.1)
-    z = game.equilibrium
-    s = u.init(game, z)
-    for _ in range(2):
-        z, s = u.step(game, z, s)
-    np.testing.assert_allclose(np.concatenate([z.gen, z.disc]), 0.0, atol=1e-14)
-
-
-@pytest.mark.parametrize("name", sorted(set(ALL_UPDATERS) - {"lola"}))
+# projection is applied by the protocol's ``step``: one updater per kind of memory suffices
+@pytest.mark.parametrize("name", ["simultaneous", "alternating", "optimistic", "cgd",
+                                  "negative_momentum", "lookahead", "optax", "hamiltonian"])
 def test_projection_applied_after_every_step(name):
     # WGAN Dirac-GAN with weight clipping at 0.1: the discriminator never leaves [-0.1, 0.1]
     game = dirac("wgan", "clip", clip=0.1)
-    u = ALL_UPDATERS[name](0.3)
-    z = State(jnp.array([1.0]), jnp.array([0.05]))
-    s = u.init(game, z)
-    for _ in range(4):
-        z, s = u.step(game, z, s)
-        assert float(jnp.max(jnp.abs(z.disc))) <= 0.1 + 1e-15
+    traj = _trajectory(game, ALL_UPDATERS[name](0.3), State(jnp.array([1.0]), jnp.array([0.5])), 4)
+    assert np.all(np.abs(traj[:, 1]) <= 0.1 + 1e-15)
+    assert np.any(np.abs(traj[:, 1]) > 0.099)     # started outside: the clip was active
 
 
 def test_lola_needs_objectives():
@@ -103,17 +98,22 @@ def test_bad_arguments():
         optax_players("sgd")
 
 
-def _trajectory(game, u, z, n, s=None):
-    s = u.init(game, z) if s is None else s
-    out = []
-    for _ in range(n):
-        z, s = u.step(game, z, s)
-        out.append(np.concatenate([np.ravel(z.gen), np.ravel(z.disc)]))
-    return np.array(out)
+@partial(jax.jit, static_argnums=3)
+def _run(game, u, z, n):
+    """``n`` steps from ``init`` in one jitted scan; the flattened states after each step."""
+    def body(c, _):
+        c = u.step(game, *c)
+        return c, jnp.concatenate([jnp.ravel(c[0].gen), jnp.ravel(c[0].disc)])
+
+    return jax.lax.scan(body, (z, u.init(game, z)), None, length=n)[1]
+
+
+def _trajectory(game, u, z, n):
+    return np.asarray(_run(game, u, z, n))
 
 
 @given(st.floats(0.01, 0.5), st.floats(0.01, 0.5))
-@settings(max_examples=10)
+@settings(max_examples=4)
 def test_optax_sgd_reproduces_simultaneous_exactly(hg, hd):
     game = vec_game()
     a = _trajectory(game, simultaneous(hg, hd), Z0, 10)
@@ -163,8 +163,8 @@ def test_cgd_step_solves_the_local_bilinear_nash_system():
     H = np.diag([hg, hg, hd, hd])
     v = np.asarray(game.flat_field(jnp.concatenate([Z0.gen, Z0.disc]), Z0))
     delta = np.linalg.solve(np.eye(4) - H @ Joff, H @ v)
-    z1, _ = cgd(hg, hd).step(game, Z0, ())
-    np.testing.assert_allclose(np.concatenate([z1.gen, z1.disc]) - np.concatenate([Z0.gen, Z0.disc]),
+    z1 = _trajectory(game, cgd(hg, hd), Z0, 1)[0]
+    np.testing.assert_allclose(z1 - np.concatenate([Z0.gen, Z0.disc]),
                                delta, rtol=1e-9, atol=1e-13)
 
 
@@ -172,7 +172,7 @@ vec2 = st.lists(st.floats(-1.5, 1.5), min_size=4, max_size=4)
 
 
 @given(vec2, st.floats(0.0, 3.0))
-@settings(max_examples=15)
+@settings(max_examples=10)
 def test_consensus_field_is_v_minus_gamma_JTv(z, gamma):
     game = vec_game()
     zs = State(jnp.array(z[:2]), jnp.array(z[2:]))
@@ -184,7 +184,7 @@ def test_consensus_field_is_v_minus_gamma_JTv(z, gamma):
 
 
 @given(vec2, st.floats(0.1, 2.0))
-@settings(max_examples=15)
+@settings(max_examples=10)
 def test_sga_field_against_the_dense_formula_with_alignment(z, lam):
     game = vec_game()
     zs = State(jnp.array(z[:2]), jnp.array(z[2:]))
@@ -203,13 +203,12 @@ def test_sga_field_against_the_dense_formula_with_alignment(z, lam):
 def test_sga_alignment_flips_sign_somewhere():
     # the alignment rule is not vacuous on this game: both signs occur on a grid of points
     game = vec_game()
-    signs = set()
-    for z in np.random.default_rng(0).uniform(-2, 2, size=(60, 4)):
-        zs = State(jnp.array(z[:2]), jnp.array(z[2:]))
-        a = sga_field(game, zs, 1.0, align=True)
-        b = sga_field(game, zs, 1.0, align=False)
-        signs.add(bool(np.allclose(np.asarray(a.gen), np.asarray(b.gen))))
-    assert signs == {True, False}
+    z = np.random.default_rng(0).uniform(-2, 2, size=(60, 4))
+    zs = State(jnp.array(z[:, :2]), jnp.array(z[:, 2:]))
+    a = jax.vmap(lambda s: sga_field(game, s, 1.0, align=True))(zs)
+    b = jax.vmap(lambda s: sga_field(game, s, 1.0, align=False))(zs)
+    same = np.all(np.isclose(np.asarray(a.gen), np.asarray(b.gen)), axis=1)
+    assert same.any() and not same.all()
 
 
 def test_lookahead_synchronises_every_k_steps():
