@@ -205,3 +205,14 @@ def test_convergence_with_predicted_slope():
     np.testing.assert_allclose(art["predicted"]["run"].get_ydata(), d)
     assert ax.get_yscale() == "log"
     np.testing.assert_allclose(distances(np.array([[3.0, 4.0]]), [0, 0]), [5.0])
+
+
+def test_figures_command_lists_and_makes_one_figure(tmp_path, capsys):
+    from gandyn.cli import main
+    from gandyn.figures import names
+
+    assert main(["figures", "--list"]) == 0
+    assert all(n in capsys.readouterr().out for n in names())
+    assert main(["figures", "--smoke", "--only", "stability_map", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "stability_map.png").stat().st_size > 10_000
+    assert main(["figures", "--only", "nope", "--out", str(tmp_path)]) == 2

@@ -49,7 +49,10 @@ def _limits(ax, pts, discrete, zoom=False):
     else:
         re = np.concatenate([pts.real, [0]]) if pts.size else np.array([-1, 1])
         im = np.concatenate([pts.imag, [0]]) if pts.size else np.array([-1, 1])
-    span = max(re.max() - re.min(), im.max() - im.min(), 1e-3 if not discrete else 2.0)
+    if discrete and zoom:  # frame the points only (the unit circle stays drawn around them)
+        re, im = pts.real, pts.imag
+    span = max(re.max() - re.min(), im.max() - im.min(),
+               2.0 if discrete and not zoom else 1e-3)
     pad = 0.15 * span
     cx, cy = (re.max() + re.min()) / 2, (im.max() + im.min()) / 2
     half = span / 2 + pad
