@@ -24,7 +24,7 @@ from matplotlib.figure import Figure as MplFigure
 
 from gandyn.analysis import portrait as P
 from gandyn.analysis.spectrum import eigenvalues, jacobian
-from gandyn.games.base import Box, State, from_fields
+from gandyn.games.base import State, from_fields
 from gandyn.plot import (convergence, distances, eigenvalue_path, phase_portrait, spectrum,
                          stability_map)
 
@@ -44,31 +44,9 @@ class Figure(NamedTuple):
 # -- pointwise games ------------------------------------------------------------------------
 def _pointwise(name: str, p_d: float = SEED_PD):
     """A built-in pointwise triple at data density ``p_d`` (from ``gandyn.games.pointwise``)."""
-    import importlib.util
-
-    if importlib.util.find_spec("gandyn.games.pointwise") is None:  # until it lands
-        return _fallback_triple(name, p_d)
     from gandyn.games import pointwise
 
-    return pointwise.game(name, p_d)
-
-
-_LOG_HALF = math.log(0.5)
-_FALLBACK = {  # name: (v_gen(p_g, D) = f3(D) - f3(D0), v_disc = p_d f1'(D) + p_g f2'(D))
-    "classic": (lambda g, d, p: -jnp.log1p(-d) + _LOG_HALF, lambda g, d, p: p / d - g / (1 - d)),
-    "goodfellow": (lambda g, d, p: jnp.log(d) - _LOG_HALF, lambda g, d, p: p / d - g / (1 - d)),
-    "wgan": (lambda g, d, p: d, lambda g, d, p: p - g),
-    "quadratic": (lambda g, d, p: -(d - 1.0), lambda g, d, p: -p * d + g),
-    "quadratic_saddle": (lambda g, d, p: d - 1.0, lambda g, d, p: -p * d + g),
-}
-
-
-def _fallback_triple(name, p_d):
-    vg, vd = _FALLBACK[name]
-    d0 = {"classic": 0.5, "goodfellow": 0.5, "wgan": 0.0}.get(name, 1.0)
-    dom = (Box(gen_low=0.0, disc_low=0.0, disc_high=1.0, disc_closed=False)
-           if name in ("classic", "goodfellow") else Box())
-    return from_fields(name, vg, vd, jnp.asarray(p_d), equilibrium=(p_d, d0), domain=dom)
+    return getattr(pointwise, name)(p_d)
 
 
 def _pointwise_portrait(game, xlim, ylim, smoke, **kw):
@@ -113,14 +91,14 @@ def fig_seed_classic_goodfellow(smoke=False):
 def fig_seed_wgan_circle(smoke=False):
     from gandyn.updaters import simultaneous
 
-    g = _pointwise("wgan")
+    g = _pointwise("wgan", 0.5)    # p_d = 0.5 keeps the circle from (0, 0.9) inside p_g >= 0
     fig = MplFigure(figsize=(6.5, 5.5), layout="constrained")
     ax = fig.add_subplot()
     data = _pointwise_portrait(
-        g, (-1.0, 1.0), (-0.8, 1.2), smoke, starts=[(0.0, 0.9)], t1=2 * math.pi, n_steps=1000,
+        g, (-0.7, 0.7), (0.0, 1.05), smoke, starts=[(0.0, 0.9)], t1=2 * math.pi, n_steps=1000,
         updaters={"simultaneous, lr 0.05": simultaneous(0.05)},
-        n_iterates=60 if smoke else 160, iterate_start=(0.0, 0.9), with_separatrices=False,
-        title="WGAN pointwise field (f1 = D, f2 = -D, f3 = D): a centre")
+        n_iterates=60 if smoke else 120, iterate_start=(0.0, 0.9), with_separatrices=False,
+        title="WGAN pointwise field (f1 = D, f2 = -D, f3 = D) at p_d = 0.5: a centre")
     phase_portrait(ax, data, legend_loc="lower left")
     return fig
 
