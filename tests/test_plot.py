@@ -212,7 +212,8 @@ def test_figures_command_lists_and_makes_one_figure(tmp_path, capsys):
     from gandyn.figures import names
 
     assert main(["figures", "--list"]) == 0
-    assert all(n in capsys.readouterr().out for n in names())
+    listing = capsys.readouterr().out
+    assert all(n in listing for n in names())
     assert main(["figures", "--smoke", "--only", "stability_map", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "stability_map.png").stat().st_size > 10_000
     assert main(["figures", "--only", "nope", "--out", str(tmp_path)]) == 2
