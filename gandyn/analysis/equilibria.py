@@ -1,0 +1,319 @@
+"""Rest points of pointwise games: the roots D0 of f1'(D) + f2'(D), and the domain of a triple.
+
+At ``p_g = p_d`` the discriminator's field is ``p_d (f1' + f2')(D)``, so the rest values of D are
+the roots of ``h = f1' + f2'`` (whatever ``p_d > 0``; DESIGN §1.1). ``equilibria`` finds them all
+in an interval, in float64:
+
+  1. ``h`` on a grid of ``n`` cell centres of the interval (infinite bounds are clipped to
+     ``SEARCH_WINDOW`` = [-10, 10]); non-finite values are skipped;
+  2. a *continuum* is a run of at least ``MIN_RUN`` consecutive grid points with
+     ``|h| <= ztol`` (``ztol = 1e-12 max|h| + 1e-14``): WGAN (h = 0 everywhere), hinge (h = 0
+     on (-1, 1)), EBGAN (h = 0 on [0, m)); its ends are refined by bisection on ``|h| <= ztol``;
+  3. each sign change of ``h`` between neighbours is bisected to machine precision and
+     polished by Newton steps (``h'`` by ``jax.grad``) kept inside the bracket; a bracket whose
+     limit has a large residual is a pole, not a root, and is dropped;
+  4. a local minimum of ``|h|`` below ``1e-3 max|h|`` without sign change (a double root,
+     h ≥ 0 touching zero) is followed by Newton from the grid point and kept if it converges.
+
+No root and no continuum raises ``ValueError`` naming the interval searched.
+
+``infer_domain`` is the default domain of a user triple: the longest run of grid points of the
+window [-10, 10] where f1, f2, f3 and their first and second derivatives are all finite, with
+each end that stops at a non-finite point refined by bisection (log D gives (0, ...), log(1-D)
+gives (..., 1)). The interval is treated as open.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Callable, NamedTuple, Optional, Tuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+__all__ = ["Equilibria", "equilibria", "find_equilibria", "infer_domain", "search_interval",
+           "derivative", "WINDOW", "MIN_RUN"]
+
+#: finite window searched when a domain bound is infinite (and for ``infer_domain``)
+WINDOW = SEARCH_WINDOW = (-10.0, 10.0)
+MIN_RUN = 3
+N_GRID = 2001
+
+
+def derivative(f: Callable, order: int = 1) -> Callable:
+    """Elementwise ``order``-th derivative of a scalar function by ``jax.grad`` (any shape)."""
+    g = f
+    for _ in range(order):
+        g = jax.grad(g)
+    return jnp.vectorize(g)
+
+
+class Equilibria(NamedTuple):
+    """All rest values of D of a triple in ``domain``.
+
+    Attributes:
+      roots: isolated roots of f1' + f2', increasing (floats).
+      continua: ``((lo, hi), ...)`` sub-intervals on which f1' + f2' vanishes identically.
+      domain: ``(lo, hi)`` the open interval searched (after clipping to the window).
+      representative: the rest value a game uses by default: the first root, else the midpoint
+        of the first continuum.
+      residuals: ``|f1' + f2'|`` at each root.
+    """
+
+    roots: Tuple[float, ...]
+    continua: Tuple[Tuple[float, float], ...]
+    domain: Tuple[float, float]
+    representative: float
+    residuals: Tuple[float, ...]
+
+    @property
+    def points(self) -> Tuple[float, ...]:
+        """Every candidate D0: the isolated roots, then the midpoint of each continuum."""
+        return self.roots + tuple(_mid(c) for c in self.continua)
+
+    def to_dict(self) -> dict:
+        return {"roots": list(self.roots), "continua": [list(c) for c in self.continua],
+                "domain": list(self.domain), "representative": self.representative}
+
+
+def _mid(c):
+    lo, hi = c
+    return 0.0 if lo < 0 < hi and abs(lo + hi) < 1e-9 * (hi - lo) else 0.5 * (lo + hi)
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1))
+def _h(f1, f2, x):
+    return derivative(f1)(x) + derivative(f2)(x)
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1))
+def _h_and_dh(f1, f2, x):
+    def h(y):
+        return jax.grad(f1)(y) + jax.grad(f2)(y)
+
+    return jnp.vectorize(h)(x), jnp.vectorize(jax.grad(h))(x)
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1, 2))
+def _all_finite(f1, f2, f3, x):
+    ok = jnp.ones(x.shape, bool)
+    for f in (f1, f2, f3):
+        for order in (0, 1, 2):
+            ok = ok & jnp.isfinite(derivative(f, order)(x) if order else jnp.vectorize(f)(x))
+    return ok
+
+
+def _snap(b: float, scale: float) -> float:
+    """Round a refined boundary to 12 significant digits of the window (cosmetic)."""
+    r = round(b / scale, 12) * scale
+    return float(r) if abs(r - b) <= 1e-10 * scale else float(b)
+
+
+def search_interval(domain) -> Tuple[float, float]:
+    """The finite interval actually searched: ``domain`` clipped to ``SEARCH_WINDOW``."""
+    lo, hi = (float(v) for v in domain)
+    if math.isnan(lo) or math.isnan(hi) or not lo < hi:
+        raise ValueError(f"domain needs lo < hi, got ({lo:g}, {hi:g})")
+    wlo, whi = SEARCH_WINDOW
+    lo2, hi2 = max(lo, wlo), min(hi, whi)
+    if not lo2 < hi2:
+        raise ValueError(f"domain ({lo:g}, {hi:g}) does not meet the search window "
+                         f"[{wlo:g}, {whi:g}]")
+    return lo2, hi2
+
+
+def infer_domain(f1: Callable, f2: Callable, f3: Callable, window=SEARCH_WINDOW,
+                 n: int = 4001) -> Tuple[float, float]:
+    """Longest interval of ``window`` where f1, f2, f3, f' and f'' are all finite (open).
+
+    Raises:
+      ValueError: no grid point of the window has all of them finite.
+    """
+    wlo, whi = (float(v) for v in window)
+    x = np.linspace(wlo, whi, n)
+    ok = np.asarray(_all_finite(f1, f2, f3, jnp.asarray(x)))
+    if not ok.any():
+        raise ValueError(f"f1, f2, f3 or their first two derivatives are non-finite at every "
+                         f"point of [{wlo:g}, {whi:g}]: no domain to search; check the "
+                         "expressions or pass a domain")
+    # longest run of True
+    best, start, best_run = None, None, 0
+    for i, v in enumerate(list(ok) + [False]):
+        if v and start is None:
+            start = i
+        elif not v and start is not None:
+            if i - start > best_run:
+                best, best_run = (start, i - 1), i - start
+            start = None
+    i0, i1 = best
+    scale = max(abs(wlo), abs(whi), 1.0)
+
+    def edge(bad, good):
+        a, b = float(bad), float(good)  # predicate false at a, true at b
+        for _ in range(80):
+            m = 0.5 * (a + b)
+            if m in (a, b):
+                break
+            if bool(_all_finite(f1, f2, f3, jnp.asarray([m]))[0]):
+                b = m
+            else:
+                a = m
+        return _snap(b, scale)
+
+    lo = wlo if i0 == 0 else edge(x[i0 - 1], x[i0])
+    hi = whi if i1 == n - 1 else edge(x[i1 + 1], x[i1])
+    return lo, hi
+
+
+def equilibria(f1: Callable, f2: Callable, domain=None, *, f3: Optional[Callable] = None,
+               n: int = N_GRID) -> Equilibria:
+    """All roots of ``f1'(D) + f2'(D)`` in the open interval ``domain`` (see module doc).
+
+    Args:
+      f1, f2: the discriminator's functions (hashable; derivatives by ``jax.grad``).
+      domain: ``(lo, hi)``; ``None`` infers it with ``infer_domain`` (needs ``f3``, else
+        f1 and f2 twice are used for the finiteness test).
+      n: grid size (default 2001).
+
+    Returns:
+      ``Equilibria``.
+
+    Raises:
+      ValueError: no root and no continuum in the interval (the message names it).
+    """
+    if domain is None:
+        domain = infer_domain(f1, f2, f3 if f3 is not None else f1)
+    lo, hi = search_interval(domain)
+    width = hi - lo
+    x = lo + width * (np.arange(n) + 0.5) / n
+    h = np.asarray(_h(f1, f2, jnp.asarray(x)), dtype=np.float64)
+    fin = np.isfinite(h)
+    if not fin.any():
+        raise ValueError(f"f1'(D)+f2'(D) is non-finite everywhere in ({lo:g}, {hi:g}); "
+                         "check the domain")
+    s = float(np.max(np.abs(h[fin])))
+    ztol = 1e-12 * s + 1e-14
+    zero = fin & (np.abs(h) <= ztol)
+
+    def hval(t):
+        return float(_h(f1, f2, jnp.asarray([t]))[0])
+
+    def bisect_pred(a, b, pred):
+        """pred(a) false, pred(b) true -> boundary."""
+        for _ in range(100):
+            m = 0.5 * (a + b)
+            if m in (a, b):
+                break
+            if pred(m):
+                b = m
+            else:
+                a = m
+        return b
+
+    def is_zero(t):
+        v = hval(t)
+        return math.isfinite(v) and abs(v) <= ztol
+
+    # 2. continua
+    continua, in_cont = [], np.zeros(n, bool)
+    i = 0
+    while i < n:
+        if zero[i]:
+            j = i
+            while j + 1 < n and zero[j + 1]:
+                j += 1
+            if j - i + 1 >= MIN_RUN:
+                a = lo if i == 0 else bisect_pred(x[i - 1], x[i], is_zero)
+                b = hi if j == n - 1 else bisect_pred(x[j + 1], x[j], is_zero)
+                continua.append((_snap(a, max(1.0, abs(lo), abs(hi))),
+                                 _snap(b, max(1.0, abs(lo), abs(hi)))))
+                in_cont[max(i - 1, 0):j + 2] = True
+            i = j + 1
+        else:
+            i += 1
+
+    # 3. sign changes
+    cands = []
+    for k in range(n - 1):
+        if in_cont[k] or in_cont[k + 1] or not (fin[k] and fin[k + 1]):
+            continue
+        if zero[k] and not in_cont[k]:
+            cands.append(("point", x[k], x[k]))
+        elif not zero[k] and not zero[k + 1] and np.sign(h[k]) != np.sign(h[k + 1]):
+            cands.append(("bracket", x[k], x[k + 1]))
+    if fin[-1] and zero[-1] and not in_cont[-1]:
+        cands.append(("point", x[-1], x[-1]))
+
+    roots = []
+    for kind, a, b in cands:
+        if kind == "point":
+            roots.append(float(a))
+            continue
+        fa = hval(a)
+        for _ in range(100):  # bisection to machine precision
+            m = 0.5 * (a + b)
+            if m in (a, b):
+                break
+            fm = hval(m)
+            if not math.isfinite(fm):
+                break
+            if fm == 0.0:
+                a = b = m
+                break
+            if np.sign(fm) == np.sign(fa):
+                a, fa = m, fm
+            else:
+                b = m
+        r = 0.5 * (a + b)
+        lo_b, hi_b = min(a, b), max(a, b)
+        for _ in range(3):  # Newton polish, kept in the bracket
+            hv, dh = (float(v[0]) for v in _h_and_dh(f1, f2, jnp.asarray([r])))
+            if not (math.isfinite(hv) and math.isfinite(dh)) or dh == 0.0 or hv == 0.0:
+                break
+            r_new = r - hv / dh
+            if not lo_b - 1e-15 <= r_new <= hi_b + 1e-15:
+                break
+            r = r_new
+        res = abs(hval(r))
+        if math.isfinite(res) and res <= 1e-6 * (1.0 + s):  # else a pole, not a root
+            roots.append(float(r))
+
+    # 4. touching roots: local minima of |h| with no sign change around them
+    ah = np.where(fin, np.abs(h), np.inf)
+    for k in range(1, n - 1):
+        if in_cont[k] or zero[k] or not fin[k]:
+            continue
+        if not (ah[k] <= ah[k - 1] and ah[k] <= ah[k + 1] and ah[k] < 1e-3 * s):
+            continue
+        if np.sign(h[k - 1]) != np.sign(h[k]) or np.sign(h[k + 1]) != np.sign(h[k]):
+            continue  # a sign change nearby: found by the brackets
+        r = float(x[k])
+        for _ in range(80):
+            hv, dh = (float(v[0]) for v in _h_and_dh(f1, f2, jnp.asarray([r])))
+            if not (math.isfinite(hv) and math.isfinite(dh)) or dh == 0.0 or hv == 0.0:
+                break
+            r -= hv / dh
+        hv = hval(r) if lo < r < hi else math.inf
+        if math.isfinite(hv) and abs(hv) <= ztol * 10 + 1e-12 * (1 + s):
+            roots.append(r)
+
+    roots = sorted(roots)
+    dedup = []
+    for r in roots:
+        if not dedup or abs(r - dedup[-1]) > 1e-9 * max(1.0, width):
+            dedup.append(r)
+    roots = tuple(dedup)
+    if not roots and not continua:
+        k = int(np.argmin(ah))
+        raise ValueError(
+            f"f1'(D)+f2'(D) has no root in ({lo:g}, {hi:g}) (searched {n} grid points; the "
+            f"smallest |f1'+f2'| is {ah[k]:.3g} at D = {x[k]:.6g}): the triple has no rest "
+            "point p_g = p_d there; check the signs of f1, f2 or pass another domain")
+    rep = roots[0] if roots else _mid(continua[0])
+    residuals = tuple(abs(hval(r)) for r in roots)
+    return Equilibria(roots, tuple(continua), (lo, hi), float(rep), residuals)
+
+
+find_equilibria = equilibria

@@ -1,0 +1,243 @@
+"""A safe parser for the one-variable expressions typed on the command line (``--f1 'log(x)'``).
+
+The text is only turned into a syntax tree (:func:`ast.parse`, ``mode="eval"``), which is checked
+against a whitelist; it is never compiled to code nor passed to ``eval`` or ``exec``. Allowed:
+
+  * numbers (``int`` or ``float`` literals; not ``True``/``False``, not complex),
+  * the name ``x`` (the discriminator value D),
+  * binary ``+ - * / **``, unary ``-`` and ``+``,
+  * calls of ``log log1p exp sqrt tanh sigmoid softplus abs relu`` (one argument) and
+    ``minimum maximum`` (two arguments), positional only.
+
+Anything else (attribute access, subscripts, other names, strings, lambdas, comprehensions,
+keyword arguments, comparisons, ...) raises :class:`ExprError` (a ``ValueError``) that names the
+offending piece of the text. The accepted tree becomes a small tree of frozen dataclasses whose
+``__call__`` applies the matching ``jax.numpy`` function: the result is a pure, hashable function
+of ``x`` (two parses of the same text compare equal, so ``jax.jit`` caches hit), differentiable
+with ``jax.grad``.
+
+Example::
+
+    >>> f = parse("log(1 - x)")
+    >>> float(f(0.5))           # log(1/2)
+    -0.6931471805599453
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+from typing import Tuple
+
+__all__ = ["ExprError", "Expr", "parse", "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH"]
+
+MAX_LENGTH = 2000  # characters
+MAX_DEPTH = 60  # nesting of the expression tree
+
+# name -> number of positional arguments
+FUNCTIONS = {
+    "log": 1, "log1p": 1, "exp": 1, "sqrt": 1, "tanh": 1, "sigmoid": 1, "softplus": 1,
+    "abs": 1, "relu": 1, "minimum": 2, "maximum": 2,
+}
+_BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+_UNOPS = {ast.USub: "-", ast.UAdd: "+"}
+
+_ALLOWED = ("numbers, the variable x, + - * / **, unary - and +, and calls of "
+            + ", ".join(FUNCTIONS))
+
+
+class ExprError(ValueError):
+    """An expression outside the whitelist (or not an expression at all)."""
+
+
+def _jnp_function(name):
+    import jax
+    import jax.numpy as jnp
+
+    return {
+        "log": jnp.log, "log1p": jnp.log1p, "exp": jnp.exp, "sqrt": jnp.sqrt,
+        "tanh": jnp.tanh, "sigmoid": jax.nn.sigmoid, "softplus": jax.nn.softplus,
+        "abs": jnp.abs, "relu": jax.nn.relu, "minimum": jnp.minimum, "maximum": jnp.maximum,
+    }[name]
+
+
+# -- the evaluation tree (frozen, hashable) ---------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class _Num:
+    value: float
+
+    def __call__(self, x):
+        return self.value
+
+    def text(self):
+        return repr(self.value)
+
+
+@dataclasses.dataclass(frozen=True)
+class _X:
+    def __call__(self, x):
+        return x
+
+    def text(self):
+        return "x"
+
+
+@dataclasses.dataclass(frozen=True)
+class _Bin:
+    op: str
+    left: object
+    right: object
+
+    def __call__(self, x):
+        a, b = self.left(x), self.right(x)
+        if self.op == "+":
+            return a + b
+        if self.op == "-":
+            return a - b
+        if self.op == "*":
+            return a * b
+        if self.op == "/":
+            return a / b
+        return a ** b
+
+    def text(self):
+        return f"({self.left.text()} {self.op} {self.right.text()})"
+
+
+@dataclasses.dataclass(frozen=True)
+class _Un:
+    op: str
+    operand: object
+
+    def __call__(self, x):
+        v = self.operand(x)
+        return -v if self.op == "-" else +v
+
+    def text(self):
+        return f"({self.op}{self.operand.text()})"
+
+
+@dataclasses.dataclass(frozen=True)
+class _Call:
+    name: str
+    args: Tuple
+
+    def __call__(self, x):
+        import jax.numpy as jnp
+
+        vals = [jnp.asarray(a(x), dtype=jnp.result_type(float)) for a in self.args]
+        return _jnp_function(self.name)(*vals)
+
+    def text(self):
+        return f"{self.name}({', '.join(a.text() for a in self.args)})"
+
+
+@dataclasses.dataclass(frozen=True)
+class Expr:
+    """A parsed expression: ``Expr(source, tree)``; call it on a scalar or array ``x``.
+
+    Equality and hashing go by the parsed tree, so ``parse("x+1") == parse("x + 1")``.
+    """
+
+    source: str = dataclasses.field(compare=False)
+    tree: object
+
+    def __call__(self, x):
+        import jax.numpy as jnp
+
+        x = jnp.asarray(x)
+        out = self.tree(x)
+        return jnp.broadcast_to(jnp.asarray(out, dtype=jnp.result_type(x, float)), x.shape)
+
+    def __str__(self):
+        return self.source
+
+    @property
+    def canonical(self) -> str:
+        """Fully parenthesised form of the accepted tree (what will be computed)."""
+        return self.tree.text()
+
+
+# -- AST -> tree, with the whitelist --------------------------------------------------------
+def _piece(src: str, node) -> str:
+    seg = ast.get_source_segment(src, node)
+    return seg if seg is not None else type(node).__name__
+
+
+def _refuse(src, node, what) -> ExprError:
+    return ExprError(f"{what} {_piece(src, node)!r} is not allowed in expression {src!r}; "
+                     f"allowed: {_ALLOWED}")
+
+
+def _build(src: str, node, depth: int):
+    if depth > MAX_DEPTH:
+        raise ExprError(f"expression {src[:60]!r}... is nested more than {MAX_DEPTH} deep")
+    if isinstance(node, ast.Constant):
+        v = node.value
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise _refuse(src, node, f"constant of type {type(v).__name__}")
+        return _Num(float(v))
+    if isinstance(node, ast.Name):
+        if node.id != "x":
+            raise _refuse(src, node, "name")
+        return _X()
+    if isinstance(node, ast.BinOp):
+        op = _BINOPS.get(type(node.op))
+        if op is None:
+            raise _refuse(src, node, f"operator {type(node.op).__name__} in")
+        return _Bin(op, _build(src, node.left, depth + 1), _build(src, node.right, depth + 1))
+    if isinstance(node, ast.UnaryOp):
+        op = _UNOPS.get(type(node.op))
+        if op is None:
+            raise _refuse(src, node, f"unary operator {type(node.op).__name__} in")
+        return _Un(op, _build(src, node.operand, depth + 1))
+    if isinstance(node, ast.Call):
+        if not isinstance(node.func, ast.Name):
+            raise _refuse(src, node.func, "call of")
+        name = node.func.id
+        if name not in FUNCTIONS:
+            raise _refuse(src, node.func, "function")
+        if node.keywords:
+            raise _refuse(src, node.keywords[0], "keyword argument")
+        if any(isinstance(a, ast.Starred) for a in node.args):
+            raise _refuse(src, node, "starred argument in")
+        if len(node.args) != FUNCTIONS[name]:
+            raise ExprError(f"{name} takes {FUNCTIONS[name]} argument(s), got {len(node.args)} "
+                            f"in {_piece(src, node)!r} (expression {src!r})")
+        return _Call(name, tuple(_build(src, a, depth + 1) for a in node.args))
+    kinds = {
+        ast.Attribute: "attribute access", ast.Subscript: "subscript", ast.Lambda: "lambda",
+        ast.Compare: "comparison", ast.BoolOp: "boolean operation", ast.IfExp: "conditional",
+        ast.JoinedStr: "f-string", ast.List: "list", ast.Tuple: "tuple", ast.Dict: "dict",
+        ast.Set: "set", ast.ListComp: "comprehension", ast.GeneratorExp: "generator",
+        ast.SetComp: "comprehension", ast.DictComp: "comprehension",
+        ast.NamedExpr: "assignment expression", ast.Starred: "starred expression",
+    }
+    raise _refuse(src, node, kinds.get(type(node), f"syntax {type(node).__name__}"))
+
+
+def parse(source: str) -> Expr:
+    """Parse ``source`` (an expression in ``x``) into a pure jnp function, or raise ExprError.
+
+    Raises:
+      ExprError: the text is not a Python expression, is longer than ``MAX_LENGTH`` characters,
+        nests deeper than ``MAX_DEPTH``, or uses anything outside the whitelist (the message
+        quotes the offending piece and lists what is allowed).
+    """
+    if not isinstance(source, str):
+        raise ExprError(f"expression must be a string, got {type(source).__name__}")
+    if len(source) > MAX_LENGTH:
+        raise ExprError(f"expression is {len(source)} characters long; the limit is {MAX_LENGTH}")
+    if not source.strip():
+        raise ExprError("empty expression; write a function of x such as 'log(x)'")
+    try:
+        tree = ast.parse(source.strip(), mode="eval")
+    except SyntaxError as e:
+        raise ExprError(f"not a valid expression: {source!r} ({e.msg})") from None
+    except (ValueError, RecursionError, MemoryError) as e:  # e.g. null bytes, absurd nesting
+        raise ExprError(f"not a valid expression: {source[:60]!r} ({e})") from None
+    try:
+        built = _build(source.strip(), tree.body, 0)
+    except RecursionError:
+        raise ExprError(f"expression {source[:60]!r}... is nested too deeply") from None
+    return Expr(source.strip(), built)
