@@ -274,23 +274,28 @@ def _run(game, updater, z0, tol, bound, *, steps, record_every, check_every, chu
     status = jax.vmap(check1)(z)
     stop = jnp.where(status != RUNNING, 0, -1).astype(jnp.int32)
 
-    run_chunk = _chunk_program(game, updater, tol, bound, steps=steps,
-                               record_every=record_every, check_every=check_every,
-                               unroll=unroll, has_eq=has_eq)
+    def per_device(game, updater, tol, bound, z, s, status, stop):
+        # game, updater, tol and bound come in as replicated (P()) arguments. check_vma=False:
+        # with jax 0.10.2's varying-manual-axes checking on, the Dirac-GAN field of
+        # gandyn.games.dirac gave wrong values on > 1 device (tests/test_simulate.py guards it).
+        run_chunk = _chunk_program(game, updater, tol, bound, steps=steps,
+                                   record_every=record_every, check_every=check_every,
+                                   unroll=unroll, has_eq=has_eq)
 
-    def per_device(z, s, status, stop):
         def one(args):
             (zc, sc, stc, spc, _), hist = run_chunk(*args)
             return zc, sc, stc, spc, hist
 
         return jax.lax.map(one, (z, s, status, stop))
 
+    args = (game, updater, tol, bound, z, s, status, stop)
     if n_dev == 1:
-        zf, sf, status, stop, hist = per_device(z, s, status, stop)
+        zf, sf, status, stop, hist = per_device(*args)
     else:
-        spec = P("batch")
+        rep, spec = P(), P("batch")
         zf, sf, status, stop, hist = jax.shard_map(
-            per_device, mesh=mesh, in_specs=spec, out_specs=spec)(z, s, status, stop)
+            per_device, mesh=mesh, in_specs=(rep, rep, rep, rep, spec, spec, spec, spec),
+            out_specs=spec, check_vma=False)(*args)
 
     def unchunk(x):
         return x.reshape((padded,) + x.shape[2:])[:batch]

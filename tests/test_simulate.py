@@ -172,6 +172,11 @@ _DEVICES_SCRIPT = textwrap.dedent("""
         for a, b in zip(jax.tree_util.tree_leaves(one), jax.tree_util.tree_leaves(four)):
             np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
         assert len(set(np.asarray(four.status).tolist())) == 5   # every status occurs
+    from gandyn.games.dirac import dirac
+    zd = State(rng.uniform(-1, 1, (21, 1)), rng.uniform(-1, 1, (21, 1)))
+    one, four = (simulate(dirac("gan", "r1"), simultaneous(0.1), zd, 30, devices=d, chunk=8)
+                 for d in (jax.devices()[:1], jax.devices()))
+    np.testing.assert_array_equal(np.asarray(one.final.gen), np.asarray(four.final.gen))
     print("IDENTICAL")
 """)
 
