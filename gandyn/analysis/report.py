@@ -1,0 +1,447 @@
+"""``check_triple``: everything gandyn can say about a loss triple (f1, f2, f3), as one report.
+
+For the pointwise field of DESIGN §1.1 (``gandyn.games.pointwise``)
+
+    dD/dt = p_d f1'(D) + p_g f2'(D),    dp_g/dt = f3(D) - f3(D0)
+
+the report holds
+
+* the equilibria: every root D0 of f1' + f2' in the domain, and continua of roots
+  (``gandyn.analysis.equilibria``); the rest points are ``(p_g, D) = (p_d, D0)``;
+* per candidate D0 and per p_d: the ``jax.jacfwd`` Jacobian (generator first), trace, det,
+  eigenvalues (closed form), kind, verdict and the largest stable learning rate of simultaneous
+  steps ``h < min_λ -2 Re λ / |λ|²`` (Mescheder et al. 2017, Lemma 4);
+* the analytic conditions: ``trace = p_d (f1''+f2'')(D0) < 0`` and ``det = -f2'(D0) f3'(D0) > 0``
+  with their values; when ``(f1''+f2'')(D0) < 0`` and ``det > 0`` the rest point is stable for
+  every ``p_d > 0`` (``stable_for_all_pd``);
+* the overall verdict: ``stable`` (every eigenvalue has Re λ < 0 for every p_d given and every
+  candidate D0), ``marginal`` (the largest real part is zero within the tolerance of
+  ``gandyn.analysis.spectrum``), ``unstable``, or ``no-equilibrium``;
+* global evidence (``GlobalEvidence``) at the first candidate D0, per p_d:
+
+  - ``N_SIDE² = 10⁴`` initial conditions on the cell centres of the box
+    ``D in [max(lo, D0-2), min(hi, D0+2)]``, ``p_g in (0, p_d + 1]`` integrated in ONE jitted,
+    vmapped run (all p_d together) by fixed-step RK4 under ``lax.scan`` (``STEPS`` steps).
+    Time is rescaled per trajectory and step (orbits unchanged): no step moves D by more than a
+    quarter of its distance to the domain's edge, nor the state by more than 5 % of the box
+    diagonal, and a step whose RK4 result is non-finite or outside the domain is replaced by
+    its Euler step (which the rule keeps inside). The horizon is ``T = 30/|max Re λ|`` for a
+    stable rest point (``30/max|λ|`` otherwise), with ``h max|λ| <= 1``.
+  - each trajectory ends with a status: ``converged`` (within ``1e-3`` of the box diagonal of
+    the rest point at the end), ``left_domain`` (D came within ``1e-9`` of the box width of the
+    domain's edge, or left it: frozen there), ``diverged`` (``max |z| > 1e6``), ``non_finite``
+    (the field was NaN/inf: frozen at the last finite state), or ``running``; their fractions
+    sum to 1. ``pg_negative_fraction`` counts trajectories along which p_g went below 0 (the
+    pointwise model does not keep densities non-negative; informational).
+  - Lyapunov test: ``V = (D-D0)² + (p_g-p_d)²``, ``dV/dt = 2(D-D0) v_D + 2(p_g-p_d) v_g`` on the
+    same grid; ``lyapunov_distance_decreases`` when ``dV/dt <= 1e-9 (|2(D-D0) v_D| +
+    |2(p_g-p_d) v_g|) + 1e-12`` at every finite grid point, else the worst point is reported.
+    For the seed's quadratic triple dV/dt = -2 p_d (D-1)² <= 0 everywhere.
+
+Everything heavy runs in two jitted functions compiled once per triple (f1, f2, f3 are static,
+p_d and D0 traced): more p_d values or other D0 do not recompile.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+from typing import Any, Callable, Optional, Sequence, Tuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from gandyn.analysis.equilibria import Equilibria, derivative, equilibria, infer_domain
+from gandyn.analysis.spectrum import (
+    KINDS, VERDICTS, classify, eigenvalues, jacobian, max_lr_simultaneous, trace_det, verdict,
+)
+
+__all__ = ["check_triple", "TripleReport", "PointAnalysis", "GlobalEvidence", "VERDICT_NAMES",
+           "N_SIDE", "STEPS", "STATUSES"]
+
+VERDICT_NAMES = VERDICTS + ("no-equilibrium",)
+STATUSES = ("running", "converged", "left_domain", "diverged", "non_finite")
+N_SIDE = 100  # N_SIDE² initial conditions
+STEPS = 400
+BOUND = 1e6
+CONV_RTOL = 1e-3
+EDGE_RTOL = 1e-9
+BOX_HALF = 2.0  # D window half-width around D0
+
+
+def _as_fn(f, label):
+    if isinstance(f, str):
+        from gandyn.expr import parse
+
+        return parse(f)
+    if not callable(f):
+        raise ValueError(f"{label} must be a callable or an expression string, got {f!r}")
+    return f
+
+
+# -- results -----------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class PointAnalysis:
+    """Local analysis of the rest point ``(p_g, D) = (pd, D0)``."""
+
+    D0: float
+    pd: float
+    jacobian: Tuple[Tuple[float, float], Tuple[float, float]]
+    trace: float
+    det: float
+    eigenvalues: Tuple[complex, ...]
+    kind: str
+    verdict: str
+    max_lr: float
+
+    def to_dict(self) -> dict:
+        return {"D0": self.D0, "pd": self.pd, "jacobian": [list(r) for r in self.jacobian],
+                "trace": self.trace, "det": self.det,
+                "eigenvalues": [[z.real, z.imag] for z in self.eigenvalues],
+                "kind": self.kind, "verdict": self.verdict, "max_lr": self.max_lr}
+
+
+@dataclasses.dataclass(frozen=True)
+class GlobalEvidence:
+    """Many trajectories from a grid of starts, and the Lyapunov test (see module doc)."""
+
+    pd: float
+    n: int
+    steps: int
+    horizon: float
+    box: Tuple[Tuple[float, float], Tuple[float, float]]  # ((D lo, D hi), (pg lo, pg hi))
+    fractions: Tuple[Tuple[str, float], ...]  # (status, fraction) for STATUSES
+    pg_negative_fraction: float
+    lyapunov_distance_decreases: bool
+    lyapunov_max_dVdt: float
+    lyapunov_worst: Optional[Tuple[float, float]]  # (D, p_g) where dV/dt is largest, if > tol
+    lyapunov_nonfinite_points: int
+
+    @property
+    def converged_fraction(self) -> float:
+        return dict(self.fractions)["converged"]
+
+    def to_dict(self) -> dict:
+        d = {"pd": self.pd, "n": self.n, "steps": self.steps, "horizon": self.horizon,
+             "box": {"D": list(self.box[0]), "pg": list(self.box[1])},
+             **{f"{k}_fraction": v for k, v in self.fractions},
+             "pg_negative_fraction": self.pg_negative_fraction,
+             "lyapunov_distance_decreases": self.lyapunov_distance_decreases,
+             "lyapunov_max_dVdt": self.lyapunov_max_dVdt,
+             "lyapunov_worst": (None if self.lyapunov_worst is None
+                                else {"D": self.lyapunov_worst[0], "pg": self.lyapunov_worst[1]}),
+             "lyapunov_nonfinite_points": self.lyapunov_nonfinite_points}
+        return d
+
+
+@dataclasses.dataclass(frozen=True)
+class TripleReport:
+    """What ``check_triple`` found (immutable; ``to_dict()`` is JSON-ready).
+
+    ``analyses[i][k]`` is the ``PointAnalysis`` of candidate ``D0s[i]`` at ``pd[k]``;
+    ``analyses[0]`` (the first candidate, the game's D0) is the primary one; ``global_`` has
+    one ``GlobalEvidence`` per p_d for that candidate.
+    """
+
+    name: str
+    functions: Tuple[str, str, str]
+    domain: Tuple[float, float]
+    pd: Tuple[float, ...]
+    equilibria: Optional[Equilibria]
+    D0s: Tuple[float, ...]
+    analyses: Tuple[Tuple[PointAnalysis, ...], ...]
+    curvature: Tuple[float, ...]  # (f1''+f2'')(D0) per candidate
+    verdict: str
+    global_: Tuple[GlobalEvidence, ...]
+    message: str = ""
+
+    @property
+    def primary(self) -> Tuple[PointAnalysis, ...]:
+        return self.analyses[0] if self.analyses else ()
+
+    @property
+    def stable_for_all_pd(self) -> Optional[bool]:
+        """(f1''+f2'')(D0) < 0 and det > 0 at the primary D0: stable for every p_d > 0."""
+        if not self.analyses:
+            return None
+        return bool(self.curvature[0] < 0 and self.primary[0].det > 0)
+
+    def conditions(self) -> dict:
+        """The analytic conditions with their values, per p_d, at the primary D0."""
+        if not self.analyses:
+            return {}
+        return {
+            "trace": [a.trace for a in self.primary],
+            "trace_negative": [a.trace < 0 for a in self.primary],
+            "det": [a.det for a in self.primary],
+            "det_positive": [a.det > 0 for a in self.primary],
+            "curvature_f1pp_plus_f2pp": self.curvature[0],
+            "stable_for_all_pd": self.stable_for_all_pd,
+        }
+
+    def to_dict(self) -> dict:
+        prim = self.primary
+        eqs = [{"D": d, "pg": p} for d in self.D0s for p in self.pd]
+        glob = None
+        if self.global_:
+            glob = {
+                "converged_fraction": min(g.converged_fraction for g in self.global_),
+                "lyapunov_distance_decreases": all(g.lyapunov_distance_decreases
+                                                   for g in self.global_),
+                "n": self.global_[0].n,
+                "per_pd": [g.to_dict() for g in self.global_],
+            }
+        return {
+            "name": self.name,
+            "f1": self.functions[0], "f2": self.functions[1], "f3": self.functions[2],
+            "domain": list(self.domain),
+            "equilibria": eqs,
+            "D0": self.D0s[0] if self.D0s else None,
+            "roots": list(self.equilibria.roots) if self.equilibria else [],
+            "continua": [list(c) for c in self.equilibria.continua] if self.equilibria else [],
+            "pd": list(self.pd),
+            "jacobian": [[list(r) for r in a.jacobian] for a in prim],
+            "eigenvalues": [[[z.real, z.imag] for z in a.eigenvalues] for a in prim],
+            "trace": [a.trace for a in prim],
+            "det": [a.det for a in prim],
+            "kind": [a.kind for a in prim],
+            "max_lr": [a.max_lr for a in prim],
+            "verdict": self.verdict,
+            "conditions": self.conditions(),
+            "candidates": [[a.to_dict() for a in row] for row in self.analyses],
+            "global": glob,
+            "message": self.message,
+        }
+
+
+# -- jitted pieces (f1, f2, f3 static; pd, D0 traced) -----------------------------------------
+def _game(f1, f2, f3, pd, D0, lo, hi):
+    from gandyn.games.pointwise import triple
+
+    return triple(f1, f2, f3, pd, D0, (lo, hi))
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1, 2, 5, 6))
+def _local(f1, f2, f3, pd, D0, lo, hi):
+    """Per p_d (vmapped): J, trace, det, eigenvalues, kind, verdict, max lr; and f1''+f2''."""
+
+    def one(p):
+        J = jacobian(_game(f1, f2, f3, p, D0, lo, hi))
+        e = eigenvalues(J)
+        tr, det = trace_det(J)
+        return J, tr, det, e, classify(e), verdict(e), max_lr_simultaneous(e)
+
+    curv = derivative(f1, 2)(D0) + derivative(f2, 2)(D0)
+    return jax.vmap(one)(pd), curv
+
+
+_RK_C = (0.5, 0.5, 1.0)  # stage offsets of classical RK4
+_RK_W = (2.0, 2.0, 1.0)  # stage weights (k1 weight 1)
+
+
+def _rk4(f, z, h, k1):
+    """One classical RK4 step from ``k1 = f(z)``; the three later stages share one traced
+    field (a ``fori_loop``), which keeps the compiled program small."""
+
+    def body(i, carry):
+        acc, k = carry
+        k = f(z + jnp.asarray(_RK_C)[i] * h * k)
+        return acc + jnp.asarray(_RK_W)[i] * k, k
+
+    acc, _ = lax.fori_loop(0, 3, body, (k1, k1))
+    return z + h / 6.0 * acc
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1, 2, 7, 8))
+def _global(f1, f2, f3, pd, D0, lo, hi, n_side, steps, horizon, lam_max):
+    """Integrate n_side² starts per p_d; returns status codes, p_g<0 flags, Lyapunov data."""
+    d1, d2 = jax.grad(f1), jax.grad(f2)
+
+    def per_pd(p, T, lm):
+        a = jnp.maximum(lo, D0 - BOX_HALF)
+        b = jnp.minimum(hi, D0 + BOX_HALF)
+        pg_hi = p + 1.0
+        u = (jnp.arange(n_side) + 0.5) / n_side
+        Dg, Pg = jnp.meshgrid(a + (b - a) * u, pg_hi * u, indexing="ij")
+        z0 = jnp.stack([Pg.ravel(), Dg.ravel()], axis=-1)  # (N, 2): (p_g, D)
+        diag = jnp.sqrt((b - a) ** 2 + pg_hi ** 2)
+        zstar = jnp.stack([p, D0])
+        f3D0 = f3(D0)
+
+        def field(z):
+            g, d = z[0], z[1]
+            return jnp.stack([f3(d) - f3D0, p * d1(d) + g * d2(d)])
+
+        h = jnp.minimum(T / steps, 1.0 / jnp.maximum(lm, 1e-12))
+        edge = EDGE_RTOL * (b - a)
+
+        def inside(z):
+            return (z[1] > lo + edge) & (z[1] < hi - edge)
+
+        def traj(z):
+            def step(carry, _):
+                z, status, neg = carry
+                v = field(z)
+                dist = jnp.minimum(z[1] - lo, hi - z[1])
+                s = jnp.minimum(1.0, 0.25 * dist / (h * jnp.abs(v[1]) + 1e-300))
+                s = jnp.minimum(s, 0.05 * diag / (h * jnp.linalg.norm(v) + 1e-300))
+                hh = h * s
+                z_rk = _rk4(field, z, hh, v)
+                z_eu = z + hh * v
+                rk_ok = jnp.all(jnp.isfinite(z_rk)) & inside(z_rk)
+                z_new = jnp.where(rk_ok, z_rk, z_eu)
+                running = status == 0
+                bad = ~(jnp.all(jnp.isfinite(v)) & jnp.all(jnp.isfinite(z_new)))
+                left = ~inside(z_new)
+                div = jnp.max(jnp.abs(z_new)) > BOUND
+                new_status = jnp.where(bad, 4, jnp.where(left, 2, jnp.where(div, 3, 0)))
+                status = jnp.where(running, new_status, status)
+                moved = running & ~bad
+                z = jnp.where(moved, z_new, z)
+                neg = neg | (moved & (z[0] < 0))
+                return (z, status, neg), None
+
+            status0 = jnp.where(jnp.all(jnp.isfinite(field(z))), 0, 4)
+            (zf, status, neg), _ = lax.scan(step, (z, status0, False), None, length=steps)
+            conv = (status == 0) & (jnp.linalg.norm(zf - zstar) <= CONV_RTOL * diag)
+            return jnp.where(conv, 1, status), neg
+
+        status, neg = jax.vmap(traj)(z0)
+
+        def dvdt(z):
+            v = field(z)
+            t1 = 2 * (z[1] - D0) * v[1]
+            t2 = 2 * (z[0] - p) * v[0]
+            return t1 + t2, 1e-9 * (jnp.abs(t1) + jnp.abs(t2)) + 1e-12
+
+        dv, tol = jax.vmap(dvdt)(z0)
+        return status, neg, dv, tol, z0, a, b, pg_hi, h
+
+    return jax.vmap(per_pd)(pd, horizon, lam_max)
+
+
+# -- the driver --------------------------------------------------------------------------------
+def _name(f, default):
+    return str(f) if hasattr(f, "source") else getattr(f, "__name__", default)
+
+
+def check_triple(f1, f2, f3, pd: Sequence[float] = (1.0,), *, D0=None, domain=None,
+                 name: str = "triple", n_side: int = N_SIDE, steps: int = STEPS,
+                 with_global: bool = True) -> TripleReport:
+    """Analyse the pointwise game of (f1, f2, f3) at every ``p_d`` in ``pd`` (module doc).
+
+    Args:
+      f1, f2, f3: hashable callables of D, or expression strings in ``x`` (``gandyn.expr``).
+      pd: one data density or a sequence of them (each finite and > 0).
+      D0: the rest value to analyse first; default: every root and continuum midpoint found,
+        the first of them primary.
+      domain: ``(lo, hi)`` open interval of D; default ``infer_domain`` (finite f, f', f'' in
+        [-10, 10]).
+      n_side: the global test uses ``n_side²`` starts per p_d (default 100 -> 10⁴).
+      steps: RK4 steps of the global test.
+      with_global: skip the trajectories (faster) when False.
+
+    Returns:
+      ``TripleReport``; ``verdict == "no-equilibrium"`` (with the reason in ``message``) when
+      f1' + f2' has no root in the domain.
+
+    Raises:
+      ValueError: bad p_d, bad domain, or a function that is not callable / not a valid
+        expression (``gandyn.expr.ExprError``).
+    """
+    f1, f2, f3 = _as_fn(f1, "f1"), _as_fn(f2, "f2"), _as_fn(f3, "f3")
+    pds = tuple(float(p) for p in np.atleast_1d(np.asarray(pd, dtype=float)))
+    if not pds or any(not (p > 0 and math.isfinite(p)) for p in pds):
+        raise ValueError(f"pd (data densities p_d) must be finite numbers > 0, got {pd!r}")
+    if n_side < 1 or steps < 1:
+        raise ValueError(f"n_side and steps must be >= 1, got {n_side}, {steps}")
+    fnames = (_name(f1, "f1"), _name(f2, "f2"), _name(f3, "f3"))
+    if domain is None:
+        domain = infer_domain(f1, f2, f3)
+    lo, hi = (float(v) for v in domain)
+    if not lo < hi:
+        raise ValueError(f"domain needs lo < hi, got ({lo:g}, {hi:g})")
+    try:
+        eqs = equilibria(f1, f2, (lo, hi))
+    except ValueError as e:
+        if D0 is None:
+            return TripleReport(name, fnames, (lo, hi), pds, None, (), (), (),
+                                "no-equilibrium", (), str(e))
+        eqs = None
+    cands = list(eqs.points) if eqs is not None else []
+    if D0 is not None:
+        D0 = float(D0)
+        if not lo < D0 < hi:
+            raise ValueError(f"D0 = {D0:g} is outside the domain ({lo:g}, {hi:g})")
+        cands = [D0] + [c for c in cands if abs(c - D0) > 1e-9 * max(1.0, abs(D0))]
+    pd_arr = jnp.asarray(pds, dtype=jnp.float64)
+    analyses, curvs, worst = [], [], 0
+    messages = []
+    for c in cands:
+        (J, tr, det, e, kind, verd, mlr), curv = _local(f1, f2, f3, pd_arr, jnp.float64(c),
+                                                         lo, hi)
+        J, tr, det, e = (np.asarray(x) for x in (J, tr, det, e))
+        kind, verd, mlr = np.asarray(kind), np.asarray(verd), np.asarray(mlr)
+        row = []
+        for k, p in enumerate(pds):
+            if not (np.all(np.isfinite(J[k]))):
+                messages.append(f"the Jacobian at D0 = {c:g}, p_d = {p:g} is not finite "
+                                "(f not twice differentiable there)")
+                vname, kname = "unstable", "degenerate"
+                code = 2
+            else:
+                vname, kname, code = VERDICTS[int(verd[k])], KINDS[int(kind[k])], int(verd[k])
+            worst = max(worst, code)
+            ev = sorted((complex(z) for z in e[k]), key=lambda z: (-z.real, -z.imag))
+            row.append(PointAnalysis(c, p, tuple(tuple(float(v) for v in r) for r in J[k]),
+                                     float(tr[k]), float(det[k]), tuple(ev), kname, vname,
+                                     float(mlr[k])))
+        analyses.append(tuple(row))
+        curvs.append(float(curv))
+    verdict_name = VERDICTS[worst]
+    if eqs is not None and eqs.continua:
+        messages.append("f1'+f2' vanishes on " + ", ".join(f"({a:g}, {b:g})"
+                                                         for a, b in eqs.continua)
+                        + ": a continuum of rest values; its midpoint is analysed")
+    if len(cands) > 1:
+        messages.append(f"{len(cands)} candidate rest values D0; the verdict is the worst over "
+                        "all of them, the global test uses the first")
+    glob = ()
+    if with_global and analyses:
+        glob = _global_evidence(f1, f2, f3, pds, cands[0], lo, hi, analyses[0], n_side, steps)
+    return TripleReport(name, fnames, (lo, hi), pds, eqs, tuple(cands), tuple(analyses),
+                        tuple(curvs), verdict_name, glob, "; ".join(messages))
+
+
+def _global_evidence(f1, f2, f3, pds, D0, lo, hi, prim, n_side, steps):
+    horizon, lam_max = [], []
+    for a in prim:
+        ev = np.asarray(a.eigenvalues)
+        lm = float(np.max(np.abs(ev))) if np.all(np.isfinite(ev)) else 1.0
+        re = float(np.max(ev.real)) if np.all(np.isfinite(ev)) else 0.0
+        lm = lm if lm > 0 else 1.0
+        horizon.append(30.0 / abs(re) if re < -1e-9 * lm else 30.0 / lm)
+        lam_max.append(lm)
+    out = _global(f1, f2, f3, jnp.asarray(pds), jnp.float64(D0), jnp.float64(lo),
+                  jnp.float64(hi), int(n_side), int(steps), jnp.asarray(horizon),
+                  jnp.asarray(lam_max))
+    status, neg, dv, tol, z0, a, b, pg_hi, h = (np.asarray(x) for x in out)
+    res = []
+    n = n_side * n_side
+    for k, p in enumerate(pds):
+        counts = np.bincount(status[k], minlength=len(STATUSES))
+        fr = tuple((s, float(c) / n) for s, c in zip(STATUSES, counts))
+        fin = np.isfinite(dv[k])
+        excess = np.where(fin, dv[k] - tol[k], -np.inf)
+        ok = bool(np.all(excess <= 0))
+        j = int(np.argmax(np.where(fin, dv[k], -np.inf)))
+        worst = None if ok else (float(z0[k, j, 1]), float(z0[k, j, 0]))
+        res.append(GlobalEvidence(
+            p, n, int(steps), float(h[k]) * steps,
+            ((float(a[k]), float(b[k])), (0.0, float(pg_hi[k]))), fr,
+            float(np.mean(neg[k])), ok, float(np.max(np.where(fin, dv[k], -np.inf))), worst,
+            int(np.sum(~fin))))
+    return tuple(res)
