@@ -1,0 +1,139 @@
+"""Check a loss triple f1/f2/f3: rest points, spectra, verdict, global evidence.
+
+The pointwise field (seed 004, DESIGN §1.1): the discriminator ascends p_d f1(D) + p_g f2(D),
+the generator ascends p_g f3(D):
+
+    dD/dt = p_d f1'(D) + p_g f2'(D),    dp_g/dt = f3(D) - f3(D0),   f1'(D0) + f2'(D0) = 0.
+
+Expressions are functions of x (= D) built from numbers, x, + - * / **, unary minus, and
+log log1p exp sqrt tanh sigmoid softplus abs minimum maximum relu; anything else is refused
+(exit status 2) and never evaluated. Examples:
+
+    gandyn check --f1 'log(x)' --f2 'log(1-x)' --f3 '-log(1-x)' --pd 0.2   # classic: stable
+    gandyn check --f1 x --f2 -x --f3 x                                    # WGAN: marginal
+    gandyn check --f1 '-x**2/2' --f2 x --f3 -x --json                     # seed's new GAN
+
+The domain of D defaults to the largest interval of [-10, 10] where f1, f2, f3 and their first
+two derivatives are finite (--domain LO HI to choose).
+"""
+
+from __future__ import annotations
+
+
+def add_arguments(parser) -> None:
+    # Expressions often start with "-" ("-log(1-x)", "-x"): argparse would take them for
+    # unknown options. This parser has only long options (and -h), so a single-dash word is
+    # always a value here.
+    parse_optional = parser._parse_optional
+
+    def _parse_optional(arg_string):
+        if arg_string.startswith("-") and not arg_string.startswith("--") and arg_string != "-h":
+            return None
+        return parse_optional(arg_string)
+
+    parser._parse_optional = _parse_optional
+    parser.add_argument("--f1", required=True, metavar="EXPR",
+                        help="f1(x): the discriminator's reward on data")
+    parser.add_argument("--f2", required=True, metavar="EXPR",
+                        help="f2(x): the discriminator's reward on generated samples")
+    parser.add_argument("--f3", required=True, metavar="EXPR",
+                        help="f3(x): the generator's reward")
+    parser.add_argument("--pd", type=float, nargs="+", default=[1.0], metavar="P",
+                        help="data densities p_d > 0 to analyse (default 1)")
+    parser.add_argument("--domain", type=float, nargs=2, default=None, metavar=("LO", "HI"),
+                        help="open interval of D (default: inferred within [-10, 10])")
+    parser.add_argument("--D0", type=float, default=None,
+                        help="rest value of D to analyse first (default: every root found)")
+    parser.add_argument("--no-global", action="store_true",
+                        help="skip the 10^4-trajectory global test")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _c(z):
+    re, im = z.real, z.imag
+    if abs(im) < 5e-13 * max(1.0, abs(re)):
+        return f"{re:+.4f}"
+    return f"{re:+.4f} {'+' if im >= 0 else '-'} {abs(im):.4f}i"
+
+
+def _table(rows, head):
+    widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
+    line = "  ".join(h.ljust(w) for h, w in zip(head, widths))
+    out = [line, "  ".join("-" * w for w in widths)]
+    out += ["  ".join(str(c).ljust(w) for c, w in zip(r, widths)) for r in rows]
+    return "\n".join(out)
+
+
+def render(rep) -> str:
+    """The human-readable report of a ``TripleReport``."""
+    d = rep.to_dict()
+    lines = [f"triple  f1 = {d['f1']},  f2 = {d['f2']},  f3 = {d['f3']}",
+             f"domain  D in ({d['domain'][0]:g}, {d['domain'][1]:g}),  p_g >= 0"]
+    if rep.equilibria is None:
+        lines += [f"verdict: {rep.verdict}", rep.message]
+        return "\n".join(lines)
+    eq = rep.equilibria
+    roots = ", ".join(f"{r:.10g}" for r in eq.roots) or "none isolated"
+    lines.append(f"roots of f1'+f2': {roots}")
+    for a, b in eq.continua:
+        lines.append(f"continuum of roots on ({a:g}, {b:g}) (midpoint analysed)")
+    rows = []
+    for row in rep.analyses:
+        for a in row:
+            ev = a.eigenvalues
+            rows.append((f"{a.D0:.6g}", f"{a.pd:g}", f"{a.trace:+.4g}", f"{a.det:+.4g}",
+                         ", ".join(_c(z) for z in ev), a.kind, a.verdict, f"{a.max_lr:.4g}"))
+    lines += ["", _table(rows, ("D0", "p_d", "trace", "det", "eigenvalues", "kind", "verdict",
+                                "max lr"))]
+    c = rep.conditions()
+    lines += ["", f"conditions at D0 = {rep.D0s[0]:.6g}: trace < 0 "
+              f"{all(c['trace_negative'])}, det > 0 {all(c['det_positive'])}; "
+              f"(f1''+f2'')(D0) = {c['curvature_f1pp_plus_f2pp']:+.6g} -> stable for every "
+              f"p_d > 0: {c['stable_for_all_pd']}"]
+    for g in rep.global_:
+        fr = dict(g.fractions)
+        (dlo, dhi), (plo, phi) = g.box
+        lines.append(
+            f"global (p_d = {g.pd:g}): {g.n} starts on D in [{dlo:.3g}, {dhi:.3g}], "
+            f"p_g in ({plo:g}, {phi:.3g}], horizon {g.horizon:.3g}: converged "
+            f"{fr['converged']:.2%}, left domain {fr['left_domain']:.2%}, diverged "
+            f"{fr['diverged']:.2%}, non-finite {fr['non_finite']:.2%}, still moving "
+            f"{fr['running']:.2%} (p_g < 0 on the way: {g.pg_negative_fraction:.2%})")
+        if g.lyapunov_distance_decreases:
+            lines.append("  V = (D-D0)² + (p_g-p_d)² is non-increasing on the whole grid")
+        else:
+            D, pg = g.lyapunov_worst
+            lines.append(f"  V = (D-D0)² + (p_g-p_d)² increases somewhere: worst dV/dt = "
+                         f"{g.lyapunov_max_dVdt:+.4g} at D = {D:.4g}, p_g = {pg:.4g}")
+    lines += ["", f"verdict: {rep.verdict}"]
+    if rep.message:
+        lines.append(f"note: {rep.message}")
+    return "\n".join(lines)
+
+
+def run(args) -> int:
+    import json
+    import sys
+
+    from gandyn.expr import ExprError, parse
+
+    try:
+        fs = [parse(getattr(args, k)) for k in ("f1", "f2", "f3")]
+    except ExprError as e:
+        print(f"gandyn check: error: {e}", file=sys.stderr)
+        return 2
+
+    import gandyn  # noqa: F401  (x64)
+    from gandyn.analysis.report import check_triple
+
+    try:
+        rep = check_triple(*fs, pd=tuple(args.pd), D0=args.D0, domain=args.domain,
+                           with_global=not args.no_global)
+    except ValueError as e:
+        print(f"gandyn check: error: {e}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(rep.to_dict()))
+    else:
+        print(render(rep))
+    return 0
