@@ -16,16 +16,17 @@ Any field can be integrated, not only the game's: pass ``field=`` e.g.
 
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple, Optional, Union
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import diffrax
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from gandyn.games.base import Game, State, _as_state
+from gandyn.games.base import Game, _as_state
 
-__all__ = ["ODEResult", "ODE_STATUSES", "SOLVERS", "RK4", "integrate"]
+__all__ = ["ODE_STATUSES", "RK4", "SOLVERS", "ODEResult", "integrate"]
 
 ODE_STATUSES = ("reached t1", "steady state", "max steps", "failed")
 
@@ -73,10 +74,10 @@ class ODEResult(NamedTuple):
 
 
 def integrate(game: Game, z0, t1, *, t0=0.0, ts=None,
-              solver: Union[str, diffrax.AbstractSolver] = "tsit5", dt0=None,
+              solver: str | diffrax.AbstractSolver = "tsit5", dt0=None,
               rtol: float = 1e-8, atol: float = 1e-10, steady_state: bool = False,
               steady_rtol: float = 1e-6, steady_atol: float = 1e-8,
-              max_steps: int = 100_000, field: Optional[Callable] = None) -> ODEResult:
+              max_steps: int = 100_000, field: Callable | None = None) -> ODEResult:
     """Integrate the game's field from ``z0`` over ``[t0, t1]``.
 
     Args:
@@ -134,7 +135,8 @@ def integrate(game: Game, z0, t1, *, t0=0.0, ts=None,
                               stepsize_controller=controller, event=event,
                               max_steps=max_steps, throw=False)
     ts_out, t_end = sol.ts
-    zs, z_end = sol.ys
+    # diffrax promotes y to the time dtype (float64 under x64): give the caller its dtype back
+    zs, z_end = (jax.tree_util.tree_map(lambda y, x: y.astype(x.dtype), ys, z0) for ys in sol.ys)
     t_final = t_end[0]
     z_final = jax.tree_util.tree_map(lambda y: y[0], z_end)
 

@@ -14,14 +14,33 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gandyn import eigenvalues, jacobian, max_lr_simultaneous, zero_sum
-from gandyn.analysis.discrete import (fixed_point, max_stable_lr, stability_map,
-                                      update_eigenvalues, update_jacobian, update_spectral_radius,
-                                      update_verdict)
+from gandyn.analysis.discrete import (
+    fixed_point,
+    max_stable_lr,
+    stability_map,
+    update_eigenvalues,
+    update_jacobian,
+    update_spectral_radius,
+    update_verdict,
+)
 from gandyn.games.bilinear import bilinear, xy
 from gandyn.games.dirac import dirac
-from gandyn.updaters import (alternating, cgd, consensus, extragradient,
-                             extrapolation_from_past, hamiltonian, la, lola, lookahead,
-                             negative_momentum, optax_players, optimistic, sga, simultaneous)
+from gandyn.updaters import (
+    alternating,
+    cgd,
+    consensus,
+    extragradient,
+    extrapolation_from_past,
+    hamiltonian,
+    la,
+    lola,
+    lookahead,
+    negative_momentum,
+    optax_players,
+    optimistic,
+    sga,
+    simultaneous,
+)
 
 XY = xy()
 # the same game built from its loss (LOLA needs the objectives, not only the fields)
@@ -30,8 +49,8 @@ DIRAC = dirac("gan")            # f(t) = -log(1 + e^{-t}): f'(0) = 1/2
 F1 = 0.5
 SGD1 = optax.sgd(1.0)           # one object: a static of the updater, so one compilation
 
-TOL = dict(rtol=1e-12, atol=1e-12)      # assert_allclose
-APX = dict(rel=1e-12, abs=1e-12)       # pytest.approx
+TOL = {"rtol": 1e-12, "atol": 1e-12}      # assert_allclose
+APX = {"rel": 1e-12, "abs": 1e-12}       # pytest.approx
 rates = st.floats(0.01, 2.0)
 
 _rho = jax.jit(lambda g, u: update_spectral_radius(g, u))
@@ -110,7 +129,7 @@ def test_sga_equals_consensus_on_xy(eta, lam):
 
 @pytest.mark.parametrize("solver", ["cg", "gmres", "dense"])
 def test_cgd(solver):
-    u = lambda eta: cgd(eta, solver=solver)  # noqa: E731
+    u = lambda eta: cgd(eta, solver=solver)
     for eta in (0.05, 0.3, 1.0, 2.5):
         assert float(_rho(XY, u(eta))) == pytest.approx(1 / np.sqrt(1 + eta**2), **APX)
         _same_spectrum(_eig(XY, u(eta)), [1 / (1 - 1j * eta), 1 / (1 + 1j * eta)])
@@ -158,7 +177,7 @@ def test_lookahead_cycle(eta, alpha, k):
 
 def test_lookahead_counter_held_fixed_and_shapes():
     u = lookahead(optimistic(0.2), alpha=0.5, k=3)
-    z, s = fixed_point(XY, u)
+    _, s = fixed_point(XY, u)
     assert int(s.count) == 0
     assert update_jacobian(XY, u).shape == (2 + 2 + 2, 2 + 2 + 2)   # z, slow, previous field
 
@@ -187,7 +206,7 @@ def test_dirac_alternating(h, n_g, n_d):
 
 def test_dirac_consensus_continuous_spectrum():
     # the adjusted field v - γJᵀv linearised: -γ f'(0)² ± i f'(0) (DESIGN §1.2)
-    from gandyn.games.base import from_fields, State
+    from gandyn.games.base import State, from_fields
     gamma = 0.7
     u = consensus(1.0, gamma=gamma)
     adj = from_fields("consensus-dirac", lambda g, d, p: u.field(DIRAC, State(g, d)).gen,

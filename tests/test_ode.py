@@ -58,7 +58,7 @@ def test_max_steps_and_failure_statuses():
     r = integrate(GAME, Z0, 10.0, solver="euler", dt0=0.01, max_steps=10)
     assert ODE_STATUSES[int(r.status)] == "max steps"
     # a field that blows up in finite time (dz/dt = z², z0 = 1: z = 1/(1 - t))
-    blow = lambda z: State(z.gen**2, z.disc**2)  # noqa: E731
+    blow = lambda z: State(z.gen**2, z.disc**2)
     r = integrate(xy(), State(1.0, 1.0), 2.0, field=blow, max_steps=2000)
     assert ODE_STATUSES[int(r.status)] in ("failed", "max steps")
     assert int(r.status) != 0

@@ -11,11 +11,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gandyn import State, jacobian, zero_sum
-from gandyn.games.dirac import dirac
-from gandyn.updaters import (ALL_UPDATERS, alternating, cgd, consensus_field, la, lola, lookahead,
-                             negative_momentum, optax_players, optimistic, sga_field,
-                             simultaneous)
 from gandyn.games.bilinear import xy
+from gandyn.games.dirac import dirac
+from gandyn.updaters import (
+    ALL_UPDATERS,
+    alternating,
+    cgd,
+    consensus_field,
+    la,
+    lola,
+    lookahead,
+    negative_momentum,
+    optax_players,
+    optimistic,
+    sga_field,
+    simultaneous,
+)
 
 A2 = jnp.array([[1.0, 0.5], [-0.3, 2.0]])
 
@@ -94,7 +105,7 @@ def test_bad_arguments():
         cgd(0.1, solver="lu")
     with pytest.raises(ValueError, match="k must"):
         lookahead(simultaneous(0.1), k=0)
-    with pytest.raises(ValueError, match="GradientTransformation"):
+    with pytest.raises(TypeError, match="GradientTransformation"):
         optax_players("sgd")
 
 

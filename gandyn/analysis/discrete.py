@@ -29,19 +29,27 @@ moments 0 — and the warm-up step leaves it unchanged; it only clears flags suc
 
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple, Optional
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 
 from gandyn.analysis.spectrum import discrete_verdict, eigenvalues, spectral_radius
-from gandyn.games.base import Game, State, _as_state
+from gandyn.games.base import Game, _as_state
 
 __all__ = [
-    "map_step", "fixed_point", "update_jacobian", "update_eigenvalues",
-    "update_spectral_radius", "update_verdict", "StableLR", "STABLE_LR_STATUS",
-    "max_stable_lr", "stability_map",
+    "STABLE_LR_STATUS",
+    "StableLR",
+    "fixed_point",
+    "map_step",
+    "max_stable_lr",
+    "stability_map",
+    "update_eigenvalues",
+    "update_jacobian",
+    "update_spectral_radius",
+    "update_verdict",
 ]
 
 

@@ -18,15 +18,13 @@ Lemma 2.3 / Appendix).
 
 from __future__ import annotations
 
-from typing import Optional
-
 import jax
 
 from gandyn.games.base import State
 from gandyn.updaters._tree import axpy
 from gandyn.updaters.base import Updater, player_lrs, updater
 
-__all__ = ["Alternating", "alternating", "ORDERS"]
+__all__ = ["ORDERS", "Alternating", "alternating"]
 
 ORDERS = ("disc_first", "gen_first")
 
@@ -74,7 +72,7 @@ class Alternating(Updater):
         return state, ustate
 
 
-def alternating(lr, lr_disc: Optional[float] = None, *, n_disc: int = 1, n_gen: int = 1,
+def alternating(lr, lr_disc: float | None = None, *, n_disc: int = 1, n_gen: int = 1,
                 order: str = "disc_first") -> Alternating:
     """Alternating steps: ``n_disc`` discriminator steps then ``n_gen`` generator steps per
     map step (``order="gen_first"`` for the reverse), rates ``lr`` / ``lr_disc``."""

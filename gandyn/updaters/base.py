@@ -18,13 +18,14 @@ Learning rates follow the field's *ascent* convention: ``z <- z + lr * v(z)``.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import jax
 
 from gandyn.games.base import Game, State, _as_state
 
-__all__ = ["Updater", "updater", "player_lrs"]
+__all__ = ["Updater", "player_lrs", "updater"]
 
 
 class Updater:

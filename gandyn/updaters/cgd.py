@@ -25,8 +25,6 @@ calls ``jnp.linalg.solve`` — exact, for small states. On min_x max_y xy the ma
 
 from __future__ import annotations
 
-from typing import Optional
-
 import jax
 import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
@@ -35,7 +33,7 @@ from gandyn.games.base import State
 from gandyn.updaters._tree import add, axpy, cross_jvp, scale, sub, tmap
 from gandyn.updaters.base import Updater, player_lrs, updater
 
-__all__ = ["CGD", "cgd", "SOLVERS"]
+__all__ = ["CGD", "SOLVERS", "cgd"]
 
 SOLVERS = ("cg", "gmres", "dense")
 
@@ -54,7 +52,7 @@ class CGD(Updater):
     lr_disc: float
     solver: str = "cg"
     tol: float = 1e-10
-    maxiter: Optional[int] = None
+    maxiter: int | None = None
     name = "cgd"
 
     def __post_init__(self):
@@ -112,8 +110,8 @@ class CGD(Updater):
         return State(add(state.gen, delta.gen), add(state.disc, delta.disc)), ustate
 
 
-def cgd(lr, lr_disc: Optional[float] = None, *, solver: str = "cg", tol: float = 1e-10,
-        maxiter: Optional[int] = None) -> CGD:
+def cgd(lr, lr_disc: float | None = None, *, solver: str = "cg", tol: float = 1e-10,
+        maxiter: int | None = None) -> CGD:
     """Competitive gradient descent with rates ``lr``/``lr_disc``.
 
     ``solver``: ``"cg"`` (zero-sum games: SPD Schur complement), ``"gmres"`` (any game) or

@@ -13,10 +13,8 @@ Dirac-GAN the continuous eigenvalues are ``-γ f'(0)² ± i f'(0)``.
 
 from __future__ import annotations
 
-from typing import Optional
-
-from gandyn.updaters._tree import axpy, field_and_vjp, step_state
 from gandyn.games.base import State
+from gandyn.updaters._tree import axpy, field_and_vjp, step_state
 from gandyn.updaters.base import Updater, player_lrs, updater
 
 __all__ = ["Consensus", "consensus", "consensus_field"]
@@ -44,6 +42,6 @@ class Consensus(Updater):
         return step_state(state, self.field(game, state), self.lr_gen, self.lr_disc), ustate
 
 
-def consensus(lr, lr_disc: Optional[float] = None, *, gamma: float = 1.0) -> Consensus:
+def consensus(lr, lr_disc: float | None = None, *, gamma: float = 1.0) -> Consensus:
     """Consensus optimisation with rates ``lr``/``lr_disc`` and regularisation ``gamma``."""
     return Consensus(*player_lrs(lr, lr_disc), gamma)

@@ -23,12 +23,10 @@ For a linear field the augmented map's characteristic polynomial per eigenvalue 
 
 from __future__ import annotations
 
-from typing import Optional
-
 from gandyn.updaters._tree import step_state
 from gandyn.updaters.base import Updater, player_lrs, updater
 
-__all__ = ["Extragradient", "extragradient", "ExtrapolationFromPast", "extrapolation_from_past"]
+__all__ = ["Extragradient", "ExtrapolationFromPast", "extragradient", "extrapolation_from_past"]
 
 
 @updater()
@@ -44,8 +42,8 @@ class Extragradient(Updater):
         return step_state(state, game.field(half), self.lr_gen, self.lr_disc), ustate
 
 
-def extragradient(lr, lr_disc: Optional[float] = None, *, extra: Optional[float] = None,
-                  extra_disc: Optional[float] = None) -> Extragradient:
+def extragradient(lr, lr_disc: float | None = None, *, extra: float | None = None,
+                  extra_disc: float | None = None) -> Extragradient:
     """Extragradient with rates ``lr``/``lr_disc``; extrapolation rates default to the same."""
     lg, ld = player_lrs(lr, lr_disc)
     eg = lg if extra is None else extra
@@ -70,8 +68,8 @@ class ExtrapolationFromPast(Updater):
         return step_state(state, w, self.lr_gen, self.lr_disc), w
 
 
-def extrapolation_from_past(lr, lr_disc: Optional[float] = None, *, extra: Optional[float] = None,
-                            extra_disc: Optional[float] = None) -> ExtrapolationFromPast:
+def extrapolation_from_past(lr, lr_disc: float | None = None, *, extra: float | None = None,
+                            extra_disc: float | None = None) -> ExtrapolationFromPast:
     """Extrapolation from the past (one field evaluation per step; state: the last
     extrapolated field)."""
     lg, ld = player_lrs(lr, lr_disc)

@@ -12,8 +12,6 @@ all stationary points of H, including non-equilibria where J is singular. On min
 
 from __future__ import annotations
 
-from typing import Optional
-
 from gandyn.games.base import State
 from gandyn.updaters._tree import field_and_vjp, scale, step_state
 from gandyn.updaters.base import Updater, player_lrs, updater
@@ -40,6 +38,6 @@ class Hamiltonian(Updater):
         return step_state(state, self.field(game, state), self.lr_gen, self.lr_disc), ustate
 
 
-def hamiltonian(lr, lr_disc: Optional[float] = None) -> Hamiltonian:
+def hamiltonian(lr, lr_disc: float | None = None) -> Hamiltonian:
     """Hamiltonian gradient descent with rates ``lr``/``lr_disc``."""
     return Hamiltonian(*player_lrs(lr, lr_disc))

@@ -25,15 +25,13 @@ and ``I + η(A - 2αI)`` (LOLA): eigenvalues ``1 - ηα ± iη`` and ``1 - 2ηα
 
 from __future__ import annotations
 
-from typing import Optional
-
 import jax
 
 from gandyn.games.base import State, _GradOf
 from gandyn.updaters._tree import axpy, cross_jvp, step_state
 from gandyn.updaters.base import Updater, player_lrs, updater
 
-__all__ = ["LookAheadOpponent", "la", "lola", "la_field", "lola_field"]
+__all__ = ["LookAheadOpponent", "la", "la_field", "lola", "lola_field"]
 
 
 def la_field(game, state, alpha) -> State:
@@ -88,13 +86,13 @@ class LookAheadOpponent(Updater):
         return step_state(state, self.field(game, state), self.lr_gen, self.lr_disc), ustate
 
 
-def la(lr, lr_disc: Optional[float] = None, *, alpha: Optional[float] = None) -> LookAheadOpponent:
+def la(lr, lr_disc: float | None = None, *, alpha: float | None = None) -> LookAheadOpponent:
     """LA: each player ascends at the opponent's anticipated next point (α defaults to lr)."""
     lg, ld = player_lrs(lr, lr_disc)
     return LookAheadOpponent(lg, ld, lg if alpha is None else alpha, False)
 
 
-def lola(lr, lr_disc: Optional[float] = None, *, alpha: Optional[float] = None) -> LookAheadOpponent:
+def lola(lr, lr_disc: float | None = None, *, alpha: float | None = None) -> LookAheadOpponent:
     """LOLA: LA plus the opponent-shaping term (needs the objectives; α defaults to lr)."""
     lg, ld = player_lrs(lr, lr_disc)
     return LookAheadOpponent(lg, ld, lg if alpha is None else alpha, True)

@@ -47,7 +47,7 @@ class Lookahead(Updater):
         if not isinstance(self.k, int) or self.k < 1:
             raise ValueError(f"lookahead k must be a positive int, got {self.k!r}")
         if not isinstance(self.inner, Updater):
-            raise ValueError(f"lookahead wraps an Updater, got {type(self.inner).__name__}")
+            raise TypeError(f"lookahead wraps an Updater, got {type(self.inner).__name__}")
 
     @property
     def name(self):

@@ -19,8 +19,6 @@ min_x max_y xy simultaneous steps diverge for every β, alternating steps circle
 
 from __future__ import annotations
 
-from typing import Optional
-
 from gandyn.games.base import State
 from gandyn.updaters._tree import add, axpy, scale, zeros_like
 from gandyn.updaters.base import Updater, player_lrs, updater
@@ -52,7 +50,7 @@ class NegativeMomentum(Updater):
         return State(add(state.gen, mg), add(state.disc, md)), State(mg, md)
 
 
-def negative_momentum(lr, lr_disc: Optional[float] = None, *, beta: float = -0.5,
+def negative_momentum(lr, lr_disc: float | None = None, *, beta: float = -0.5,
                       alternating: bool = True) -> NegativeMomentum:
     """Heavy-ball steps with momentum ``beta`` (negative by default), alternating by default."""
     return NegativeMomentum(*player_lrs(lr, lr_disc), beta, alternating)

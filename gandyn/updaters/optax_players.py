@@ -19,7 +19,7 @@ correction, ``optimistic_gradient_descent``'s first-step flag) make the map non-
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import optax
 
@@ -55,14 +55,14 @@ class OptaxPlayers(Updater):
 
 
 def optax_players(gen_tx: optax.GradientTransformation,
-                  disc_tx: Optional[optax.GradientTransformation] = None, *,
-                  lr: float = 1.0, lr_disc: Optional[float] = None,
+                  disc_tx: optax.GradientTransformation | None = None, *,
+                  lr: float = 1.0, lr_disc: float | None = None,
                   alternating: bool = False) -> OptaxPlayers:
     """One optax transformation per player (``disc_tx`` defaults to ``gen_tx``); ``lr`` and
     ``lr_disc`` scale the updates (traced leaves)."""
     if not isinstance(gen_tx, optax.GradientTransformation):
-        raise ValueError(f"gen_tx must be an optax.GradientTransformation, got {type(gen_tx).__name__}")
+        raise TypeError(f"gen_tx must be an optax.GradientTransformation, got {type(gen_tx).__name__}")
     disc_tx = gen_tx if disc_tx is None else disc_tx
     if not isinstance(disc_tx, optax.GradientTransformation):
-        raise ValueError(f"disc_tx must be an optax.GradientTransformation, got {type(disc_tx).__name__}")
+        raise TypeError(f"disc_tx must be an optax.GradientTransformation, got {type(disc_tx).__name__}")
     return OptaxPlayers(gen_tx, disc_tx, lr, lr if lr_disc is None else lr_disc, alternating)

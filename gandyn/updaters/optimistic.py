@@ -16,8 +16,6 @@ keeps η, α, β as traced leaves (bisection, stability maps without recompiling
 
 from __future__ import annotations
 
-from typing import Optional
-
 import jax.numpy as jnp
 
 from gandyn.games.base import State
@@ -50,7 +48,7 @@ class Optimistic(Updater):
                           self.lr_gen, self.lr_disc), v
 
 
-def optimistic(lr, lr_disc: Optional[float] = None, *, alpha: float = 1.0,
+def optimistic(lr, lr_disc: float | None = None, *, alpha: float = 1.0,
                beta: float = 1.0) -> Optimistic:
     """Optimistic gradient with rates ``lr``/``lr_disc`` (α = β = 1: Daskalakis et al. 2018)."""
     return Optimistic(*player_lrs(lr, lr_disc), alpha, beta)

@@ -20,12 +20,10 @@ the same as consensus optimisation with γ = λ.
 
 from __future__ import annotations
 
-from typing import Optional
-
 import jax.numpy as jnp
 
 from gandyn.games.base import State
-from gandyn.updaters._tree import axpy, field_jvp, field_and_vjp, scale, size, step_state, sub, vdot
+from gandyn.updaters._tree import axpy, field_and_vjp, field_jvp, scale, size, step_state, sub, vdot
 from gandyn.updaters.base import Updater, player_lrs, updater
 
 __all__ = ["SGA", "sga", "sga_field"]
@@ -60,7 +58,7 @@ class SGA(Updater):
         return step_state(state, self.field(game, state), self.lr_gen, self.lr_disc), ustate
 
 
-def sga(lr, lr_disc: Optional[float] = None, *, lam: float = 1.0, align: bool = True,
+def sga(lr, lr_disc: float | None = None, *, lam: float = 1.0, align: bool = True,
         eps: float = 0.1) -> SGA:
     """Symplectic gradient adjustment with rates ``lr``/``lr_disc``, strength ``lam`` and
     the sign-alignment rule (``align=False`` keeps λ's sign fixed)."""

@@ -8,8 +8,6 @@ With one rate h the map is ``z <- z + h v(z)`` whose Jacobian ``I + h v'(z*)`` h
 
 from __future__ import annotations
 
-from typing import Optional
-
 from gandyn.updaters._tree import step_state
 from gandyn.updaters.base import Updater, player_lrs, updater
 
@@ -25,6 +23,6 @@ class Simultaneous(Updater):
         return step_state(state, game.field(state), self.lr_gen, self.lr_disc), ustate
 
 
-def simultaneous(lr, lr_disc: Optional[float] = None) -> Simultaneous:
+def simultaneous(lr, lr_disc: float | None = None) -> Simultaneous:
     """Simultaneous gradient steps with rate ``lr`` (and ``lr_disc`` for the discriminator)."""
     return Simultaneous(*player_lrs(lr, lr_disc))
