@@ -1,0 +1,219 @@
+"""The stability atlas: every game of the registry at its equilibrium, one row each.
+
+For each ``(name, factory)`` of ``gandyn.games.registry.all_games()`` (sections pointwise, dirac,
+bilinear, and whatever registers later) the factory is called with no argument (pointwise games
+default to ``p_d = 1``) and the row holds
+
+* the equilibrium (``D0`` and ``p_g = p_d`` for pointwise games, with the continuum of rest
+  values when there is one; the flattened state otherwise),
+* the eigenvalues of the ``jax.jacfwd`` Jacobian of the continuous field there (any n×n),
+* the kind and verdict (``gandyn.analysis.spectrum``: stable iff every Re λ < 0; marginal when
+  the largest real part is zero within ``1e-9 + 1e-7 max|λ|``),
+* the largest stable learning rate of simultaneous steps, ``min_λ -2 Re λ / |λ|²`` (0 when some
+  Re λ >= 0; Mescheder et al. 2017, Lemma 4).
+
+A game whose Jacobian is not finite at its equilibrium (a field that is not differentiable
+there, e.g. WGAN-GP on the Dirac-GAN) gets its section module's ``analyse(game)`` verdict when
+the module has one, else kind ``non-smooth`` and verdict ``undefined``.
+
+Extra columns (phase portraits, ...) plug in through ``hooks``: callables
+``hook(row, game, out_dir) -> dict | None`` run by ``write_atlas`` for every row; the returned
+items land in ``row["extras"]`` and become extra Markdown columns (a value ending in ``.png``
+is rendered as an image link). ``HOOKS`` is the default list (empty until portraits land).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+import os
+from typing import Callable, Iterable, List, Optional
+
+import jax
+import numpy as np
+
+__all__ = ["analyse_game", "atlas_rows", "to_markdown", "to_text", "write_atlas", "HOOKS"]
+
+#: default extra-column hooks, ``hook(row, game, out_dir) -> dict | None`` (see module doc)
+HOOKS: List[Callable] = []
+
+
+def _fmt_eig(z) -> str:
+    re, im = z
+    scale = max(1.0, abs(re), abs(im))
+    re = 0.0 if abs(re) < 5e-13 * scale else re
+    if abs(im) < 5e-13 * scale:
+        return f"{re:+.4f}"
+    return f"{re:+.4f}{'+' if im >= 0 else '-'}{abs(im):.4f}i"
+
+
+def _equilibrium(section, game) -> dict:
+    eq = game.equilibrium
+    info = dict(game.info)
+    if section == "pointwise" or info.get("section") == "pointwise":
+        p = game.params
+        pd = float(p["pd"] if isinstance(p, dict) else p.pd)
+        D0 = float(np.asarray(eq.disc))
+        cont = info.get("continua") or info.get("continuum")
+        if cont and not isinstance(cont[0], (tuple, list)):
+            cont = (cont,)
+        text = f"D0 = {D0:.6g}, p_g = {pd:g}"
+        if cont:
+            text += " (continuum " + ", ".join(f"({a:g}, {b:g})" for a, b in cont) + ")"
+        return {"D0": D0, "pd": pd, "continua": [list(c) for c in cont] if cont else [],
+                "text": text}
+    leaves = [np.asarray(x, dtype=float).ravel() for x in jax.tree_util.tree_leaves(eq)]
+    flat = np.concatenate(leaves) if leaves else np.zeros(0)
+    text = "(" + ", ".join(f"{v:.4g}" for v in flat) + ")"
+    return {"state": flat.tolist(), "text": text}
+
+
+def analyse_game(section: str, name: str, game) -> dict:
+    """One atlas row (JSON-ready dict) for ``game`` at its equilibrium."""
+    from gandyn.analysis.spectrum import (
+        classify, eigenvalues, jacobian, kind_name, max_lr_simultaneous, verdict, verdict_name,
+    )
+
+    if game.equilibrium is None:
+        raise ValueError(f"atlas: game {section}/{name} has no equilibrium; registry factories "
+                         "must return a game with one")
+    row = {"section": section, "game": name, "equilibrium": _equilibrium(section, game),
+           "eigenvalues": [], "kind": None, "verdict": None, "max_lr": None, "note": "",
+           "extras": {}}
+    J = np.asarray(jax.jit(jacobian)(game))
+    if np.all(np.isfinite(J)):
+        e = np.asarray(eigenvalues(J))
+        e = e[np.lexsort((-e.imag, -e.real))]
+        row["eigenvalues"] = [[float(z.real), float(z.imag)] for z in e]
+        row["kind"] = kind_name(classify(e))
+        row["verdict"] = verdict_name(verdict(e))
+        row["max_lr"] = float(max_lr_simultaneous(e))
+        return row
+    try:
+        mod = importlib.import_module(f"gandyn.games.{section}")
+    except ModuleNotFoundError:
+        mod = None
+    if mod is not None and hasattr(mod, "analyse"):
+        rep = mod.analyse(game)
+        row["eigenvalues"] = rep.get("eigenvalues") or []
+        row["kind"], row["verdict"] = rep.get("kind"), rep.get("verdict")
+        row["note"] = rep.get("note", "")
+    else:
+        row["kind"], row["verdict"] = "non-smooth", "undefined"
+        row["note"] = "the Jacobian is not finite at the equilibrium"
+    row["max_lr"] = 0.0
+    return row
+
+
+def atlas_rows(sections: Optional[Iterable[str]] = None) -> list:
+    """Rows for every registered game (``sections`` restricts to some of them).
+
+    Raises:
+      ValueError: an unknown section name.
+    """
+    from gandyn.games.registry import all_games
+
+    games = all_games()
+    if sections is not None:
+        sections = list(sections)
+        bad = [s for s in sections if s not in games]
+        if bad:
+            raise ValueError(f"unknown atlas section(s) {bad}; available: {', '.join(games)}")
+        games = {s: games[s] for s in sections}
+    rows = []
+    for section, zoo in games.items():
+        for name, factory in zoo:
+            rows.append(analyse_game(section, name, factory()))
+    return rows
+
+
+def _cells(row) -> list:
+    eig = ", ".join(_fmt_eig(z) for z in row["eigenvalues"]) or "—"
+    mlr = row["max_lr"]
+    mlr = "—" if mlr is None else ("0" if mlr == 0 else f"{mlr:.4g}")
+    return [row["game"], row["equilibrium"]["text"], eig, str(row["kind"]), str(row["verdict"]),
+            mlr]
+
+
+_HEAD = ["game", "equilibrium", "eigenvalues", "kind", "verdict", "max lr"]
+
+
+def to_markdown(rows) -> str:
+    """Markdown: one table per section (plus the hooks' extra columns)."""
+    out = ["# gandyn stability atlas", "",
+           "Continuous-time field at each game's equilibrium (pointwise games at p_d = 1); "
+           "max lr: largest stable step of simultaneous gradient steps.", ""]
+    sections = []
+    for r in rows:
+        if r["section"] not in sections:
+            sections.append(r["section"])
+    for s in sections:
+        rs = [r for r in rows if r["section"] == s]
+        extra = []
+        for r in rs:
+            extra += [k for k in r["extras"] if k not in extra]
+        out += [f"## {s}", "", "| " + " | ".join(_HEAD + extra) + " |",
+                "|" + "---|" * (len(_HEAD) + len(extra))]
+        for r in rs:
+            cells = _cells(r)
+            for k in extra:
+                v = r["extras"].get(k, "")
+                cells.append(f"![{r['game']}]({v})" if str(v).endswith(".png") else str(v))
+            out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+        notes = [r for r in rs if r["note"]]
+        if notes:
+            out.append("")
+            out += [f"- **{r['game']}**: {r['note']}" for r in notes]
+        out.append("")
+    return "\n".join(out)
+
+
+def to_text(rows) -> str:
+    """A plain aligned table for the terminal."""
+    body = [[r["section"]] + _cells(r) for r in rows]
+    head = ["section"] + _HEAD
+    w = [max(len(x[i]) for x in body + [head]) for i in range(len(head))]
+    lines = ["  ".join(h.ljust(k) for h, k in zip(head, w)), "  ".join("-" * k for k in w)]
+    lines += ["  ".join(c.ljust(k) for c, k in zip(x, w)) for x in body]
+    return "\n".join(lines)
+
+
+def _json_safe(x):
+    if isinstance(x, float) and not math.isfinite(x):
+        return None if math.isnan(x) else ("inf" if x > 0 else "-inf")
+    if isinstance(x, dict):
+        return {k: _json_safe(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_json_safe(v) for v in x]
+    return x
+
+
+def write_atlas(rows, out_dir: str = ".", hooks: Optional[Iterable[Callable]] = None,
+                games: Optional[dict] = None) -> tuple:
+    """Run the hooks, then write ``atlas.md`` and ``atlas.json`` into ``out_dir``.
+
+    ``games`` maps ``(section, name)`` to the Game (needed only by hooks; rebuilt from the
+    registry when omitted). Returns ``(md_path, json_path)``.
+    """
+    os.makedirs(out_dir, exist_ok=True)
+    hooks = list(HOOKS if hooks is None else hooks)
+    if hooks:
+        if games is None:
+            from gandyn.games.registry import all_games
+
+            games = {(s, n): f for s, zoo in all_games().items() for n, f in zoo}
+        for r in rows:
+            g = games[(r["section"], r["game"])]
+            g = g() if callable(g) and not hasattr(g, "v_gen") else g
+            for hook in hooks:
+                extra = hook(r, g, out_dir)
+                if extra:
+                    r["extras"].update(extra)
+    md = os.path.join(out_dir, "atlas.md")
+    js = os.path.join(out_dir, "atlas.json")
+    with open(md, "w", encoding="utf-8") as fh:
+        fh.write(to_markdown(rows))
+    with open(js, "w", encoding="utf-8") as fh:
+        json.dump({"pd_pointwise": 1.0, "rows": _json_safe(rows)}, fh, indent=1)
+    return md, js

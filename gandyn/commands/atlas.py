@@ -1,0 +1,43 @@
+"""The stability atlas of every built-in game (the main job): table, atlas.md, atlas.json.
+
+For every game of the registry (pointwise triples at p_d = 1, Dirac-GANs, bilinear games):
+its equilibrium, the eigenvalues of the jacfwd Jacobian of the continuous field there, the
+kind of rest point, the verdict (stable / marginal / unstable) and the largest stable learning
+rate of simultaneous gradient steps. Example:
+
+    gandyn atlas --out atlas-out          # prints the table, writes atlas-out/atlas.{md,json}
+    gandyn atlas --section pointwise --json
+"""
+
+from __future__ import annotations
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--out", default=".", metavar="DIR",
+                        help="folder for atlas.md and atlas.json (default: current folder)")
+    parser.add_argument("--section", action="append", default=None, metavar="NAME",
+                        help="only this registry section (pointwise, dirac, bilinear); repeat")
+    parser.add_argument("--json", action="store_true",
+                        help="print the rows as one JSON object instead of the table")
+
+
+def run(args) -> int:
+    import json
+    import sys
+
+    import gandyn  # noqa: F401  (x64)
+    from gandyn import atlas
+
+    try:
+        rows = atlas.atlas_rows(args.section)
+    except ValueError as e:
+        print(f"gandyn atlas: error: {e}", file=sys.stderr)
+        return 2
+    md, js = atlas.write_atlas(rows, args.out)
+    if args.json:
+        with open(js, encoding="utf-8") as fh:
+            print(json.dumps(json.load(fh)))
+    else:
+        print(atlas.to_text(rows))
+        print(f"\nwrote {md} and {js}")
+    return 0
