@@ -26,8 +26,39 @@ from gandyn.analysis.spectrum import (  # noqa: E402
 
 __version__ = "0.1.0"
 
+# The rest of the public API is imported on first use, so that `import gandyn` (and the cold
+# start of `gandyn check`) does not pay for diffrax, optax and matplotlib.
+_LAZY = {
+    "triple": "gandyn.games.pointwise",
+    "dirac": "gandyn.games.dirac",
+    "xy": "gandyn.games.bilinear",
+    "bilinear": "gandyn.games.bilinear",
+    "all_games": "gandyn.games.registry",
+    "check_triple": "gandyn.analysis.report",
+    "equilibria": "gandyn.analysis.equilibria",
+    "update_jacobian": "gandyn.analysis.discrete",
+    "update_eigenvalues": "gandyn.analysis.discrete",
+    "update_spectral_radius": "gandyn.analysis.discrete",
+    "max_stable_lr": "gandyn.analysis.discrete",
+    "stability_map": "gandyn.analysis.discrete",
+    "ALL_UPDATERS": "gandyn.updaters",
+    "simulate": "gandyn.simulate",
+    "integrate": "gandyn.ode",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'gandyn' has no attribute {name!r}")
+
 __all__ = [
     "Box", "Game", "State", "from_fields", "from_objectives", "zero_sum",
     "KINDS", "VERDICTS", "classify", "eigenvalues", "jacobian", "kind_name",
     "max_lr_simultaneous", "spectral_radius", "verdict", "verdict_name",
+    *_LAZY,
 ]

@@ -103,3 +103,10 @@ def test_jacobian_needs_a_state_when_no_equilibrium():
     game = from_fields("x", _wgan_gen, _wgan_disc, {"pd": 1.0})
     with pytest.raises(ValueError, match="no known equilibrium"):
         jacobian(game)
+
+
+def test_public_api_resolves():
+    import gandyn
+
+    missing = [n for n in gandyn.__all__ if not hasattr(gandyn, n)]
+    assert missing == []
