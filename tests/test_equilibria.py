@@ -94,7 +94,7 @@ def test_random_polynomial_roots_are_found(rs):
     # f1' + f2' = prod (x - r_i): f1 is its antiderivative, written term by term
     coeffs = np.poly(rs)  # h(x) = sum c_k x^(n-k)
     n = len(coeffs) - 1
-    terms = [f"({c!r})*x**{n - k + 1}/{n - k + 1}" for k, c in enumerate(coeffs)]
+    terms = [f"({float(c)!r})*x**{n - k + 1}/{n - k + 1}" for k, c in enumerate(coeffs)]
     f1 = E(" + ".join(terms))
     eq = equilibria(f1, E("0*x"), (-5.0, 5.0))
     np.testing.assert_allclose(eq.roots, rs, atol=1e-9)
