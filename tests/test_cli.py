@@ -1,0 +1,140 @@
+"""`gandyn check` and `gandyn atlas`, in-process through gandyn.cli.main (JSON parsed), plus one
+real subprocess proving the entry point."""
+
+import json
+import math
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from gandyn.cli import main
+
+CLASSIC = ["--f1", "log(x)", "--f2", "log(1-x)", "--f3", "-log(1-x)"]
+
+
+def _check(capsys, *argv):
+    rc = main(["check", *argv, "--json"])
+    out = capsys.readouterr().out
+    assert rc == 0
+    return json.loads(out)
+
+
+def test_check_classic_json(capsys):
+    d = _check(capsys, *CLASSIC, "--pd", "0.2")
+    for key in ("equilibria", "pd", "eigenvalues", "trace", "det", "kind", "verdict",
+                "max_lr", "global"):
+        assert key in d
+    assert d["equilibria"] == [{"D": 0.5, "pg": 0.2}]
+    np.testing.assert_allclose(d["eigenvalues"][0], [[-0.8, 1.8330302779823362],
+                                                    [-0.8, -1.8330302779823362]], atol=1e-12)
+    assert d["verdict"] == "stable"
+    assert set(d["global"]) >= {"converged_fraction", "lyapunov_distance_decreases"}
+    assert d["global"]["converged_fraction"] >= 0.999
+
+
+def test_check_wgan_quadratic_saddle(capsys):
+    d = _check(capsys, "--f1", "x", "--f2", "-x", "--f3", "x", "--pd", "1", "--no-global")
+    assert d["verdict"] == "marginal" and d["kind"] == ["centre"]
+    np.testing.assert_allclose(d["eigenvalues"][0], [[0, 1], [0, -1]], atol=1e-14)
+    d = _check(capsys, "--f1", "-x**2/2", "--f2", "x", "--f3", "-x", "--pd", "0.2")
+    assert d["verdict"] == "stable" and d["global"]["lyapunov_distance_decreases"] is True
+    assert d["equilibria"][0]["D"] == pytest.approx(1.0, abs=1e-14)
+    d = _check(capsys, "--f1", "-x**2/2", "--f2", "x", "--f3", "x", "--no-global")
+    assert d["verdict"] == "unstable" and d["kind"] == ["saddle"]
+
+
+def test_check_human_table(capsys):
+    assert main(["check", *CLASSIC, "--pd", "0.2", "1", "--no-global"]) == 0
+    out = capsys.readouterr().out
+    assert "-0.8000 + 1.8330i" in out and "verdict: stable" in out
+    assert "stable node" in out  # p_d = 1: -4 ± 2 sqrt(3)
+
+
+def test_check_no_equilibrium_and_domain(capsys):
+    d = _check(capsys, "--f1", "x", "--f2", "x", "--f3", "x", "--domain", "0", "1")
+    assert d["verdict"] == "no-equilibrium" and "(0, 1)" in d["message"]
+
+
+@pytest.mark.parametrize("bad", [
+    "__import__('os').system('touch /tmp/gandyn_cli_pwned')",
+    "x.__class__", "(lambda: x)()", "x[0]", "'x'", "y",
+])
+def test_check_hostile_expression_exit_2(capsys, bad):
+    path = "/tmp/gandyn_cli_pwned"
+    if os.path.exists(path):
+        os.remove(path)
+    rc = main(["check", "--f1", bad, "--f2", "x", "--f3", "x", "--json"])
+    cap = capsys.readouterr()
+    assert rc == 2
+    assert "not allowed" in cap.err and cap.out == ""
+    assert not os.path.exists(path)
+
+
+def test_check_bad_numbers_exit_2(capsys):
+    assert main(["check", *CLASSIC, "--pd", "-1"]) == 2
+    assert "pd" in capsys.readouterr().err
+    assert main(["check", *CLASSIC, "--domain", "1", "0"]) == 2
+
+
+def test_atlas_pointwise(tmp_path, capsys):
+    rc = main(["atlas", "--out", str(tmp_path), "--section", "pointwise"])
+    out = capsys.readouterr().out
+    assert rc == 0 and "classic" in out and "quadratic_saddle" in out
+    md = (tmp_path / "atlas.md").read_text()
+    assert "| classic |" in md and "## pointwise" in md
+    data = json.loads((tmp_path / "atlas.json").read_text())
+    rows = {r["game"]: r for r in data["rows"]}
+    # classic at p_d = 1: λ = -4 ± 2 sqrt(3), a stable node
+    np.testing.assert_allclose([z[0] for z in rows["classic"]["eigenvalues"]],
+                               [-4 + 2 * math.sqrt(3), -4 - 2 * math.sqrt(3)], atol=1e-12)
+    assert rows["classic"]["verdict"] == "stable"
+    assert rows["wgan"]["verdict"] == "marginal" and rows["wgan"]["kind"] == "centre"
+    assert rows["hinge"]["equilibrium"]["continua"] == [[-1.0, 1.0]]
+    assert rows["quadratic_saddle"]["kind"] == "saddle"
+    assert rows["quadratic"]["equilibrium"]["D0"] == 1.0
+
+
+def test_atlas_all_sections_and_hook(tmp_path):
+    from gandyn import atlas
+    from gandyn.games.registry import all_games
+
+    rows = atlas.atlas_rows()
+    n = sum(len(z) for z in all_games().values())
+    assert len(rows) == n
+    for r in rows:
+        assert r["verdict"] in ("stable", "marginal", "unstable", "undefined")
+        if r["eigenvalues"]:
+            assert r["kind"] is not None and r["max_lr"] >= 0
+    # n x n Jacobians are handled (bilinear 2x3 has 5 eigenvalues)
+    assert max(len(r["eigenvalues"]) for r in rows) >= 4
+
+    def hook(row, game, out_dir):
+        return {"portrait": f"{row['game']}.png"} if row["section"] == "pointwise" else None
+
+    md, js = atlas.write_atlas(rows[:3], str(tmp_path), hooks=[hook])
+    text = open(md).read()
+    assert "| portrait |" in text and "![classic](classic.png)" in text
+    json.loads(open(js).read())
+
+
+def test_atlas_unknown_section(capsys):
+    assert main(["atlas", "--section", "nope"]) == 2
+    assert "unknown atlas section" in capsys.readouterr().err
+
+
+def test_entry_point_subprocess():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    p = subprocess.run([sys.executable, "-m", "gandyn", "check", *CLASSIC, "--pd", "0.2",
+                        "--json", "--no-global"], capture_output=True, text=True, env=env,
+                       timeout=300)
+    assert p.returncode == 0, p.stderr
+    d = json.loads(p.stdout)
+    assert d["verdict"] == "stable" and d["equilibria"][0]["D"] == 0.5
+    p = subprocess.run([sys.executable, "-m", "gandyn", "check", "--f1", "os.system('ls')",
+                        "--f2", "x", "--f3", "x"], capture_output=True, text=True, env=env,
+                       timeout=300)
+    assert p.returncode == 2 and "not allowed" in p.stderr
