@@ -45,6 +45,7 @@ tested here.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any, NamedTuple, Optional
 
@@ -274,10 +275,24 @@ def _run(game, updater, z0, tol, bound, *, steps, record_every, check_every, chu
     status = jax.vmap(check1)(z)
     stop = jnp.where(status != RUNNING, 0, -1).astype(jnp.int32)
 
-    def per_device(game, updater, tol, bound, z, s, status, stop):
-        # game, updater, tol and bound come in as replicated (P()) arguments. check_vma=False:
-        # with jax 0.10.2's varying-manual-axes checking on, the Dirac-GAN field of
-        # gandyn.games.dirac gave wrong values on > 1 device (tests/test_simulate.py guards it).
+    def per_device(game, updater, tol, bound, z, s, status, stop, axis=None):
+        if axis is not None:
+            # game, updater, tol and bound come in replicated (P()), i.e. device-INVARIANT under
+            # shard_map's varying-manual-axes (vma) typing. A field that differentiates with
+            # respect to such a value inside the body -- the Dirac-GAN's R1 penalty takes
+            # jax.grad of x -> D_psi(x) at x = c, c a game parameter -- gets the cotangent of
+            # an invariant value, and the transpose of the implicit invariant->varying cast
+            # (pvary) is a psum over the mesh axis: lane i of every device received
+            # sum_devices psi_i instead of its own psi_i (wrong on > 1 device, right on 1).
+            # Minimal reproduction (4 host devices): in shard_map(in_specs=(P(), P("b"))),
+            # vmap(lambda s: grad(lambda x: dot(s, x))(c))(psi) returns psum(psi), not psi.
+            # Every trajectory here is independent, so nothing in the body is meant to be
+            # shared: cast the replicated arguments to device-varying once, up front. Their
+            # cotangents then stay local and check_vma=True stays on (so an accidental
+            # collective in a game or updater is still a type error, not a silent wrong
+            # number). check_vma=False only hid this by dropping the psum.
+            game, updater, tol, bound = jax.lax.pcast((game, updater, tol, bound), axis,
+                                                      to="varying")
         run_chunk = _chunk_program(game, updater, tol, bound, steps=steps,
                                    record_every=record_every, check_every=check_every,
                                    unroll=unroll, has_eq=has_eq)
@@ -294,8 +309,9 @@ def _run(game, updater, z0, tol, bound, *, steps, record_every, check_every, chu
     else:
         rep, spec = P(), P("batch")
         zf, sf, status, stop, hist = jax.shard_map(
-            per_device, mesh=mesh, in_specs=(rep, rep, rep, rep, spec, spec, spec, spec),
-            out_specs=spec, check_vma=False)(*args)
+            functools.partial(per_device, axis="batch"), mesh=mesh,
+            in_specs=(rep, rep, rep, rep, spec, spec, spec, spec), out_specs=spec,
+            check_vma=True)(*args)
 
     def unchunk(x):
         return x.reshape((padded,) + x.shape[2:])[:batch]

@@ -14,7 +14,10 @@ import pytest
 
 import gandyn  # noqa: F401  (x64)
 from gandyn import Box, State, from_fields
-from gandyn import simulate as sim_mod
+# `gandyn.simulate` is also the lazily exported *function* (gandyn/__init__.py), so
+# `from gandyn import simulate` may give the function: take the module from sys.modules.
+import importlib
+sim_mod = importlib.import_module("gandyn.simulate")
 from gandyn.simulate import (CONVERGED, DIVERGED, LEFT_DOMAIN, NON_FINITE, RUNNING, STATUSES,
                              convergence_rate, simulate, status_counts)
 from gandyn.updaters import simultaneous
@@ -172,11 +175,35 @@ _DEVICES_SCRIPT = textwrap.dedent("""
         for a, b in zip(jax.tree_util.tree_leaves(one), jax.tree_util.tree_leaves(four)):
             np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
         assert len(set(np.asarray(four.status).tolist())) == 5   # every status occurs
+    # Fields that take jax.grad with respect to a *game parameter* (R1: grad_x D at x = c)
+    # inside the sharded body: under shard_map's vma typing the cotangent of a replicated
+    # value is psum'd over devices unless the engine casts it to device-varying (it does;
+    # see gandyn.simulate._run). Every leaf of the Result must match one device exactly.
     from gandyn.games.dirac import dirac
-    zd = State(rng.uniform(-1, 1, (21, 1)), rng.uniform(-1, 1, (21, 1)))
-    one, four = (simulate(dirac("gan", "r1"), simultaneous(0.1), zd, 30, devices=d, chunk=8)
-                 for d in (jax.devices()[:1], jax.devices()))
-    np.testing.assert_array_equal(np.asarray(one.final.gen), np.asarray(four.final.gen))
+    games = [dirac("gan", "r1"), dirac("gan", ("noise", "r2", "nk"), sigma=0.3, dim=2, c=0.5),
+             dirac("lsgan", ("r1", "lecam"), dim=2, c=[0.5, -0.25])]
+    for g in games:
+        dim = g.equilibrium.gen.shape[0]
+        disc = rng.uniform(-1, 1, (21, dim))
+        if isinstance(g.equilibrium.disc, tuple):
+            disc = (disc, rng.uniform(-1, 1, (21, 2)))
+        zd = State(rng.uniform(-1, 1, (21, dim)), disc)
+        one, four = (simulate(g, simultaneous(0.1), zd, 30, record_every=10, devices=d, chunk=8)
+                     for d in (jax.devices()[:1], jax.devices()))
+        for a, b in zip(jax.tree_util.tree_leaves(one), jax.tree_util.tree_leaves(four)):
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(b), err_msg=g.name)
+    # the mechanism itself, on 4 devices: a per-lane gradient at a replicated point
+    from jax.sharding import PartitionSpec as P
+    from gandyn.simulate import default_mesh
+    c, psi = jnp.zeros(1), jnp.arange(8.0).reshape(8, 1)
+    lane_grad = lambda c, p: jax.vmap(lambda s: jax.grad(lambda x: jnp.dot(s, x))(c))(p)
+    raw = jax.shard_map(lane_grad, mesh=default_mesh(), in_specs=(P(), P("batch")),
+                        out_specs=P("batch"))(c, psi)
+    cast = jax.shard_map(lambda c, p: lane_grad(jax.lax.pcast(c, "batch", to="varying"), p),
+                         mesh=default_mesh(), in_specs=(P(), P("batch")),
+                         out_specs=P("batch"))(c, psi)
+    np.testing.assert_array_equal(cast, psi)               # what the engine relies on
+    assert not np.array_equal(raw, psi)                    # the psum it avoids
     print("IDENTICAL")
 """)
 

@@ -288,7 +288,9 @@ def bench_memory(n, steps, dtype, log):
     import jax.numpy as jnp
 
     from gandyn import State
-    from gandyn import simulate as sm
+    import importlib
+
+    sm = importlib.import_module("gandyn.simulate")  # not the lazily exported function
     from gandyn.updaters import simultaneous
 
     game = sm.cast_floats(_classic_game(), dtype)
