@@ -28,15 +28,15 @@ import importlib
 import json
 import math
 import os
-from typing import Callable, Iterable, List, Optional
+from collections.abc import Callable, Iterable
 
 import jax
 import numpy as np
 
-__all__ = ["analyse_game", "atlas_rows", "to_markdown", "to_text", "write_atlas", "HOOKS"]
+__all__ = ["HOOKS", "analyse_game", "atlas_rows", "to_markdown", "to_text", "write_atlas"]
 
 #: default extra-column hooks, ``hook(row, game, out_dir) -> dict | None`` (see module doc)
-HOOKS: List[Callable] = []
+HOOKS: list[Callable] = []
 
 
 def _fmt_eig(z) -> str:
@@ -72,7 +72,13 @@ def _equilibrium(section, game) -> dict:
 def analyse_game(section: str, name: str, game) -> dict:
     """One atlas row (JSON-ready dict) for ``game`` at its equilibrium."""
     from gandyn.analysis.spectrum import (
-        classify, eigenvalues, jacobian, kind_name, max_lr_simultaneous, verdict, verdict_name,
+        classify,
+        eigenvalues,
+        jacobian,
+        kind_name,
+        max_lr_simultaneous,
+        verdict,
+        verdict_name,
     )
 
     if game.equilibrium is None:
@@ -106,7 +112,7 @@ def analyse_game(section: str, name: str, game) -> dict:
     return row
 
 
-def atlas_rows(sections: Optional[Iterable[str]] = None) -> list:
+def atlas_rows(sections: Iterable[str] | None = None) -> list:
     """Rows for every registered game (``sections`` restricts to some of them).
 
     Raises:
@@ -142,8 +148,8 @@ _HEAD = ["game", "equilibrium", "eigenvalues", "kind", "verdict", "max lr"]
 def to_markdown(rows) -> str:
     """Markdown: one table per section (plus the hooks' extra columns)."""
     out = ["# gandyn stability atlas", "",
-           "Continuous-time field at each game's equilibrium (pointwise games at p_d = 1); "
-           "max lr: largest stable step of simultaneous gradient steps.", ""]
+           ("Continuous-time field at each game's equilibrium (pointwise games at p_d = 1); "
+            "max lr: largest stable step of simultaneous gradient steps."), ""]
     sections = []
     for r in rows:
         if r["section"] not in sections:
@@ -189,8 +195,8 @@ def _json_safe(x):
     return x
 
 
-def write_atlas(rows, out_dir: str = ".", hooks: Optional[Iterable[Callable]] = None,
-                games: Optional[dict] = None) -> tuple:
+def write_atlas(rows, out_dir: str = ".", hooks: Iterable[Callable] | None = None,
+                games: dict | None = None) -> tuple:
     """Run the hooks, then write ``atlas.md`` and ``atlas.json`` into ``out_dir``.
 
     ``games`` maps ``(section, name)`` to the Game (needed only by hooks; rebuilt from the

@@ -27,9 +27,8 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-from typing import Tuple
 
-__all__ = ["ExprError", "Expr", "parse", "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH"]
+__all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "Expr", "ExprError", "parse"]
 
 MAX_LENGTH = 2000  # characters
 MAX_DEPTH = 60  # nesting of the expression tree
@@ -120,7 +119,7 @@ class _Un:
 @dataclasses.dataclass(frozen=True)
 class _Call:
     name: str
-    args: Tuple
+    args: tuple
 
     def __call__(self, x):
         import jax.numpy as jnp

@@ -79,14 +79,26 @@ def test_check_bad_numbers_exit_2(capsys):
     assert main(["check", *CLASSIC, "--domain", "1", "0"]) == 2
 
 
-def test_atlas_pointwise(tmp_path, capsys):
-    rc = main(["atlas", "--out", str(tmp_path), "--section", "pointwise"])
-    out = capsys.readouterr().out
+@pytest.fixture(scope="module")
+def atlas_run(tmp_path_factory):
+    """One full `gandyn atlas` run (every registered game) shared by the atlas tests."""
+    import contextlib
+    import io
+
+    out_dir = tmp_path_factory.mktemp("atlas")
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        rc = main(["atlas", "--out", str(out_dir)])
+    return rc, buf.getvalue(), out_dir
+
+
+def test_atlas_cli(atlas_run):
+    rc, out, out_dir = atlas_run
     assert rc == 0 and "classic" in out and "quadratic_saddle" in out
-    md = (tmp_path / "atlas.md").read_text()
+    md = (out_dir / "atlas.md").read_text()
     assert "| classic |" in md and "## pointwise" in md
-    data = json.loads((tmp_path / "atlas.json").read_text())
-    rows = {r["game"]: r for r in data["rows"]}
+    data = json.loads((out_dir / "atlas.json").read_text())
+    rows = {r["game"]: r for r in data["rows"] if r["section"] == "pointwise"}
     # classic at p_d = 1: λ = -4 ± 2 sqrt(3), a stable node
     np.testing.assert_allclose([z[0] for z in rows["classic"]["eigenvalues"]],
                                [-4 + 2 * math.sqrt(3), -4 - 2 * math.sqrt(3)], atol=1e-12)
@@ -97,11 +109,12 @@ def test_atlas_pointwise(tmp_path, capsys):
     assert rows["quadratic"]["equilibrium"]["D0"] == 1.0
 
 
-def test_atlas_all_sections_and_hook(tmp_path):
+def test_atlas_all_sections_and_hook(atlas_run, tmp_path):
     from gandyn import atlas
     from gandyn.games.registry import all_games
 
-    rows = atlas.atlas_rows()
+    with open(atlas_run[2] / "atlas.json") as fh:
+        rows = json.load(fh)["rows"]
     n = sum(len(z) for z in all_games().values())
     assert len(rows) == n
     for r in rows:
@@ -115,14 +128,19 @@ def test_atlas_all_sections_and_hook(tmp_path):
         return {"portrait": f"{row['game']}.png"} if row["section"] == "pointwise" else None
 
     md, js = atlas.write_atlas(rows[:3], str(tmp_path), hooks=[hook])
-    text = open(md).read()
+    with open(md) as fh:
+        text = fh.read()
     assert "| portrait |" in text and "![classic](classic.png)" in text
-    json.loads(open(js).read())
+    with open(js) as fh:
+        json.load(fh)
 
 
-def test_atlas_unknown_section(capsys):
+def test_atlas_section_filter(tmp_path, capsys):
     assert main(["atlas", "--section", "nope"]) == 2
     assert "unknown atlas section" in capsys.readouterr().err
+    assert main(["atlas", "--section", "bilinear", "--out", str(tmp_path), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert rows and {r["section"] for r in rows} == {"bilinear"}
 
 
 def test_entry_point_subprocess():
@@ -130,11 +148,11 @@ def test_entry_point_subprocess():
     env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
     p = subprocess.run([sys.executable, "-m", "gandyn", "check", *CLASSIC, "--pd", "0.2",
                         "--json", "--no-global"], capture_output=True, text=True, env=env,
-                       timeout=300)
+                       timeout=300, check=False)
     assert p.returncode == 0, p.stderr
     d = json.loads(p.stdout)
     assert d["verdict"] == "stable" and d["equilibria"][0]["D"] == 0.5
     p = subprocess.run([sys.executable, "-m", "gandyn", "check", "--f1", "os.system('ls')",
                         "--f2", "x", "--f3", "x"], capture_output=True, text=True, env=env,
-                       timeout=300)
+                       timeout=300, check=False)
     assert p.returncode == 2 and "not allowed" in p.stderr

@@ -1,6 +1,7 @@
 """Equilibria of f1' + f2': isolated roots, several roots, double roots, continua, poles,
 no root (ValueError naming the interval), and the inferred domain."""
 
+import itertools
 import math
 
 import numpy as np
@@ -89,7 +90,7 @@ def test_partial_continuum_next_to_a_root():
 @given(st.lists(st.floats(-4.0, 4.0), min_size=1, max_size=3, unique=True))
 def test_random_polynomial_roots_are_found(rs):
     rs = sorted(rs)
-    if any(b - a < 0.05 for a, b in zip(rs, rs[1:])):
+    if any(b - a < 0.05 for a, b in itertools.pairwise(rs)):
         return
     # f1' + f2' = prod (x - r_i): f1 is its antiderivative, written term by term
     coeffs = np.poly(rs)  # h(x) = sum c_k x^(n-k)

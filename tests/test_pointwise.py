@@ -214,7 +214,7 @@ def test_jacfwd_matches_finite_differences_and_formula(co, pd, D0, pg, D):
     co = np.asarray(co).reshape(3, 5)
     co[:, 4] = np.clip(co[:, 4], -1, 1)
     # guarantee a root of f1' + f2' at D0: shift f1's linear coefficient
-    h = lambda x: sum(_Poly(tuple(co[i]))(x) for i in (0, 1))  # noqa: E731
+    h = lambda x: sum(_Poly(tuple(co[i]))(x) for i in (0, 1))
     co[0, 0] -= float(jax.grad(h)(D0))
     J, Jfd, Jeq, tr, det = (np.asarray(x) for x in _jac_vs_fd(jnp.asarray(co), pd, D0, pg, D))
     scale = 1.0 + np.max(np.abs(J))

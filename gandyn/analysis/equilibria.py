@@ -27,14 +27,23 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Callable, NamedTuple, Optional, Tuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-__all__ = ["Equilibria", "equilibria", "find_equilibria", "infer_domain", "search_interval",
-           "derivative", "WINDOW", "MIN_RUN"]
+__all__ = [
+    "MIN_RUN",
+    "WINDOW",
+    "Equilibria",
+    "derivative",
+    "equilibria",
+    "find_equilibria",
+    "infer_domain",
+    "search_interval",
+]
 
 #: finite window searched when a domain bound is infinite (and for ``infer_domain``)
 WINDOW = SEARCH_WINDOW = (-10.0, 10.0)
@@ -62,14 +71,14 @@ class Equilibria(NamedTuple):
       residuals: ``|f1' + f2'|`` at each root.
     """
 
-    roots: Tuple[float, ...]
-    continua: Tuple[Tuple[float, float], ...]
-    domain: Tuple[float, float]
+    roots: tuple[float, ...]
+    continua: tuple[tuple[float, float], ...]
+    domain: tuple[float, float]
     representative: float
-    residuals: Tuple[float, ...]
+    residuals: tuple[float, ...]
 
     @property
-    def points(self) -> Tuple[float, ...]:
+    def points(self) -> tuple[float, ...]:
         """Every candidate D0: the isolated roots, then the midpoint of each continuum."""
         return self.roots + tuple(_mid(c) for c in self.continua)
 
@@ -84,16 +93,27 @@ def _mid(c):
 
 
 @functools.partial(jax.jit, static_argnums=(0, 1))
-def _h(f1, f2, x):
-    return derivative(f1)(x) + derivative(f2)(x)
-
-
-@functools.partial(jax.jit, static_argnums=(0, 1))
 def _h_and_dh(f1, f2, x):
+    """``h = f1' + f2'`` and ``h'`` elementwise (one compiled program per triple and shape)."""
+
     def h(y):
         return jax.grad(f1)(y) + jax.grad(f2)(y)
 
     return jnp.vectorize(h)(x), jnp.vectorize(jax.grad(h))(x)
+
+
+def _h(f1, f2, x):
+    return _h_and_dh(f1, f2, x)[0]
+
+
+class _Scalar:
+    """Scalar evaluations through the grid-shaped compiled function (no extra compile)."""
+
+    def __init__(self, fn, n):
+        self.fn, self.n = fn, n
+
+    def __call__(self, t):
+        return tuple(float(o[0]) for o in self.fn(jnp.full((self.n,), t, dtype=jnp.float64)))
 
 
 @functools.partial(jax.jit, static_argnums=(0, 1, 2))
@@ -111,7 +131,7 @@ def _snap(b: float, scale: float) -> float:
     return float(r) if abs(r - b) <= 1e-10 * scale else float(b)
 
 
-def search_interval(domain) -> Tuple[float, float]:
+def search_interval(domain) -> tuple[float, float]:
     """The finite interval actually searched: ``domain`` clipped to ``SEARCH_WINDOW``."""
     lo, hi = (float(v) for v in domain)
     if math.isnan(lo) or math.isnan(hi) or not lo < hi:
@@ -125,7 +145,7 @@ def search_interval(domain) -> Tuple[float, float]:
 
 
 def infer_domain(f1: Callable, f2: Callable, f3: Callable, window=SEARCH_WINDOW,
-                 n: int = 4001) -> Tuple[float, float]:
+                 n: int = 4001) -> tuple[float, float]:
     """Longest interval of ``window`` where f1, f2, f3, f' and f'' are all finite (open).
 
     Raises:
@@ -151,15 +171,16 @@ def infer_domain(f1: Callable, f2: Callable, f3: Callable, window=SEARCH_WINDOW,
     scale = max(abs(wlo), abs(whi), 1.0)
 
     def edge(bad, good):
-        a, b = float(bad), float(good)  # predicate false at a, true at b
-        for _ in range(80):
-            m = 0.5 * (a + b)
-            if m in (a, b):
+        # multisection with the same n-point compiled program: each round shrinks the
+        # bracket (false at a, true at b) n - 1 times
+        a, b = float(bad), float(good)
+        for _ in range(6):
+            t = np.linspace(a, b, n)
+            okt = np.asarray(_all_finite(f1, f2, f3, jnp.asarray(t)))
+            k = int(np.argmax(okt))  # first finite point from the bad side (t[-1] = b is)
+            if k == 0 or t[k - 1] == t[k]:
                 break
-            if bool(_all_finite(f1, f2, f3, jnp.asarray([m]))[0]):
-                b = m
-            else:
-                a = m
+            a, b = float(t[k - 1]), float(t[k])
         return _snap(b, scale)
 
     lo = wlo if i0 == 0 else edge(x[i0 - 1], x[i0])
@@ -167,7 +188,7 @@ def infer_domain(f1: Callable, f2: Callable, f3: Callable, window=SEARCH_WINDOW,
     return lo, hi
 
 
-def equilibria(f1: Callable, f2: Callable, domain=None, *, f3: Optional[Callable] = None,
+def equilibria(f1: Callable, f2: Callable, domain=None, *, f3: Callable | None = None,
                n: int = N_GRID) -> Equilibria:
     """All roots of ``f1'(D) + f2'(D)`` in the open interval ``domain`` (see module doc).
 
@@ -197,8 +218,10 @@ def equilibria(f1: Callable, f2: Callable, domain=None, *, f3: Optional[Callable
     ztol = 1e-12 * s + 1e-14
     zero = fin & (np.abs(h) <= ztol)
 
+    scalar = _Scalar(lambda z: _h_and_dh(f1, f2, z), n)
+
     def hval(t):
-        return float(_h(f1, f2, jnp.asarray([t]))[0])
+        return scalar(t)[0]
 
     def bisect_pred(a, b, pred):
         """pred(a) false, pred(b) true -> boundary."""
@@ -269,7 +292,7 @@ def equilibria(f1: Callable, f2: Callable, domain=None, *, f3: Optional[Callable
         r = 0.5 * (a + b)
         lo_b, hi_b = min(a, b), max(a, b)
         for _ in range(3):  # Newton polish, kept in the bracket
-            hv, dh = (float(v[0]) for v in _h_and_dh(f1, f2, jnp.asarray([r])))
+            hv, dh = scalar(r)
             if not (math.isfinite(hv) and math.isfinite(dh)) or dh == 0.0 or hv == 0.0:
                 break
             r_new = r - hv / dh
@@ -291,7 +314,7 @@ def equilibria(f1: Callable, f2: Callable, domain=None, *, f3: Optional[Callable
             continue  # a sign change nearby: found by the brackets
         r = float(x[k])
         for _ in range(80):
-            hv, dh = (float(v[0]) for v in _h_and_dh(f1, f2, jnp.asarray([r])))
+            hv, dh = scalar(r)
             if not (math.isfinite(hv) and math.isfinite(dh)) or dh == 0.0 or hv == 0.0:
                 break
             r -= hv / dh

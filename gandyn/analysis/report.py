@@ -47,7 +47,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-from typing import Any, Callable, Optional, Sequence, Tuple
+from collections.abc import Sequence
 
 import jax
 import jax.numpy as jnp
@@ -56,11 +56,26 @@ from jax import lax
 
 from gandyn.analysis.equilibria import Equilibria, derivative, equilibria, infer_domain
 from gandyn.analysis.spectrum import (
-    KINDS, VERDICTS, classify, eigenvalues, jacobian, max_lr_simultaneous, trace_det, verdict,
+    KINDS,
+    VERDICTS,
+    classify,
+    eigenvalues,
+    jacobian,
+    max_lr_simultaneous,
+    trace_det,
+    verdict,
 )
 
-__all__ = ["check_triple", "TripleReport", "PointAnalysis", "GlobalEvidence", "VERDICT_NAMES",
-           "N_SIDE", "STEPS", "STATUSES"]
+__all__ = [
+    "N_SIDE",
+    "STATUSES",
+    "STEPS",
+    "VERDICT_NAMES",
+    "GlobalEvidence",
+    "PointAnalysis",
+    "TripleReport",
+    "check_triple",
+]
 
 VERDICT_NAMES = VERDICTS + ("no-equilibrium",)
 STATUSES = ("running", "converged", "left_domain", "diverged", "non_finite")
@@ -70,6 +85,7 @@ BOUND = 1e6
 CONV_RTOL = 1e-3
 EDGE_RTOL = 1e-9
 BOX_HALF = 2.0  # D window half-width around D0
+H_LAMBDA = 2.0  # step cap h max|λ| <= 2 (inside the RK4 stability region)
 
 
 def _as_fn(f, label):
@@ -78,7 +94,7 @@ def _as_fn(f, label):
 
         return parse(f)
     if not callable(f):
-        raise ValueError(f"{label} must be a callable or an expression string, got {f!r}")
+        raise TypeError(f"{label} must be a callable or an expression string, got {f!r}")
     return f
 
 
@@ -89,10 +105,10 @@ class PointAnalysis:
 
     D0: float
     pd: float
-    jacobian: Tuple[Tuple[float, float], Tuple[float, float]]
+    jacobian: tuple[tuple[float, float], tuple[float, float]]
     trace: float
     det: float
-    eigenvalues: Tuple[complex, ...]
+    eigenvalues: tuple[complex, ...]
     kind: str
     verdict: str
     max_lr: float
@@ -112,12 +128,12 @@ class GlobalEvidence:
     n: int
     steps: int
     horizon: float
-    box: Tuple[Tuple[float, float], Tuple[float, float]]  # ((D lo, D hi), (pg lo, pg hi))
-    fractions: Tuple[Tuple[str, float], ...]  # (status, fraction) for STATUSES
+    box: tuple[tuple[float, float], tuple[float, float]]  # ((D lo, D hi), (pg lo, pg hi))
+    fractions: tuple[tuple[str, float], ...]  # (status, fraction) for STATUSES
     pg_negative_fraction: float
     lyapunov_distance_decreases: bool
     lyapunov_max_dVdt: float
-    lyapunov_worst: Optional[Tuple[float, float]]  # (D, p_g) where dV/dt is largest, if > tol
+    lyapunov_worst: tuple[float, float] | None  # (D, p_g) where dV/dt is largest, if > tol
     lyapunov_nonfinite_points: int
 
     @property
@@ -147,23 +163,23 @@ class TripleReport:
     """
 
     name: str
-    functions: Tuple[str, str, str]
-    domain: Tuple[float, float]
-    pd: Tuple[float, ...]
-    equilibria: Optional[Equilibria]
-    D0s: Tuple[float, ...]
-    analyses: Tuple[Tuple[PointAnalysis, ...], ...]
-    curvature: Tuple[float, ...]  # (f1''+f2'')(D0) per candidate
+    functions: tuple[str, str, str]
+    domain: tuple[float, float]
+    pd: tuple[float, ...]
+    equilibria: Equilibria | None
+    D0s: tuple[float, ...]
+    analyses: tuple[tuple[PointAnalysis, ...], ...]
+    curvature: tuple[float, ...]  # (f1''+f2'')(D0) per candidate
     verdict: str
-    global_: Tuple[GlobalEvidence, ...]
+    global_: tuple[GlobalEvidence, ...]
     message: str = ""
 
     @property
-    def primary(self) -> Tuple[PointAnalysis, ...]:
+    def primary(self) -> tuple[PointAnalysis, ...]:
         return self.analyses[0] if self.analyses else ()
 
     @property
-    def stable_for_all_pd(self) -> Optional[bool]:
+    def stable_for_all_pd(self) -> bool | None:
         """(f1''+f2'')(D0) < 0 and det > 0 at the primary D0: stable for every p_d > 0."""
         if not self.analyses:
             return None
@@ -224,8 +240,7 @@ def _game(f1, f2, f3, pd, D0, lo, hi):
     return triple(f1, f2, f3, pd, D0, (lo, hi))
 
 
-@functools.partial(jax.jit, static_argnums=(0, 1, 2, 5, 6))
-def _local(f1, f2, f3, pd, D0, lo, hi):
+def _local_impl(f1, f2, f3, pd, D0, lo, hi):
     """Per p_d (vmapped): J, trace, det, eigenvalues, kind, verdict, max lr; and f1''+f2''."""
 
     def one(p):
@@ -238,25 +253,29 @@ def _local(f1, f2, f3, pd, D0, lo, hi):
     return jax.vmap(one)(pd), curv
 
 
-_RK_C = (0.5, 0.5, 1.0)  # stage offsets of classical RK4
-_RK_W = (2.0, 2.0, 1.0)  # stage weights (k1 weight 1)
+_local = jax.jit(_local_impl, static_argnums=(0, 1, 2, 5, 6))
+
+
+def _horizon(e):
+    """Horizon ``T`` and ``max|λ|`` from a spectrum: ``30/|max Re λ|`` when stable, else
+    ``30/max|λ|`` (NaN spectra count as ``|λ| = 1``, ``Re λ = 0``)."""
+    fin = jnp.all(jnp.isfinite(e))
+    lm = jnp.where(fin, jnp.max(jnp.abs(e)), 1.0)
+    lm = jnp.where(lm > 0, lm, 1.0)
+    re = jnp.where(fin, jnp.max(jnp.real(e)), 0.0)
+    return jnp.where(re < -1e-9 * lm, 30.0 / jnp.abs(re), 30.0 / lm), lm
 
 
 def _rk4(f, z, h, k1):
-    """One classical RK4 step from ``k1 = f(z)``; the three later stages share one traced
-    field (a ``fori_loop``), which keeps the compiled program small."""
+    """One classical RK4 step from ``k1 = f(z)``."""
 
-    def body(i, carry):
-        acc, k = carry
-        k = f(z + jnp.asarray(_RK_C)[i] * h * k)
-        return acc + jnp.asarray(_RK_W)[i] * k, k
-
-    acc, _ = lax.fori_loop(0, 3, body, (k1, k1))
-    return z + h / 6.0 * acc
+    k2 = f(z + 0.5 * h * k1)
+    k3 = f(z + 0.5 * h * k2)
+    k4 = f(z + h * k3)
+    return z + h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
 
 
-@functools.partial(jax.jit, static_argnums=(0, 1, 2, 7, 8))
-def _global(f1, f2, f3, pd, D0, lo, hi, n_side, steps, horizon, lam_max):
+def _global_impl(f1, f2, f3, pd, D0, lo, hi, n_side, steps, horizon, lam_max):
     """Integrate n_side² starts per p_d; returns status codes, p_g<0 flags, Lyapunov data."""
     d1, d2 = jax.grad(f1), jax.grad(f2)
 
@@ -275,7 +294,7 @@ def _global(f1, f2, f3, pd, D0, lo, hi, n_side, steps, horizon, lam_max):
             g, d = z[0], z[1]
             return jnp.stack([f3(d) - f3D0, p * d1(d) + g * d2(d)])
 
-        h = jnp.minimum(T / steps, 1.0 / jnp.maximum(lm, 1e-12))
+        h = jnp.minimum(T / steps, H_LAMBDA / jnp.maximum(lm, 1e-12))
         edge = EDGE_RTOL * (b - a)
 
         def inside(z):
@@ -321,6 +340,15 @@ def _global(f1, f2, f3, pd, D0, lo, hi, n_side, steps, horizon, lam_max):
         return status, neg, dv, tol, z0, a, b, pg_hi, h
 
     return jax.vmap(per_pd)(pd, horizon, lam_max)
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1, 2, 5, 6, 7, 8))
+def _primary(f1, f2, f3, pd, D0, lo, hi, n_side, steps):
+    """Local analysis and global evidence of one D0 in ONE compiled program."""
+    local, curv = _local_impl(f1, f2, f3, pd, D0, lo, hi)
+    horizon, lam_max = jax.vmap(_horizon)(local[3])
+    glob = _global_impl(f1, f2, f3, pd, D0, lo, hi, n_side, steps, horizon, lam_max)
+    return (local, curv), glob
 
 
 # -- the driver --------------------------------------------------------------------------------
@@ -380,9 +408,14 @@ def check_triple(f1, f2, f3, pd: Sequence[float] = (1.0,), *, D0=None, domain=No
     pd_arr = jnp.asarray(pds, dtype=jnp.float64)
     analyses, curvs, worst = [], [], 0
     messages = []
-    for c in cands:
-        (J, tr, det, e, kind, verd, mlr), curv = _local(f1, f2, f3, pd_arr, jnp.float64(c),
-                                                         lo, hi)
+    glob_raw = None
+    for i, c in enumerate(cands):
+        if i == 0 and with_global:
+            ((J, tr, det, e, kind, verd, mlr), curv), glob_raw = _primary(
+                f1, f2, f3, pd_arr, jnp.float64(c), lo, hi, int(n_side), int(steps))
+        else:
+            (J, tr, det, e, kind, verd, mlr), curv = _local(f1, f2, f3, pd_arr,
+                                                             jnp.float64(c), lo, hi)
         J, tr, det, e = (np.asarray(x) for x in (J, tr, det, e))
         kind, verd, mlr = np.asarray(kind), np.asarray(verd), np.asarray(mlr)
         row = []
@@ -410,24 +443,13 @@ def check_triple(f1, f2, f3, pd: Sequence[float] = (1.0,), *, D0=None, domain=No
         messages.append(f"{len(cands)} candidate rest values D0; the verdict is the worst over "
                         "all of them, the global test uses the first")
     glob = ()
-    if with_global and analyses:
-        glob = _global_evidence(f1, f2, f3, pds, cands[0], lo, hi, analyses[0], n_side, steps)
+    if glob_raw is not None:
+        glob = _global_evidence(glob_raw, pds, n_side, steps)
     return TripleReport(name, fnames, (lo, hi), pds, eqs, tuple(cands), tuple(analyses),
                         tuple(curvs), verdict_name, glob, "; ".join(messages))
 
 
-def _global_evidence(f1, f2, f3, pds, D0, lo, hi, prim, n_side, steps):
-    horizon, lam_max = [], []
-    for a in prim:
-        ev = np.asarray(a.eigenvalues)
-        lm = float(np.max(np.abs(ev))) if np.all(np.isfinite(ev)) else 1.0
-        re = float(np.max(ev.real)) if np.all(np.isfinite(ev)) else 0.0
-        lm = lm if lm > 0 else 1.0
-        horizon.append(30.0 / abs(re) if re < -1e-9 * lm else 30.0 / lm)
-        lam_max.append(lm)
-    out = _global(f1, f2, f3, jnp.asarray(pds), jnp.float64(D0), jnp.float64(lo),
-                  jnp.float64(hi), int(n_side), int(steps), jnp.asarray(horizon),
-                  jnp.asarray(lam_max))
+def _global_evidence(out, pds, n_side, steps):
     status, neg, dv, tol, z0, a, b, pg_hi, h = (np.asarray(x) for x in out)
     res = []
     n = n_side * n_side

@@ -86,10 +86,10 @@ def render(rep) -> str:
     lines += ["", _table(rows, ("D0", "p_d", "trace", "det", "eigenvalues", "kind", "verdict",
                                 "max lr"))]
     c = rep.conditions()
-    lines += ["", f"conditions at D0 = {rep.D0s[0]:.6g}: trace < 0 "
-              f"{all(c['trace_negative'])}, det > 0 {all(c['det_positive'])}; "
-              f"(f1''+f2'')(D0) = {c['curvature_f1pp_plus_f2pp']:+.6g} -> stable for every "
-              f"p_d > 0: {c['stable_for_all_pd']}"]
+    lines += ["", (f"conditions at D0 = {rep.D0s[0]:.6g}: trace < 0 "
+                   f"{all(c['trace_negative'])}, det > 0 {all(c['det_positive'])}; "
+                   f"(f1''+f2'')(D0) = {c['curvature_f1pp_plus_f2pp']:+.6g} -> stable for "
+                   f"every p_d > 0: {c['stable_for_all_pd']}")]
     for g in rep.global_:
         fr = dict(g.fractions)
         (dlo, dhi), (plo, phi) = g.box

@@ -43,18 +43,36 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
 
-from gandyn.analysis.equilibria import WINDOW, derivative, find_equilibria, infer_domain
+from gandyn.analysis.equilibria import derivative, find_equilibria, infer_domain
 from gandyn.games.base import Box, Game, State, from_fields
 
 __all__ = [
-    "triple", "at_pd", "game", "by_name", "names", "ZOO", "FGAN_DIVERGENCES",
-    "classic", "goodfellow", "wgan", "lsgan", "hinge", "fgan", "kl", "reverse_kl", "pearson",
-    "hellinger", "jensen_shannon", "ebgan", "quadratic", "quadratic_saddle",
+    "FGAN_DIVERGENCES",
+    "ZOO",
+    "at_pd",
+    "by_name",
+    "classic",
+    "ebgan",
+    "fgan",
+    "game",
+    "goodfellow",
+    "hellinger",
+    "hinge",
+    "jensen_shannon",
+    "kl",
+    "lsgan",
+    "names",
+    "pearson",
+    "quadratic",
+    "quadratic_saddle",
+    "reverse_kl",
+    "triple",
+    "wgan",
 ]
 
 
@@ -115,9 +133,8 @@ def triple(f1: Callable, f2: Callable, f3: Callable, pd=1.0, D0=None, domain=Non
         eq = find_equilibria(f1, f2, (box.disc_low, box.disc_high))
         D0 = eq.representative
         info = info + (("roots", eq.roots), ("continua", eq.continua))
-    if not isinstance(pd, jax.core.Tracer):
-        if not float(jnp.min(jnp.asarray(pd))) > 0:
-            raise ValueError(f"pd (the data density p_d) must be > 0, got {pd!r}")
+    if not isinstance(pd, jax.core.Tracer) and not float(jnp.min(jnp.asarray(pd))) > 0:
+        raise ValueError(f"pd (the data density p_d) must be > 0, got {pd!r}")
     ftype = jnp.result_type(float)
     pd = jnp.asarray(pd, ftype)
     D0 = jnp.asarray(D0, ftype)
