@@ -26,7 +26,9 @@ the report holds
     quarter of its distance to the domain's edge, nor the state by more than 5 % of the box
     diagonal, and a step whose RK4 result is non-finite or outside the domain is replaced by
     its Euler step (which the rule keeps inside). The horizon is ``T = 30/|max Re λ|`` for a
-    stable rest point (``30/max|λ|`` otherwise), with ``h max|λ| <= 1``.
+    stable rest point (``30/max|λ|`` otherwise), with ``h max|λ| <= 2`` (inside RK4's
+    stability region). A very stiff spectrum (``max|λ| / |max Re λ|`` above ``STEPS/15``)
+    therefore gets a shorter horizon and its slow trajectories may end as ``running``.
   - each trajectory ends with a status: ``converged`` (within ``1e-3`` of the box diagonal of
     the rest point at the end), ``left_domain`` (D came within ``1e-9`` of the box width of the
     domain's edge, or left it: frozen there), ``diverged`` (``max |z| > 1e6``), ``non_finite``
@@ -38,8 +40,9 @@ the report holds
     |2(p_g-p_d) v_g|) + 1e-12`` at every finite grid point, else the worst point is reported.
     For the seed's quadratic triple dV/dt = -2 p_d (D-1)² <= 0 everywhere.
 
-Everything heavy runs in two jitted functions compiled once per triple (f1, f2, f3 are static,
-p_d and D0 traced): more p_d values or other D0 do not recompile.
+The local analysis and the global test of the first D0 run in ONE jitted program compiled once
+per triple and domain (f1, f2, f3 static, p_d and D0 traced: other p_d values do not
+recompile); further candidate D0s use a smaller local-only program.
 """
 
 from __future__ import annotations
