@@ -86,3 +86,25 @@ def test_zoo_games_work_with_the_analysis(name, factory):
     assert np.isfinite(J).all()
     np.testing.assert_allclose(J, np.asarray(jacobian(game, State(game.equilibrium.gen + 1,
                                                                   game.equilibrium.disc - 2))))
+
+
+@jax.jit
+def _field_and_jac(A, a, b, x, y):
+    game = B.bilinear(A, a, b)
+    return game.field(State(x, y)), jacobian(game)
+
+
+@settings(max_examples=30)
+@given(st.lists(st.floats(-2, 2), min_size=6, max_size=6), st.floats(-2, 2), st.floats(-2, 2),
+       st.lists(st.floats(-3, 3), min_size=5, max_size=5))
+def test_signs_generator_descends_discriminator_ascends(entries, a, b, xy_):
+    """v = (-∇_x L, ∇_y L) for L = xᵀAy + a/2‖x‖² - b/2‖y‖², any a, b (also a ≠ b, negative),
+    and the Jacobian is the block matrix [[-aI, -A], [Aᵀ, -bI]]."""
+    A = jnp.asarray(np.array(entries).reshape(2, 3))
+    x, y = jnp.asarray(xy_[:2]), jnp.asarray(xy_[2:])
+    L = lambda x, y: x @ A @ y + a / 2 * x @ x - b / 2 * y @ y
+    v, J = _field_and_jac(A, a, b, x, y)
+    np.testing.assert_allclose(v.gen, -jax.grad(L, 0)(x, y), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(v.disc, jax.grad(L, 1)(x, y), rtol=1e-12, atol=1e-12)
+    ref = np.block([[-a * np.eye(2), -np.asarray(A)], [np.asarray(A).T, -b * np.eye(3)]])
+    np.testing.assert_allclose(J, ref, atol=1e-14)

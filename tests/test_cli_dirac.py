@@ -72,3 +72,12 @@ def test_subprocess():
     assert out["kind"] == "stable node"
     np.testing.assert_allclose([e[0] for e in out["eigenvalues"]],
                                [-1 + math.sqrt(3) / 2, -1 - math.sqrt(3) / 2], atol=1e-12)
+
+
+def test_wgan_gp_reports_its_set_of_rest_points(capsys):
+    out = _json(capsys, "--loss", "wgan", "--reg", "wgan-gp", "--gamma", "0.75", "--g0", "2")
+    assert out["eigenvalues"] == [] and out["kind"] == "non-smooth"
+    assert out["rest_set"] == {"psi": 0.0, "theta_centre": [0.0], "theta_radius": 3.0}
+    assert out["jump"] == pytest.approx(3.0, rel=1e-6)
+    assert main(["dirac", "--loss", "gan", "--reg", "wgan-gp"]) == 0
+    assert "rest points (Filippov): psi = 0, |theta - [0.0]| <= 4" in capsys.readouterr().out

@@ -302,3 +302,137 @@ def test_zoo_games_work_with_the_analysis(name, factory):
     assert rep["kind"] in ("non-smooth",) + KINDS
     assert len(rep["eigenvalues"]) == (2 * game.equilibrium.gen.size + 2 * ("lecam" in name)
                                        if smooth else 0)
+
+
+# -- more closed forms: n-dimensional data point, exact noise field, compositions, vmap ----------
+@jax.jit
+def _gan_eigs_c(c):
+    return eigenvalues(jacobian(D.dirac("gan", dim=3, c=c)))
+
+
+@FEW
+@given(st.lists(st.floats(-1.5, 1.5), min_size=3, max_size=3).filter(
+    lambda v: sum(x * x for x in v) > 1e-2))
+def test_n_dimensional_data_point_damps_only_its_own_direction(c):
+    """ψψ block 2 f''(0) c cᵀ: along c the pair f''|c|² ± sqrt(f''²|c|⁴ - f'²), the two
+    orthogonal directions stay at ± f'(0) i."""
+    f1, f2 = F1["gan"], F2["gan"]
+    c2 = float(np.dot(c, c))
+    ref = _sorted(np.concatenate([pair(f2 * c2, f2**2 * c2**2 - f1**2), [0.5j, -0.5j] * 2]))
+    np.testing.assert_allclose(_sorted(_gan_eigs_c(jnp.asarray(c))), ref, atol=1e-9)
+
+
+@jax.jit
+def _lsgan_noise_field(theta, psi, c, sigma):
+    return D.dirac("lsgan", "noise", dim=2, c=c, sigma=sigma).field(State(theta, psi))
+
+
+_vec2 = st.lists(st.floats(-2.0, 2.0), min_size=2, max_size=2)
+
+
+@FEW
+@given(_vec2, _vec2, _vec2, st.floats(0.0, 2.0))
+def test_lsgan_noise_field_matches_the_exact_expectation_everywhere(theta, psi, c, sigma):
+    """Polynomial loss: E over ε ~ N(0, σ²I) in closed form, at any (θ, ψ), not just at rest.
+
+    J = E[-(ψ·(θ+ε₁) - 1)²/2] + E[-(ψ·(c+ε₂) + 1)²/2]  =>  ∇_ψ J = -(ψ·θ - 1)θ - (ψ·c + 1)c - 2σ²ψ;
+    I = E[-(ψ·(θ+ε₁) + 1)²/2]                          =>  ∇_θ I = -(ψ·θ + 1)ψ.
+    """
+    th, ps, cc = (np.asarray(v) for v in (theta, psi, c))
+    v = _lsgan_noise_field(jnp.asarray(th), jnp.asarray(ps), jnp.asarray(cc), sigma)
+    tf, tr = ps @ th, ps @ cc
+    np.testing.assert_allclose(v.gen, -(tf + 1) * ps, rtol=1e-11, atol=1e-11)
+    np.testing.assert_allclose(v.disc, -(tf - 1) * th - (tr + 1) * cc - 2 * sigma**2 * ps,
+                               rtol=1e-11, atol=1e-11)
+
+
+@jax.jit
+def _nk_noise_jac(eta, sigma):
+    return jacobian(D.dirac("gan", ("noise", "nk"), eta=eta, sigma=sigma))
+
+
+@FEW
+@given(st.floats(0.0, 3.0), st.floats(0.0, 2.0))
+def test_nagarajan_kolter_with_noise_has_the_cross_term(eta, sigma):
+    """NK penalises ‖∇_ψ J‖² of the *noisy* J: ∇_ψ J ≈ f'θ + 2σ²f''ψ, so the generator row
+    becomes (-2ηf'², -f'(1 + 4ησ²f'')) while the discriminator row stays (f', 2σ²f'')."""
+    f1, f2 = F1["gan"], F2["gan"]
+    ref = np.array([[-2 * eta * f1**2, -f1 * (1 + 4 * eta * sigma**2 * f2)],
+                    [f1, 2 * sigma**2 * f2]])
+    np.testing.assert_allclose(_nk_noise_jac(eta, sigma), ref, atol=1e-10)
+
+
+def test_r1_and_r2_add_up():
+    """For a linear D both penalties are γ/2‖ψ‖²: together the ψψ entry is -2γ."""
+    np.testing.assert_allclose(eigs("wgan", ("r1", "r2"), gamma=0.4),
+                               pair(-0.4, 0.16 - 1.0), atol=1e-12)
+
+
+def test_vmap_over_the_penalty_weight():
+    gammas = jnp.linspace(0.1, 4.0, 9)
+    e = jax.vmap(lambda g: eigenvalues(jacobian(D.dirac("gan", "r1", gamma=g))))(gammas)
+    for g, row in zip(np.asarray(gammas), np.asarray(e)):
+        np.testing.assert_allclose(_sorted(row), pair(-g / 2, g**2 / 4 - 0.25), atol=1e-12)
+
+
+def test_wgan_gp_gradient_flow_does_not_settle_at_the_equilibrium():
+    """Heun steps of dz/dt = v(z) from 1e-3 off (0, 0): ψ is thrown onto |ψ| ~ g0 while θ
+    drifts, and the orbit comes to rest at the far end θ = c - 2λg0/f'(0) = -2 of the rest set,
+    2000 times farther from the equilibrium than it started."""
+    game = D.dirac("wgan", "wgan-gp", lam=1.0, g0=1.0)
+    rep = D.analyse(game)
+    assert rep["rest_set"] == {"psi": 0.0, "theta_centre": [0.0], "theta_radius": 2.0}
+    h = 1e-2
+
+    def heun(i, z):
+        v = game.field(z)
+        w = game.field(State(z.gen + h * v.gen, z.disc + h * v.disc))
+        return State(z.gen + h / 2 * (v.gen + w.gen), z.disc + h / 2 * (v.disc + w.disc))
+
+    run = jax.jit(lambda z: jax.lax.fori_loop(0, 2500, heun, z))
+    z = run(State(jnp.array([1e-3]), jnp.array([0.0])))
+    assert float(z.gen[0]) == pytest.approx(-2.0, abs=1e-6)
+    assert abs(float(z.disc[0])) < 1e-6
+
+
+@jax.jit
+def _gp_field(theta, psi, c, lam, g0):
+    return D.dirac("gan", "wgan-gp", c=c, lam=lam, g0=g0).field(State(theta, psi))
+
+
+@FEW
+@given(st.floats(-1.0, 1.0), st.floats(0.1, 2.0), st.floats(0.1, 2.0), st.floats(-1.9, 1.9))
+def test_wgan_gp_rest_set_is_where_the_field_flips_across_psi_zero(c, lam, g0, u):
+    """On ψ = 0 the generator rests (v_θ = -f'(0)ψ = 0). For |θ - c| < r = 2λg0/f'(0) the
+    discriminator field points *away* from ψ = 0 on both sides, so 0 lies in the convex hull of
+    the two limits (Filippov rest points, repelling in ψ); for |θ - c| > r both limits have the
+    sign of θ - c and orbits cross ψ = 0 (no rest point)."""
+    r = 2 * lam * g0 / F1["gan"]
+    theta = jnp.array([c + u * r])  # |u| < 1 inside the set, |u| > 1 outside
+    eps = 1e-9
+    up = float(_gp_field(theta, jnp.array([eps]), c, lam, g0).disc[0])
+    down = float(_gp_field(theta, jnp.array([-eps]), c, lam, g0).disc[0])
+    assert float(_gp_field(theta, jnp.array([0.0]), c, lam, g0).gen[0]) == 0.0
+    if abs(abs(u) - 1.0) > 1e-6:
+        assert (down < 0 < up) == (abs(u) < 1.0)
+        if abs(u) > 1.0:
+            assert np.sign(up) == np.sign(down) == np.sign(u)
+    # the one-sided limits are f'(0)(θ - c) ± 2λg0 (the jump 4λg0 across ψ = 0)
+    np.testing.assert_allclose([up, down], [F1["gan"] * u * r + 2 * lam * g0,
+                                            F1["gan"] * u * r - 2 * lam * g0], atol=1e-7)
+
+
+def test_analyse_reports_the_wgan_gp_rest_set():
+    rep = D.analyse(D.dirac("gan", "wgan-gp", c=0.3, lam=0.7, g0=1.5))
+    assert rep["rest_set"]["theta_centre"] == [0.3]
+    assert rep["rest_set"]["theta_radius"] == pytest.approx(2 * 0.7 * 1.5 / F1["gan"], rel=1e-14)
+    assert "not isolated" in rep["note"]
+
+
+def test_nagarajan_kolter_shrinks_the_wgan_gp_rest_set_to_the_equilibrium():
+    rep = D.analyse(D.dirac("wgan", ("wgan-gp", "nk", "dragan"), lam=0.5, g0=1.0,
+                            dragan_lam=0.5, dragan_k=1.0))
+    assert rep["kind"] == "non-smooth" and rep["rest_set"]["theta_radius"] == 0.0
+    rep = D.analyse(D.dirac("wgan", ("wgan-gp", "dragan"), lam=0.5, g0=1.0,
+                            dragan_lam=0.25, dragan_k=2.0))
+    assert rep["rest_set"]["theta_radius"] == pytest.approx(2 * (0.5 + 0.5))

@@ -8,7 +8,8 @@ rest point and the verdict (Mescheder, Geiger & Nowozin 2018). Example:
 --gamma is the weight of whichever weighted regulariser is chosen (γ of R1/R2, η of
 Nagarajan–Kolter, λ of WGAN-GP / DRAGAN / LeCam); --sigma the instance-noise std.
 Where the Jacobian is not defined (WGAN-GP or DRAGAN with a target norm k > 0) the output says
-so: kind "non-smooth", no eigenvalues, and the jump of the field at ψ = 0.
+so: kind "non-smooth", no eigenvalues, the jump of the field at ψ = 0 and the set of
+(Filippov) rest points {ψ = 0, |θ - c| <= 2λk/f'(0)} that replaces the isolated equilibrium.
 """
 
 from __future__ import annotations
@@ -74,8 +75,9 @@ def run(args) -> int:
         "verdict": rep["verdict"],
         "note": rep["note"],
     }
-    if "jump" in rep:
-        out["jump"] = rep["jump"]
+    for key in ("jump", "rest_set"):
+        if key in rep:
+            out[key] = rep[key]
     if args.json:
         print(json.dumps(out))
         return 0
@@ -89,6 +91,10 @@ def run(args) -> int:
             print("  " + _fmt(z))
     else:
         print("eigenvalues: Jacobian not defined at the equilibrium")
+    if "rest_set" in rep:
+        rs = rep["rest_set"]
+        print(f"rest points (Filippov): psi = 0, |theta - {rs['theta_centre']}| <= "
+              f"{rs['theta_radius']:.10g}")
     print(f"kind: {rep['kind']}")
     print(f"verdict: {rep['verdict']}")
     if rep["note"]:

@@ -57,10 +57,17 @@ r1, r2   zero-centred gradient penalties (paper, Sec. 3 and Sec. 4): the disc as
 wgan-gp  Gulrajani et al. 2017: ``-λ E_u[(‖∇_x D(x̂_u)‖ - g0)²]``, x̂_u = c + u(θ - c). For
          linear D the gradient is ψ at every interpolate, so the penalty is λ(‖ψ‖ - g0)²
          exactly. For g0 > 0 the field contains ``2λ g0 ψ/‖ψ‖``, discontinuous at ψ = 0, the
-         only place where v_θ can vanish: no rest point where the field is differentiable;
-         (c, 0) is a rest point only in the set-valued (Filippov) sense and is Lyapunov
-         unstable (ψ is pushed onto ‖ψ‖ ≈ g0). Its Jacobian there is NaN *by construction*
-         (a custom JVP), never a silently wrong finite number; ``analyse`` reports the jump.
+         only place where v_θ = g'(ψ·θ)ψ can vanish (losses with g' ≠ 0 near 0): no rest point
+         where the field is differentiable. Its Jacobian there is NaN *by construction* (a
+         custom JVP), never a silently wrong finite number. What the analysis finds instead
+         (``analyse``): in the set-valued (Filippov) sense the penalty's gradient at ψ = 0 is the
+         ball 2λ g0 B, and v_ψ(θ, 0) = f'(0)(θ - c) + 2λ g0 B contains 0 iff
+         ``‖θ - c‖ <= r = 2λ g0 / f'(0)``: a whole *set* of rest points {ψ = 0, ‖θ - c‖ <= r},
+         so (c, 0) is not isolated. Inside the set the discriminator field points away from
+         ψ = 0 on both sides (the penalty pushes ‖ψ‖ towards g0), so these rest points repel:
+         in one dimension a trajectory started 1e-3 from (c, 0) is thrown onto |ψ| ≈ g0 while θ
+         drifts, and comes to rest at the far end θ = c ∓ r of the set (tested). DRAGAN with k > 0 adds 2λ_d k to 2λ g0; the
+         Nagarajan–Kolter term -2ηf'(0)²(θ - c) in v_θ shrinks the set to (c, 0) alone.
 clip     weight clipping ψ ← clip(ψ, -C, C) (Arjovsky et al. 2017), declared as the game's
          ``projection`` so updaters apply it after each step. It is inactive in a
          neighbourhood of (c, 0), so the local spectrum is the loss's own (WGAN: a centre).
@@ -114,8 +121,17 @@ REGULARISERS = ("noise", "r1", "r2", "wgan-gp", "clip", "nk", "dragan", "lecam")
 
 
 # -- the scalar pieces of each loss ------------------------------------------------------------
+@jax.custom_jvp
 def _f_gan(t):
     return -jnp.logaddexp(0.0, -t)
+
+
+# f'(t) = σ(-t) (σ the logistic function), one ``logistic`` op. Without this rule jax.grad
+# differentiates logaddexp's own JVP, exp(x - logaddexp(x, y)) with its inf guards: every
+# derivative re-evaluates the loss (exp, log1p, exp, four selects), which made one simultaneous
+# step of dirac("gan", "r1") ~5× slower than the explicit sigmoid field in ``gandyn.simulate``
+# (benchmarks/RESULTS.md). Higher derivatives (instance noise needs f'') differentiate σ.
+_f_gan.defjvps(lambda dt, ans, t: jax.nn.sigmoid(-t) * dt)
 
 
 def _ls_fake(t):
@@ -415,7 +431,10 @@ def analyse(game: Game) -> dict:
     Where the Jacobian at the equilibrium is not defined (WGAN-GP / DRAGAN with a non-zero
     target norm) the report says so and measures instead the jump of the field at ψ = 0:
     ``‖v(c, εu)‖`` for a unit u and ε → 0, which equals ``2λ g0`` (no rest point where the field
-    is differentiable; (c, 0) is Lyapunov unstable). Numbers are Python floats/lists.
+    is differentiable), and gives the set of Filippov rest points on ψ = 0,
+    ``rest_set = {"psi": 0, "theta_centre": c, "theta_radius": r}`` with
+    ``r = 2(λ g0 + λ_d k)/f'(0)`` (0 with the Nagarajan–Kolter term); see the module docstring.
+    Numbers are Python floats/lists.
     """
     from gandyn.analysis import classify, eigenvalues, jacobian, kind_name, verdict, verdict_name
 
@@ -434,13 +453,28 @@ def analyse(game: Game) -> dict:
         vd = _psi(game.field(State(eq.gen, disc)).disc, regs)
         jump = float(jnp.linalg.norm(vd))
         out.update(jacobian=None, eigenvalues=[], kind="non-smooth", verdict="unstable")
+        p = game.params
+        f1 = loss_constants(info["loss"])[0]
+        ball = 0.0  # radius of the penalties' subgradient at psi = 0: 2 lam k summed
+        if "wgan-gp" in regs:
+            ball += 2 * float(p.lam) * float(p.g0)
+        if "dragan" in regs:
+            ball += 2 * float(p.dragan_lam) * float(p.dragan_k)
+        radius = 0.0 if "nk" in regs else ball / f1
+        out["rest_set"] = {"psi": 0.0, "theta_centre": np.asarray(p.c).tolist(),
+                           "theta_radius": radius}
         notes.append(
             "the field is discontinuous at psi=0 (penalty (|grad D| - k)^2 with k > 0): along "
             f"psi = eps*u the discriminator field tends to 2*lam*k*u, |jump| = {jump:.6g} != 0; "
-            "the generator field vanishes only at psi = 0, so there is no rest point where the "
-            "field is differentiable. (c, 0) is an equilibrium only in the set-valued (Filippov) "
-            "sense and is Lyapunov unstable: psi is pushed onto |psi| ~ k while theta keeps "
-            "moving (Mescheder et al. 2018, Sec. 3, WGAN-GP: no convergence)"
+            "near the equilibrium the generator field vanishes only at psi = 0, so there is no "
+            "rest point where the "
+            "field is differentiable. In the set-valued (Filippov) sense the rest points on "
+            f"psi = 0 are the whole set |theta - c| <= {radius:.6g} (= 2 lam k / f'(0)"
+            + (", collapsed to theta = c by the Nagarajan-Kolter term" if "nk" in regs else "")
+            + "): (c, 0) is not isolated, and not attracting: inside the set the psi-field "
+            "points away from psi = 0 on both sides, psi is thrown onto |psi| ~ k and the "
+            "trajectory comes to rest elsewhere (in 1-D at the end theta = c -/+ r) "
+            "(Mescheder et al. 2018, Sec. 3, WGAN-GP: no convergence to the equilibrium)"
         )
         out["jump"] = jump
     else:
