@@ -320,15 +320,27 @@ def bench_check_cold(log):
     except ModuleNotFoundError:
         log("[check] gandyn check does not exist yet: skipped")
         return {"skipped": "gandyn.commands.check not present"}
-    cmd = [sys.executable, "-m", "gandyn", "check", "log(D)", "log(1-D)", "-log(1-D)"]
+    # the real interface: expressions in x, --f1/--f2/--f3, --pd, --json (a fresh process:
+    # "cold" includes the interpreter, jax's import and every compile the command triggers)
+    cmd = [sys.executable, "-m", "gandyn", "check", "--f1", "log(x)", "--f2", "log(1-x)",
+           "--f3", "-log(1-x)", "--pd", "0.2", "--json"]
     env = dict(os.environ)
     env.pop("XLA_FLAGS", None)
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+    load0 = _load()
     t = time.perf_counter()
     p = subprocess.run(cmd, capture_output=True, text=True, env=env)
     e = time.perf_counter() - t
-    log(f"[check] cold `{' '.join(cmd[1:])}`: {e:.2f}s (rc {p.returncode})  load {_load()}")
-    return {"cmd": cmd[1:], "wall_s": e, "rc": p.returncode, "stderr_tail": p.stderr[-500:],
-            "load": _load()}
+    ok = p.returncode == 0
+    try:
+        json.loads(p.stdout)
+    except ValueError:
+        ok = False
+    log(f"[check] cold `{' '.join(cmd[1:])}`: {e:.2f}s (rc {p.returncode}, "
+        f"{'valid JSON' if ok else 'NO valid JSON'})  load {load0}")
+    return {"cmd": cmd[1:], "wall_s": e, "rc": p.returncode, "json_ok": ok,
+            "stderr_tail": p.stderr[-500:], "load": load0}
 
 
 def run(args) -> int:
