@@ -160,3 +160,13 @@ def test_verdict_follows_the_sign_conditions(a, b, pd):
     expect = "stable" if (a < 0 and b > 0) else "unstable"
     assert rep.verdict == expect
     assert rep.stable_for_all_pd == (a < 0 and b > 0)
+
+
+def test_stiff_spectrum_gets_more_steps():
+    # classic at p_d = 5: λ = -20 ± 2 sqrt(99) -> slow -0.10, fast -39.9 (ratio ~400): the
+    # step cap h |λ|max <= 2 needs ~6000 steps for the horizon 30/0.10; the loop bound is traced
+    rep = check_triple(*CLASSIC, pd=(0.2, 5.0), n_side=20)
+    g_easy, g_stiff = rep.global_
+    assert g_easy.steps == 400
+    assert 400 < g_stiff.steps <= 4000
+    assert g_stiff.converged_fraction == 1.0 and g_easy.converged_fraction == 1.0

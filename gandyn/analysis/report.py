@@ -27,8 +27,9 @@ the report holds
     diagonal, and a step whose RK4 result is non-finite or outside the domain is replaced by
     its Euler step (which the rule keeps inside). The horizon is ``T = 30/|max Re λ|`` for a
     stable rest point (``30/max|λ|`` otherwise), with ``h max|λ| <= 2`` (inside RK4's
-    stability region). A very stiff spectrum (``max|λ| / |max Re λ|`` above ``STEPS/15``)
-    therefore gets a shorter horizon and its slow trajectories may end as ``running``.
+    stability region): ``STEPS`` steps, or more (up to ``MAX_STEPS``, a traced loop bound, no
+    recompilation) when the spectrum is stiff. Beyond that the horizon is cut and slow
+    trajectories may end as ``running``.
   - each trajectory ends with a status: ``converged`` (within ``1e-3`` of the box diagonal of
     the rest point at the end), ``left_domain`` (D came within ``1e-9`` of the box width of the
     domain's edge, or left it: frozen there), ``diverged`` (``max |z| > 1e6``), ``non_finite``
@@ -87,6 +88,7 @@ STEPS = 400
 BOUND = 1e6
 CONV_RTOL = 1e-3
 EDGE_RTOL = 1e-9
+MAX_STEPS = 4_000  # stiff spectra get up to this many steps to reach the horizon
 BOX_HALF = 2.0  # D window half-width around D0
 H_LAMBDA = 2.0  # step cap h max|λ| <= 2 (inside the RK4 stability region)
 
@@ -129,7 +131,7 @@ class GlobalEvidence:
 
     pd: float
     n: int
-    steps: int
+    steps: int  # RK4 steps actually taken (more than STEPS for a stiff spectrum)
     horizon: float
     box: tuple[tuple[float, float], tuple[float, float]]  # ((D lo, D hi), (pg lo, pg hi))
     fractions: tuple[tuple[str, float], ...]  # (status, fraction) for STATUSES
@@ -298,6 +300,8 @@ def _global_impl(f1, f2, f3, pd, D0, lo, hi, n_side, steps, horizon, lam_max):
             return jnp.stack([f3(d) - f3D0, p * d1(d) + g * d2(d)])
 
         h = jnp.minimum(T / steps, H_LAMBDA / jnp.maximum(lm, 1e-12))
+        # a stiff spectrum needs more than `steps` steps to reach T: up to MAX_STEPS
+        n_steps = jnp.clip(jnp.ceil(T / h), steps, MAX_STEPS).astype(jnp.int32)
         edge = EDGE_RTOL * (b - a)
 
         def inside(z):
@@ -327,7 +331,8 @@ def _global_impl(f1, f2, f3, pd, D0, lo, hi, n_side, steps, horizon, lam_max):
                 return (z, status, neg), None
 
             status0 = jnp.where(jnp.all(jnp.isfinite(field(z))), 0, 4)
-            (zf, status, neg), _ = lax.scan(step, (z, status0, False), None, length=steps)
+            zf, status, neg = lax.fori_loop(0, n_steps, lambda i, c: step(c, None)[0],
+                                            (z, status0, False))
             conv = (status == 0) & (jnp.linalg.norm(zf - zstar) <= CONV_RTOL * diag)
             return jnp.where(conv, 1, status), neg
 
@@ -340,9 +345,10 @@ def _global_impl(f1, f2, f3, pd, D0, lo, hi, n_side, steps, horizon, lam_max):
             return t1 + t2, 1e-9 * (jnp.abs(t1) + jnp.abs(t2)) + 1e-12
 
         dv, tol = jax.vmap(dvdt)(z0)
-        return status, neg, dv, tol, z0, a, b, pg_hi, h
+        return status, neg, dv, tol, z0, a, b, pg_hi, h, n_steps
 
-    return jax.vmap(per_pd)(pd, horizon, lam_max)
+    # lax.map, not vmap, over p_d: each p_d runs its own number of steps
+    return lax.map(lambda a: per_pd(*a), (pd, horizon, lam_max))
 
 
 @functools.partial(jax.jit, static_argnums=(0, 1, 2, 5, 6, 7, 8))
@@ -453,7 +459,7 @@ def check_triple(f1, f2, f3, pd: Sequence[float] = (1.0,), *, D0=None, domain=No
 
 
 def _global_evidence(out, pds, n_side, steps):
-    status, neg, dv, tol, z0, a, b, pg_hi, h = (np.asarray(x) for x in out)
+    status, neg, dv, tol, z0, a, b, pg_hi, h, n_steps = (np.asarray(x) for x in out)
     res = []
     n = n_side * n_side
     for k, p in enumerate(pds):
@@ -465,7 +471,7 @@ def _global_evidence(out, pds, n_side, steps):
         j = int(np.argmax(np.where(fin, dv[k], -np.inf)))
         worst = None if ok else (float(z0[k, j, 1]), float(z0[k, j, 0]))
         res.append(GlobalEvidence(
-            p, n, int(steps), float(h[k]) * steps,
+            p, n, int(n_steps[k]), float(h[k]) * int(n_steps[k]),
             ((float(a[k]), float(b[k])), (0.0, float(pg_hi[k]))), fr,
             float(np.mean(neg[k])), ok, float(np.max(np.where(fin, dv[k], -np.inf))), worst,
             int(np.sum(~fin))))
