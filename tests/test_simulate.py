@@ -216,3 +216,18 @@ def test_one_and_four_cpu_devices_give_identical_results():
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
     assert "IDENTICAL" in out.stdout
+
+
+def test_dirac_gan_step_compiles_to_logistics_not_logaddexp_derivatives():
+    """Regression (benchmarks/RESULTS.md): autodiff through logaddexp's JVP put exp + log1p + exp
+    into every loss derivative and made the Dirac-GAN 5x slower in the engine. One compiled
+    simultaneous step of dirac("gan", "r1") must contain no log at all (only the logistic's exp)."""
+    from gandyn.games.dirac import dirac
+
+    game = sim_mod.cast_floats(dirac("gan", "r1", gamma=1.0, c=0.5), jnp.float32)
+    upd = sim_mod.cast_floats(simultaneous(1e-2), jnp.float32)
+    z = State(jnp.zeros((64, 1), jnp.float32), jnp.zeros((64, 1), jnp.float32))
+    step = jax.jit(lambda g, u, z: jax.vmap(lambda zz: u.step(g, zz, None)[0])(z))
+    hlo = step.lower(game, upd, z).compile().as_text()
+    assert "log-plus-one(" not in hlo and " log(" not in hlo
+    assert hlo.count(" exponential(") <= 2   # sigma(-psi theta) for both players, sigma(psi c)
