@@ -86,7 +86,7 @@ def test_partial_continuum_next_to_a_root():
     assert eq.roots == (pytest.approx(1.5, abs=1e-14),) and eq.continua == ()
 
 
-@settings(max_examples=25)
+@settings(max_examples=12)
 @given(st.lists(st.floats(-4.0, 4.0), min_size=1, max_size=3, unique=True))
 def test_random_polynomial_roots_are_found(rs):
     rs = sorted(rs)
