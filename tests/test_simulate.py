@@ -192,6 +192,14 @@ _DEVICES_SCRIPT = textwrap.dedent("""
                      for d in (jax.devices()[:1], jax.devices()))
         for a, b in zip(jax.tree_util.tree_leaves(one), jax.tree_util.tree_leaves(four)):
             np.testing.assert_array_equal(np.asarray(a), np.asarray(b), err_msg=g.name)
+    # an updater built on jax.scipy's gmres (its while-loop carries are not vma-typed, which is
+    # why the engine keeps check_vma=False) on the same Dirac field
+    from gandyn.updaters import ALL_UPDATERS
+    g, zd = games[0], State(rng.uniform(-1, 1, (21, 1)), rng.uniform(-1, 1, (21, 1)))
+    one, four = (simulate(g, ALL_UPDATERS["cgd_gmres"](0.05), zd, 20, devices=d, chunk=8)
+                 for d in (jax.devices()[:1], jax.devices()))
+    for a, b in zip(jax.tree_util.tree_leaves(one), jax.tree_util.tree_leaves(four)):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b), err_msg="cgd_gmres")
     # the mechanism itself, on 4 devices: a per-lane gradient at a replicated point
     from jax.sharding import PartitionSpec as P
     from gandyn.simulate import default_mesh
