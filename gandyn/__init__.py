@@ -27,7 +27,8 @@ from gandyn.analysis.spectrum import (  # noqa: E402
 __version__ = "0.1.0"
 
 # The rest of the public API is imported on first use, so that `import gandyn` (and the cold
-# start of `gandyn check`) does not pay for diffrax, optax and matplotlib.
+# start of `gandyn check`) does not pay for diffrax, optax and matplotlib. The engine is not
+# among them: `gandyn.simulate` is its module (use `from gandyn.simulate import simulate`).
 _LAZY = {
     "triple": "gandyn.games.pointwise",
     "dirac": "gandyn.games.dirac",
@@ -42,7 +43,6 @@ _LAZY = {
     "max_stable_lr": "gandyn.analysis.discrete",
     "stability_map": "gandyn.analysis.discrete",
     "ALL_UPDATERS": "gandyn.updaters",
-    "simulate": "gandyn.simulate",
     "integrate": "gandyn.ode",
 }
 

@@ -400,3 +400,43 @@ def make(name: str, out_dir: str = "figures", smoke: bool = False, dpi: int = 11
     # the 9 x 4 Dirac grid is large: a lower resolution keeps the PNG small
     fig.savefig(path, dpi=min(dpi, 75) if name == "dirac_grid" else dpi)
     return path
+
+
+# -- the atlas hook: one phase portrait per two-dimensional game ----------------------------
+def portrait_hook(row, game, out_dir):
+    """``gandyn atlas --portraits``: draw the game's phase portrait into ``out_dir``.
+
+    Only games whose state has two scalars get one (pointwise triples, the 1-d Dirac-GANs,
+    the scalar bilinear games); returns ``{"portrait": "portraits/<section>_<game>.png"}``
+    for the atlas table, ``None`` for the others. Pointwise games are drawn with D across and
+    p_g up on ``[D0 - 1.5, D0 + 1.5] ∩ domain × [0, p_d + 1]``, the rest on the equilibrium
+    ± 2.
+    """
+    import os
+
+    import matplotlib.pyplot as plt
+    from jax.flatten_util import ravel_pytree
+
+    from gandyn.plot import phase_portrait
+
+    if game.equilibrium is None or ravel_pytree(game.equilibrium)[0].size != 2:
+        return None
+    eq = [float(v) for v in ravel_pytree(game.equilibrium)[0]]  # (gen, disc)
+    if row["section"] == "pointwise":
+        dom = game.domain
+        lo = max(eq[1] - 1.5, dom.disc_low + 1e-3)
+        hi = min(eq[1] + 1.5, dom.disc_high - 1e-3)
+        pl = P.plane(game, x="disc", y="gen", xlabel="D (discriminator)",
+                     ylabel="p_g (generator density)")
+        data = P.portrait(game, (lo, hi), (0.0, eq[0] + 1.0), pl=pl, n_grid=31, n_seeds=6,
+                          title=f"{row['game']} (p_d = {eq[0]:g})")
+    else:
+        data = P.portrait(game, (eq[0] - 2, eq[0] + 2), (eq[1] - 2, eq[1] + 2), n_grid=31,
+                          n_seeds=6, title=f"{row['section']}: {row['game']}")
+    fig, ax = plt.subplots(figsize=(5.2, 4.2))
+    phase_portrait(ax, data, legend_loc="lower right")
+    rel = os.path.join("portraits", f"{row['section']}_{row['game']}.png".replace("+", "_"))
+    os.makedirs(os.path.join(out_dir, "portraits"), exist_ok=True)
+    fig.savefig(os.path.join(out_dir, rel), dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return {"portrait": rel}

@@ -217,3 +217,19 @@ def test_figures_command_lists_and_makes_one_figure(tmp_path, capsys):
     assert main(["figures", "--smoke", "--only", "stability_map", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "stability_map.png").stat().st_size > 10_000
     assert main(["figures", "--only", "nope", "--out", str(tmp_path)]) == 2
+
+
+def test_atlas_portrait_hook_draws_two_dimensional_games_only(tmp_path):
+    from gandyn.figures import portrait_hook
+    from gandyn.games.bilinear import bilinear, xy
+
+    games = {("bilinear", "xy"): xy(), ("bilinear", "big"): bilinear(jnp.eye(2))}
+    rows = [{"section": "bilinear", "game": "xy", "extras": {}},
+            {"section": "bilinear", "game": "big", "extras": {}}]
+    for r, g in zip(rows, games.values()):
+        extra = portrait_hook(r, g, str(tmp_path))
+        if extra:
+            r["extras"].update(extra)
+    assert rows[0]["extras"] == {"portrait": "portraits/bilinear_xy.png"}
+    assert (tmp_path / "portraits" / "bilinear_xy.png").stat().st_size > 1000
+    assert rows[1]["extras"] == {}  # a 4-scalar state gets no portrait

@@ -7,6 +7,7 @@ rate of simultaneous gradient steps. Example:
 
     gandyn atlas --out atlas-out          # prints the table, writes atlas-out/atlas.{md,json}
     gandyn atlas --section pointwise --json
+    gandyn atlas --section pointwise --portraits   # + portraits/<section>_<game>.png
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ def add_arguments(parser) -> None:
                         help="folder for atlas.md and atlas.json (default: current folder)")
     parser.add_argument("--section", action="append", default=None, metavar="NAME",
                         help="only this registry section (pointwise, dirac, bilinear); repeat")
+    parser.add_argument("--portraits", action="store_true",
+                        help="also draw each two-dimensional game's phase portrait into "
+                             "DIR/portraits/ and link it from atlas.md (a few seconds a game)")
     parser.add_argument("--json", action="store_true",
                         help="print the rows as one JSON object instead of the table")
 
@@ -33,7 +37,12 @@ def run(args) -> int:
     except ValueError as e:
         print(f"gandyn atlas: error: {e}", file=sys.stderr)
         return 2
-    md, js = atlas.write_atlas(rows, args.out)
+    hooks = None
+    if args.portraits:
+        from gandyn.figures import portrait_hook
+
+        hooks = [*atlas.HOOKS, portrait_hook]
+    md, js = atlas.write_atlas(rows, args.out, hooks=hooks)
     if args.json:
         with open(js, encoding="utf-8") as fh:
             print(json.dumps(json.load(fh)))
