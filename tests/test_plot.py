@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from gandyn import Box, State, from_fields
+from gandyn import Box, from_fields
 from gandyn.analysis import portrait as P
 from gandyn.plot import (convergence, distances, eigenvalue_path, phase_portrait, spectrum,
                          stability_map)

@@ -14,7 +14,7 @@ import jax
 import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 
-from gandyn.games.base import Game, State, _as_state
+from gandyn.games.base import Game, _as_state
 
 __all__ = [
     "KINDS", "VERDICTS", "DISCRETE_VERDICTS",
