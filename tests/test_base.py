@@ -110,3 +110,12 @@ def test_public_api_resolves():
 
     missing = [n for n in gandyn.__all__ if not hasattr(gandyn, n)]
     assert missing == []
+
+
+def test_update_jacobian_needs_a_state_when_no_equilibrium():
+    from gandyn.analysis.discrete import update_jacobian
+    from gandyn.updaters import simultaneous
+
+    game = from_fields("x", _wgan_gen, _wgan_disc, {"pd": 1.0})
+    with pytest.raises(ValueError, match="linearise the update map"):
+        update_jacobian(game, simultaneous(0.1))

@@ -36,8 +36,9 @@ import jax
 import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 
-from gandyn.analysis.spectrum import discrete_verdict, eigenvalues, spectral_radius
-from gandyn.games.base import Game, _as_state
+from gandyn.analysis.spectrum import (discrete_verdict, eigenvalues, spectral_radius,
+                                     state_or_equilibrium)
+from gandyn.games.base import Game
 
 __all__ = [
     "STABLE_LR_STATUS",
@@ -66,14 +67,7 @@ def map_step(game: Game, updater, state, ustate):
 
 
 def _point(game: Game, state):
-    if state is None:
-        if game.equilibrium is None:
-            raise ValueError(
-                f"game {game.name!r} has no known equilibrium: pass the state at which to "
-                "linearise the update map"
-            )
-        state = game.equilibrium
-    state = _as_state(state)
+    state = state_or_equilibrium(game, state, "linearise the update map")
     # analysis is float64: python floats and ints become float64 arrays
     return jax.tree_util.tree_map(lambda x: jnp.asarray(x, dtype=jnp.result_type(float)), state)
 

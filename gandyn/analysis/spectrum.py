@@ -39,20 +39,28 @@ ATOL = 1e-9
 RTOL = 1e-7
 
 
+def state_or_equilibrium(game: Game, state, purpose: str):
+    """``state`` as a ``State``, or the game's equilibrium when ``state`` is None.
+
+    Raises ``ValueError`` when neither is known, saying what the state was needed for.
+    """
+    if state is None:
+        if game.equilibrium is None:
+            raise ValueError(
+                f"game {game.name!r} has no known equilibrium: pass the state at which to "
+                f"{purpose}"
+            )
+        state = game.equilibrium
+    return _as_state(state)
+
+
 def jacobian(game: Game, state=None) -> jax.Array:
     """``v'(z)``: the Jacobian of the joint field at ``state`` (default: the equilibrium).
 
     Computed with ``jax.jacfwd`` over the flattened state ``(gen..., disc...)``, so rows and
     columns are ordered generator first. Shape ``(n, n)`` with ``n`` the number of scalars.
     """
-    if state is None:
-        if game.equilibrium is None:
-            raise ValueError(
-                f"game {game.name!r} has no known equilibrium: pass the state at which to "
-                "evaluate the Jacobian"
-            )
-        state = game.equilibrium
-    state = _as_state(state)
+    state = state_or_equilibrium(game, state, "evaluate the Jacobian")
     state = jax.tree_util.tree_map(jnp.asarray, state)  # player states may be pytrees
     z, unravel = ravel_pytree(state)
 
