@@ -46,12 +46,17 @@ def _pointwise(name: str, p_d: float = SEED_PD):
     """A built-in pointwise triple at data density ``p_d`` (from ``gandyn.games.pointwise``)."""
     from gandyn.games import pointwise
 
-    return getattr(pointwise, name)(p_d)
+    return pointwise.by_name(name, p_d)
+
+
+def _pointwise_plane(game):
+    """The seed's view of a pointwise game: D across, p_g up."""
+    return P.plane(game, x="disc", y="gen", xlabel="D (discriminator)",
+                   ylabel="p_g (generator density)")
 
 
 def _pointwise_portrait(game, xlim, ylim, smoke, **kw):
-    pl = P.plane(game, x="disc", y="gen", xlabel="D (discriminator)",
-                 ylabel="p_g (generator density)")
+    pl = _pointwise_plane(game)
     return P.portrait(game, xlim, ylim, pl=pl, n_grid=25 if smoke else 41,
                       n_seeds=6 if smoke else 12, **kw)
 
@@ -419,16 +424,18 @@ def portrait_hook(row, game, out_dir):
 
     from gandyn.plot import phase_portrait
 
-    if game.equilibrium is None or ravel_pytree(game.equilibrium)[0].size != 2:
+    if game.equilibrium is None:
         return None
-    eq = [float(v) for v in ravel_pytree(game.equilibrium)[0]]  # (gen, disc)
+    flat = ravel_pytree(game.equilibrium)[0]
+    if flat.size != 2:
+        return None
+    eq = [float(v) for v in flat]  # (gen, disc)
     if row["section"] == "pointwise":
         dom = game.domain
         lo = max(eq[1] - 1.5, dom.disc_low + 1e-3)
         hi = min(eq[1] + 1.5, dom.disc_high - 1e-3)
-        pl = P.plane(game, x="disc", y="gen", xlabel="D (discriminator)",
-                     ylabel="p_g (generator density)")
-        data = P.portrait(game, (lo, hi), (0.0, eq[0] + 1.0), pl=pl, n_grid=31, n_seeds=6,
+        data = P.portrait(game, (lo, hi), (0.0, eq[0] + 1.0), pl=_pointwise_plane(game),
+                          n_grid=31, n_seeds=6,
                           title=f"{row['game']} (p_d = {eq[0]:g})")
     else:
         data = P.portrait(game, (eq[0] - 2, eq[0] + 2), (eq[1] - 2, eq[1] + 2), n_grid=31,
