@@ -59,15 +59,30 @@ from gandyn.games.base import Game, State, _as_state
 __all__ = [
     "STATUSES", "RUNNING", "CONVERGED", "DIVERGED", "LEFT_DOMAIN", "NON_FINITE",
     "Result", "simulate", "status_name", "status_counts", "convergence_rate",
-    "cast_floats", "default_mesh",
+    "cast_floats", "default_mesh", "layout_defaults",
 ]
 
 STATUSES = ("running", "converged", "diverged", "left domain", "non-finite")
 RUNNING, CONVERGED, DIVERGED, LEFT_DOMAIN, NON_FINITE = range(5)
 
-DEFAULT_CHUNK = 2048
+# Layout defaults per device platform, chosen by measurement (benchmarks/RESULTS.md,
+# benchmarks/engine_sweep.py). CPU: cache-sized chunks, no unrolling (XLA CPU splits an unrolled
+# body into unfused kernels). GPU/TPU: one big chunk per device (capped, so that a block with an
+# event replays at most 2**23 lanes), 8 updates fused per kernel, a check every 64 updates.
+DEFAULT_CHUNK = 8192
 DEFAULT_UNROLL = 1
-DEFAULT_CHECK_EVERY = 16
+DEFAULT_CHECK_EVERY = 64
+ACCEL_CHUNK = 1 << 23
+ACCEL_UNROLL = 8
+ACCEL_CHECK_EVERY = 64
+
+
+def layout_defaults(platform: str) -> dict:
+    """``{"chunk": cap, "unroll": u, "check_every": k}`` used by ``simulate`` on ``platform``."""
+    if platform == "cpu":
+        return {"chunk": DEFAULT_CHUNK, "unroll": DEFAULT_UNROLL,
+                "check_every": DEFAULT_CHECK_EVERY}
+    return {"chunk": ACCEL_CHUNK, "unroll": ACCEL_UNROLL, "check_every": ACCEL_CHECK_EVERY}
 
 
 class Result(NamedTuple):
@@ -216,7 +231,8 @@ def _chunk_program(game, updater, tol, bound, *, steps, record_every, check_ever
         event = jnp.any(active & (code != RUNNING))
 
         def exact(_):
-            c, _ = jax.lax.scan(exact_body, carry, None, length=n)
+            c, _ = jax.lax.scan(exact_body, carry, None, length=n,
+                                unroll=max(1, min(unroll, n)))
             return c
 
         def accept(_):
@@ -226,6 +242,10 @@ def _chunk_program(game, updater, tol, bound, *, steps, record_every, check_ever
 
     def advance(carry, n):
         if n == 0:
+            return carry
+        if check_every == 1:  # checks after every update: the exact path alone, no replays
+            carry, _ = jax.lax.scan(exact_body, carry, None, length=n,
+                                    unroll=max(1, min(unroll, n)))
             return carry
         q, r = divmod(n, check_every)
         if q:
@@ -336,8 +356,8 @@ _run_jit = jax.jit(_run, static_argnames=("steps", "record_every", "check_every"
 
 def simulate(game: Game, updater, init_batch, steps: int, record_every: Optional[int] = None,
              *, tol: float = 1e-6, bound: float = 1e6, dtype=jnp.float32, devices=None,
-             check_every: int = DEFAULT_CHECK_EVERY, chunk: Optional[int] = None,
-             unroll: int = DEFAULT_UNROLL) -> Result:
+             check_every: Optional[int] = None, chunk: Optional[int] = None,
+             unroll: Optional[int] = None) -> Result:
     """Play ``steps`` updates of ``updater`` on ``game`` from every state of ``init_batch``.
 
     Args:
@@ -354,11 +374,14 @@ def simulate(game: Game, updater, init_batch, steps: int, record_every: Optional
       bound: divergence threshold on ``max_i |z_i|``.
       dtype: floating dtype of the simulation (default float32).
       devices: devices to split the batch over (default ``jax.devices()``).
-      chunk: trajectories per cache block (default ``min(2048, ceil(batch / n_devices))``
-        rounded up to a multiple of 8).
+      chunk: trajectories per cache block (default ``min(cap, ceil(batch / n_devices))``
+        rounded up to a multiple of 8; cap 8192 on the CPU, 2**23 on a GPU/TPU, see
+        ``layout_defaults``).
       check_every: updates per block of the fast path (see ``_chunk_program``): statuses are
-        exact for events still visible at a block's end; ``1`` checks after every update.
-      unroll: scan unrolling of the fast path (1 measured fastest on the CPU).
+        exact for events still visible at a block's end; ``1`` checks after every update
+        (the exact path alone, no replays). Default 64.
+      unroll: updates per scan iteration, fused into one kernel (default 1 on the CPU, where
+        it measured fastest; 8 on a GPU/TPU).
 
     Returns:
       A ``Result``. Example::
@@ -379,6 +402,11 @@ def simulate(game: Game, updater, init_batch, steps: int, record_every: Optional
                          "recorded; use record_every=None")
     if not jnp.issubdtype(dtype, jnp.floating):
         raise ValueError(f"dtype must be a floating dtype, got {dtype!r}")
+    mesh = default_mesh(devices)
+    n_dev = mesh.devices.size
+    defaults = layout_defaults(mesh.devices.flat[0].platform)
+    check_every = defaults["check_every"] if check_every is None else check_every
+    unroll = defaults["unroll"] if unroll is None else unroll
     if not isinstance(check_every, (int, np.integer)) or check_every < 1:
         raise ValueError(f"check_every must be a positive integer, got {check_every!r}")
     if not isinstance(unroll, (int, np.integer)) or unroll < 1:
@@ -394,10 +422,8 @@ def simulate(game: Game, updater, init_batch, steps: int, record_every: Optional
     if batch == 0 or any(x.shape[0] != batch for x in leaves):
         raise ValueError(f"init_batch leaves need one common, non-empty batch axis; got shapes "
                          f"{[x.shape for x in leaves]}")
-    mesh = default_mesh(devices)
-    n_dev = mesh.devices.size
     if chunk is None:
-        chunk = min(DEFAULT_CHUNK, -(-batch // n_dev))
+        chunk = min(defaults["chunk"], -(-batch // n_dev))
         chunk = -(-chunk // 8) * 8
     elif not isinstance(chunk, (int, np.integer)) or chunk < 1:
         raise ValueError(f"chunk must be a positive integer, got {chunk!r}")

@@ -57,10 +57,14 @@ EXPECTED = [  # (status, stop step) per lane
 ]
 
 
-@pytest.mark.parametrize("check_every", [1, 16])
-def test_statuses_steps_and_frozen_states_in_one_batch(check_every):
+@pytest.mark.parametrize("layout", [
+    dict(check_every=1), dict(check_every=16), dict(),           # dict(): the platform defaults
+    dict(check_every=1, unroll=4), dict(check_every=8, unroll=8),  # the GPU layout's unrolling
+    dict(check_every=8, unroll=3, chunk=3),                        # ragged: padding, remainders
+])
+def test_statuses_steps_and_frozen_states_in_one_batch(layout):
     r = simulate(_piecewise_game(), simultaneous(H), INIT, STEPS, tol=TOL, bound=BOUND,
-                 dtype=jnp.float64, check_every=check_every)
+                 dtype=jnp.float64, **layout)
     assert [(int(a), int(b)) for a, b in zip(r.status, r.stop_step)] == EXPECTED
     g, d = np.asarray(r.final.gen), np.asarray(r.final.disc)
     assert np.all(np.isfinite(g)) and np.all(np.isfinite(d))  # the NaN lane is frozen before

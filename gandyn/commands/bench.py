@@ -6,8 +6,9 @@ Workloads (simultaneous steps, 10³ steps, float32 unless --dtype):
   dirac    the Dirac-GAN with R1 (γ = 1), lr 1e-2, θ0, ψ0 ~ U(-1, 1):
            v_θ = -σ(-ψθ) ψ,  v_ψ = σ(-ψθ) θ - γ ψ   (σ the logistic function).
 For each: (a) the seed's scalar loop on a few trajectories, (b) numpy vectorised over the
-batch, (c) ``gandyn.simulate`` on batches 10³ … 10⁶ (10⁷ without --quick); compile time
-separately. Then a 1000 × 1000 stability map (spectral radius of the simultaneous map of the
+batch, (c) ``gandyn.simulate`` on batches 10³ … 10⁵ (--quick), 10⁷ (CPU) or 10⁸ (GPU/TPU), best of
+``--repeats`` timed runs after the compiling one; compile time separately.
+Then a 1000 × 1000 stability map (spectral radius of the simultaneous map of the
 Dirac-GAN with R1 over lr × γ), the compiled memory of a 10⁷ × 10⁴ run without recording,
 an FMA peak kernel (flops ceiling) and the cold wall time of ``gandyn check`` (if present).
 
@@ -40,10 +41,14 @@ def add_arguments(parser):
     parser.add_argument("--devices", type=int, default=None,
                         help="CPU host devices (default: every core)")
     parser.add_argument("--steps", type=int, default=1000)
-    parser.add_argument("--max-batch", type=float, default=None, help="largest engine batch")
+    parser.add_argument("--max-batch", type=float, default=None,
+                        help="largest engine batch (default 1e7 on the CPU, 1e8 on a GPU/TPU)")
     parser.add_argument("--dtype", default="float32", choices=("float32", "float64"))
     parser.add_argument("--check-every", type=int, default=None)
     parser.add_argument("--chunk", type=int, default=None)
+    parser.add_argument("--unroll", type=int, default=None)
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="timed engine runs per batch after the compiling one (best kept)")
 
 
 def _load():
@@ -146,7 +151,7 @@ def _inits(name, n, dtype, seed=0):
     return (rng.uniform(-1, 1, (n, 1)).astype(dtype), rng.uniform(-1, 1, (n, 1)).astype(dtype))
 
 
-def bench_workload(name, sizes, steps, dtype, sim_kw, log):
+def bench_workload(name, sizes, steps, dtype, sim_kw, log, repeats=3):
     import jax
     import numpy as np
 
@@ -184,17 +189,21 @@ def bench_workload(name, sizes, steps, dtype, sim_kw, log):
         (r, e1) = _timed(lambda: jax.block_until_ready(
             simulate(game, upd, z0, steps, dtype=dtype, **sim_kw)))
         load0 = _load()
-        c0 = time.process_time()
-        (r, e2) = _timed(lambda: jax.block_until_ready(
-            simulate(game, upd, z0, steps, dtype=dtype, **sim_kw)))
-        cpu = time.process_time() - c0
+        runs = []  # best of `repeats` timed runs (the spread is reported)
+        for _ in range(repeats):
+            c0 = time.process_time()
+            (r, e) = _timed(lambda: jax.block_until_ready(
+                simulate(game, upd, z0, steps, dtype=dtype, **sim_kw)))
+            runs.append((e, time.process_time() - c0))
+        e2, cpu = min(runs)
         rate = n * steps / e2
         agree = None
         if np_steps == steps:  # same workload, same dtype: compare the final states
             agree = float(max(np.max(np.abs(np.asarray(r.final.gen) - gn)),
                               np.max(np.abs(np.asarray(r.final.disc) - dn))))
         row = {"batch": n, "engine_traj_steps_per_s": rate, "engine_run_s": e2,
-               "engine_cpu_s": cpu, "compile_s": max(e1 - e2, 0.0),
+               "engine_runs_s": [x[0] for x in runs],
+               "engine_cpu_s": cpu, "compile_s": max(e1 - runs[0][0], 0.0),
                "numpy_traj_steps_per_s": np_rate, "numpy_steps": np_steps,
                "x_seed": rate / seed_rate, "x_numpy": rate / np_rate,
                "max_abs_diff_vs_numpy": agree, "statuses": status_counts(r),
@@ -261,7 +270,8 @@ def bench_fma_peak(log, n_dev):
     from gandyn.simulate import default_mesh
 
     mesh = default_mesh(jax.devices()[:n_dev])
-    per, inner, outer = 4096, 64, 2000
+    # per device: an L1-sized vector on the CPU; enough lanes to fill a GPU/TPU
+    per, inner, outer = (4096, 64, 2000) if jax.default_backend() == "cpu" else (1 << 24, 64, 100)
     x = jax.device_put(jnp.ones((n_dev, per), jnp.float32), NamedSharding(mesh, P("batch")))
 
     @jax.jit
@@ -297,12 +307,13 @@ def bench_memory(n, steps, dtype, log):
     upd = sm.cast_floats(simultaneous(SEED_LR), dtype)
     z0 = State(jax.ShapeDtypeStruct((n,), dtype), jax.ShapeDtypeStruct((n,), dtype))
     mesh = sm.default_mesh()
+    lay = sm.layout_defaults(mesh.devices.flat[0].platform)
     out = {}
     for s in (steps // 10, steps):
-        chunk = min(sm.DEFAULT_CHUNK, -(-n // mesh.devices.size))
+        chunk = min(lay["chunk"], -(-n // mesh.devices.size))
         comp = sm._run_jit.lower(game, upd, z0, jnp.asarray(0.0, dtype), jnp.asarray(1e6, dtype),
-                                 steps=s, record_every=0, check_every=sm.DEFAULT_CHECK_EVERY,
-                                 chunk=chunk, unroll=sm.DEFAULT_UNROLL, mesh=mesh).compile()
+                                 steps=s, record_every=0, check_every=lay["check_every"],
+                                 chunk=chunk, unroll=lay["unroll"], mesh=mesh).compile()
         ma = comp.memory_analysis()
         tot = (ma.argument_size_in_bytes + ma.output_size_in_bytes + ma.temp_size_in_bytes)
         out[str(s)] = {"argument_mib": ma.argument_size_in_bytes / 2**20,
@@ -354,7 +365,7 @@ def run(args) -> int:
     import numpy as np
 
     dtype = np.float32 if args.dtype == "float32" else np.float64
-    top = 5 if args.quick else 7
+    top = 5 if args.quick else (7 if jax.default_backend() == "cpu" else 8)
     if args.max_batch:
         top = int(round(math.log10(args.max_batch)))
     sizes = [10 ** k for k in range(3, top + 1)]
@@ -363,6 +374,8 @@ def run(args) -> int:
         sim_kw["check_every"] = args.check_every
     if args.chunk:
         sim_kw["chunk"] = args.chunk
+    if args.unroll:
+        sim_kw["unroll"] = args.unroll
     lines = []
 
     def log(s):
@@ -379,12 +392,14 @@ def run(args) -> int:
         f"({jax.default_backend()}), {args.dtype}, load {_load()}")
     res = {"meta": meta}
     res["fma_peak"] = bench_fma_peak(log, len(dev))
-    res["classic"] = bench_workload("classic", sizes, args.steps, dtype, sim_kw, log)
+    res["classic"] = bench_workload("classic", sizes, args.steps, dtype, sim_kw, log,
+                                    args.repeats)
     one = dict(sim_kw, devices=dev[:1])
     if len(dev) > 1:
         big = sizes[-1] if args.quick else min(sizes[-1], 10 ** 6)
-        res["classic_one_device"] = bench_workload("classic", [big], args.steps, dtype, one, log)
-    res["dirac"] = bench_workload("dirac", sizes, args.steps, dtype, sim_kw, log)
+        res["classic_one_device"] = bench_workload("classic", [big], args.steps, dtype, one, log,
+                                                     args.repeats)
+    res["dirac"] = bench_workload("dirac", sizes, args.steps, dtype, sim_kw, log, args.repeats)
     res["stability_map"] = bench_stability_map(200 if args.quick else 1000, log)
     res["memory"] = bench_memory(10 ** 7, 10 ** 4, dtype, log)
     res["check_cold"] = bench_check_cold(log)
