@@ -39,6 +39,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from gandyn.analysis._xla import FAST_COMPILE
+
 __all__ = [
     "MIN_RUN",
     "WINDOW",
@@ -97,7 +99,7 @@ def _mid(c):
     return 0.0 if lo < 0 < hi and abs(lo + hi) < 1e-9 * (hi - lo) else 0.5 * (lo + hi)
 
 
-@functools.partial(jax.jit, static_argnums=(0, 1))
+@functools.partial(jax.jit, static_argnums=(0, 1), compiler_options=FAST_COMPILE)
 def _h_and_dh(f1, f2, x):
     """``h = f1' + f2'`` and ``h'`` elementwise (one compiled program per triple and shape)."""
 
@@ -118,10 +120,12 @@ class _Scalar:
         self.fn, self.n = fn, n
 
     def __call__(self, t):
-        return tuple(float(o[0]) for o in self.fn(jnp.full((self.n,), t, dtype=jnp.float64)))
+        # numpy in and out: no eager jax op, so no extra compile (broadcast, slice, squeeze)
+        out = self.fn(np.full((self.n,), t, dtype=np.float64))
+        return tuple(float(np.asarray(o)[0]) for o in out)
 
 
-@functools.partial(jax.jit, static_argnums=(0, 1, 2))
+@functools.partial(jax.jit, static_argnums=(0, 1, 2), compiler_options=FAST_COMPILE)
 def _all_finite(f1, f2, f3, x):
     ok = jnp.ones(x.shape, bool)
     for f in (f1, f2, f3):

@@ -41,13 +41,14 @@ the report holds
     |2(p_g-p_d) v_g|) + 1e-12`` at every finite grid point, else the worst point is reported.
     For the seed's quadratic triple dV/dt = -2 p_d (D-1)² <= 0 everywhere.
 
-The local analysis and the global test of the first D0 run in ONE jitted program compiled once
-per triple and domain (f1, f2, f3 static, p_d and D0 traced: other p_d values do not
-recompile); further candidate D0s use a smaller local-only program.
+The local analysis and the global test are two jitted programs compiled once per triple and
+domain (f1, f2, f3 static, p_d and D0 traced: other p_d values do not recompile); the global
+one compiles in a worker thread while the local one is traced, compiled and run.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import functools
 import math
@@ -58,6 +59,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from gandyn.analysis._xla import FAST_COMPILE
 from gandyn.analysis.equilibria import Equilibria, derivative, equilibria, infer_domain
 from gandyn.analysis.spectrum import (
     KINDS,
@@ -255,10 +257,11 @@ def _local_impl(f1, f2, f3, pd, D0, lo, hi):
         return J, tr, det, e, classify(e), verdict(e), max_lr_simultaneous(e)
 
     curv = derivative(f1, 2)(D0) + derivative(f2, 2)(D0)
-    return jax.vmap(one)(pd), curv
+    local = jax.vmap(one)(pd)
+    return local, curv, jax.vmap(_horizon)(local[3])
 
 
-_local = jax.jit(_local_impl, static_argnums=(0, 1, 2, 5, 6))
+_local = jax.jit(_local_impl, static_argnums=(0, 1, 2, 5, 6), compiler_options=FAST_COMPILE)
 
 
 def _horizon(e):
@@ -271,17 +274,27 @@ def _horizon(e):
     return jnp.where(re < -1e-9 * lm, 30.0 / jnp.abs(re), 30.0 / lm), lm
 
 
-def _rk4(f, z, h, k1):
-    """One classical RK4 step from ``k1 = f(z)``."""
+def _rk4(f, g, d, h, k1):
+    """One classical RK4 step of the pointwise field from ``k1 = f(g, d)`` (pairs of scalars)."""
 
-    k2 = f(z + 0.5 * h * k1)
-    k3 = f(z + 0.5 * h * k2)
-    k4 = f(z + h * k3)
-    return z + h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+    def at(c, k):
+        return g + c * k[0], d + c * k[1]
+
+    k2 = f(*at(0.5 * h, k1))
+    k3 = f(*at(0.5 * h, k2))
+    k4 = f(*at(h, k3))
+    w = h / 6.0
+    return (g + w * (k1[0] + 2 * k2[0] + 2 * k3[0] + k4[0]),
+            d + w * (k1[1] + 2 * k2[1] + 2 * k3[1] + k4[1]))
 
 
 def _global_impl(f1, f2, f3, pd, D0, lo, hi, n_side, steps, horizon, lam_max):
-    """Integrate n_side² starts per p_d; returns status codes, p_g<0 flags, Lyapunov data."""
+    """Integrate n_side² starts per p_d; returns status codes, p_g<0 flags, Lyapunov data.
+
+    The state is carried as two scalars ``(p_g, D)`` per trajectory, not a 2-vector: under
+    vmap that is two ``(N,)`` arrays (no strided (N, 2) slices), which XLA fuses into a few
+    elementwise kernels per step.
+    """
     d1, d2 = jax.grad(f1), jax.grad(f2)
 
     def per_pd(p, T, lm):
@@ -292,54 +305,55 @@ def _global_impl(f1, f2, f3, pd, D0, lo, hi, n_side, steps, horizon, lam_max):
         Dg, Pg = jnp.meshgrid(a + (b - a) * u, pg_hi * u, indexing="ij")
         z0 = jnp.stack([Pg.ravel(), Dg.ravel()], axis=-1)  # (N, 2): (p_g, D)
         diag = jnp.sqrt((b - a) ** 2 + pg_hi ** 2)
-        zstar = jnp.stack([p, D0])
         f3D0 = f3(D0)
 
-        def field(z):
-            g, d = z[0], z[1]
-            return jnp.stack([f3(d) - f3D0, p * d1(d) + g * d2(d)])
+        def field(g, d):
+            return f3(d) - f3D0, p * d1(d) + g * d2(d)
 
         h = jnp.minimum(T / steps, H_LAMBDA / jnp.maximum(lm, 1e-12))
         # a stiff spectrum needs more than `steps` steps to reach T: up to MAX_STEPS
         n_steps = jnp.clip(jnp.ceil(T / h), steps, MAX_STEPS).astype(jnp.int32)
         edge = EDGE_RTOL * (b - a)
 
-        def inside(z):
-            return (z[1] > lo + edge) & (z[1] < hi - edge)
+        def inside(d):
+            return (d > lo + edge) & (d < hi - edge)
 
-        def traj(z):
-            def step(carry, _):
-                z, status, neg = carry
-                v = field(z)
-                dist = jnp.minimum(z[1] - lo, hi - z[1])
+        def finite(g, d):
+            return jnp.isfinite(g) & jnp.isfinite(d)
+
+        def traj(g, d):
+            def step(_, carry):
+                g, d, status, neg = carry
+                v = field(g, d)
+                dist = jnp.minimum(d - lo, hi - d)
                 s = jnp.minimum(1.0, 0.25 * dist / (h * jnp.abs(v[1]) + 1e-300))
-                s = jnp.minimum(s, 0.05 * diag / (h * jnp.linalg.norm(v) + 1e-300))
+                speed = jnp.sqrt(v[0] ** 2 + v[1] ** 2)
+                s = jnp.minimum(s, 0.05 * diag / (h * speed + 1e-300))
                 hh = h * s
-                z_rk = _rk4(field, z, hh, v)
-                z_eu = z + hh * v
-                rk_ok = jnp.all(jnp.isfinite(z_rk)) & inside(z_rk)
-                z_new = jnp.where(rk_ok, z_rk, z_eu)
+                g_rk, d_rk = _rk4(field, g, d, hh, v)
+                rk_ok = finite(g_rk, d_rk) & inside(d_rk)
+                g_new = jnp.where(rk_ok, g_rk, g + hh * v[0])
+                d_new = jnp.where(rk_ok, d_rk, d + hh * v[1])
                 running = status == 0
-                bad = ~(jnp.all(jnp.isfinite(v)) & jnp.all(jnp.isfinite(z_new)))
-                left = ~inside(z_new)
-                div = jnp.max(jnp.abs(z_new)) > BOUND
+                bad = ~(finite(*v) & finite(g_new, d_new))
+                left = ~inside(d_new)
+                div = jnp.maximum(jnp.abs(g_new), jnp.abs(d_new)) > BOUND
                 new_status = jnp.where(bad, 4, jnp.where(left, 2, jnp.where(div, 3, 0)))
                 status = jnp.where(running, new_status, status)
                 moved = running & ~bad
-                z = jnp.where(moved, z_new, z)
-                neg = neg | (moved & (z[0] < 0))
-                return (z, status, neg), None
+                g, d = jnp.where(moved, g_new, g), jnp.where(moved, d_new, d)
+                neg = neg | (moved & (g < 0))
+                return g, d, status, neg
 
-            status0 = jnp.where(jnp.all(jnp.isfinite(field(z))), 0, 4)
-            zf, status, neg = lax.fori_loop(0, n_steps, lambda i, c: step(c, None)[0],
-                                            (z, status0, False))
-            conv = (status == 0) & (jnp.linalg.norm(zf - zstar) <= CONV_RTOL * diag)
+            status0 = jnp.where(finite(*field(g, d)), 0, 4)
+            g, d, status, neg = lax.fori_loop(0, n_steps, step, (g, d, status0, False))
+            conv = (status == 0) & (jnp.sqrt((g - p) ** 2 + (d - D0) ** 2) <= CONV_RTOL * diag)
             return jnp.where(conv, 1, status), neg
 
-        status, neg = jax.vmap(traj)(z0)
+        status, neg = jax.vmap(traj)(z0[:, 0], z0[:, 1])
 
         def dvdt(z):
-            v = field(z)
+            v = field(z[0], z[1])
             t1 = 2 * (z[1] - D0) * v[1]
             t2 = 2 * (z[0] - p) * v[0]
             return t1 + t2, 1e-9 * (jnp.abs(t1) + jnp.abs(t2)) + 1e-12
@@ -351,13 +365,28 @@ def _global_impl(f1, f2, f3, pd, D0, lo, hi, n_side, steps, horizon, lam_max):
     return lax.map(lambda a: per_pd(*a), (pd, horizon, lam_max))
 
 
-@functools.partial(jax.jit, static_argnums=(0, 1, 2, 5, 6, 7, 8))
-def _primary(f1, f2, f3, pd, D0, lo, hi, n_side, steps):
-    """Local analysis and global evidence of one D0 in ONE compiled program."""
-    local, curv = _local_impl(f1, f2, f3, pd, D0, lo, hi)
-    horizon, lam_max = jax.vmap(_horizon)(local[3])
-    glob = _global_impl(f1, f2, f3, pd, D0, lo, hi, n_side, steps, horizon, lam_max)
-    return (local, curv), glob
+_global_jit = jax.jit(_global_impl, static_argnums=(0, 1, 2, 5, 6, 7, 8),
+                      compiler_options=FAST_COMPILE)
+
+
+@functools.lru_cache(maxsize=64)
+def _global_compiling(f1, f2, f3, n_pd, lo, hi, n_side, steps):
+    """Start compiling the global test for these static arguments in a worker thread.
+
+    Returns a future of the compiled program (called as ``(pd, D0, horizon, lam_max)``). The
+    horizon comes from the local analysis, so the two are separate programs; compiling the
+    global one in the background while the local one is traced, compiled and run overlaps the
+    two XLA compilations (they release the GIL): ``gandyn check`` cold 4.2 s -> see
+    benchmarks/RESULTS.md. Cached per triple, domain and size, like a jit cache.
+    """
+    vec = jax.ShapeDtypeStruct((n_pd,), jnp.float64)
+    lowered = _global_jit.lower(f1, f2, f3, vec, jax.ShapeDtypeStruct((), jnp.float64), lo, hi,
+                                n_side, steps, vec, vec)
+    return _COMPILER.submit(lowered.compile)
+
+
+_COMPILER = concurrent.futures.ThreadPoolExecutor(max_workers=1,
+                                                  thread_name_prefix="gandyn-compile")
 
 
 # -- the driver --------------------------------------------------------------------------------
@@ -418,13 +447,14 @@ def check_triple(f1, f2, f3, pd: Sequence[float] = (1.0,), *, D0=None, domain=No
     analyses, curvs, worst = [], [], 0
     messages = []
     glob_raw = None
+    glob_future = None
+    if with_global and cands:
+        glob_future = _global_compiling(f1, f2, f3, len(pds), lo, hi, int(n_side), int(steps))
     for i, c in enumerate(cands):
-        if i == 0 and with_global:
-            ((J, tr, det, e, kind, verd, mlr), curv), glob_raw = _primary(
-                f1, f2, f3, pd_arr, jnp.float64(c), lo, hi, int(n_side), int(steps))
-        else:
-            (J, tr, det, e, kind, verd, mlr), curv = _local(f1, f2, f3, pd_arr,
-                                                             jnp.float64(c), lo, hi)
+        (J, tr, det, e, kind, verd, mlr), curv, (horizon, lam_max) = _local(
+            f1, f2, f3, pd_arr, jnp.float64(c), lo, hi)
+        if i == 0 and glob_future is not None:
+            glob_raw = glob_future.result()(pd_arr, jnp.float64(c), horizon, lam_max)
         J, tr, det, e = (np.asarray(x) for x in (J, tr, det, e))
         kind, verd, mlr = np.asarray(kind), np.asarray(verd), np.asarray(mlr)
         row = []
