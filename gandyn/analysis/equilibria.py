@@ -39,7 +39,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from gandyn.analysis._xla import FAST_COMPILE
+from gandyn.analysis._xla import fast_compile_jit
 
 __all__ = [
     "MIN_RUN",
@@ -99,7 +99,7 @@ def _mid(c):
     return 0.0 if lo < 0 < hi and abs(lo + hi) < 1e-9 * (hi - lo) else 0.5 * (lo + hi)
 
 
-@functools.partial(jax.jit, static_argnums=(0, 1), compiler_options=FAST_COMPILE)
+@functools.partial(fast_compile_jit, static_argnums=(0, 1))
 def _h_and_dh(f1, f2, x):
     """``h = f1' + f2'`` and ``h'`` elementwise (one compiled program per triple and shape)."""
 
@@ -125,7 +125,7 @@ class _Scalar:
         return tuple(float(np.asarray(o)[0]) for o in out)
 
 
-@functools.partial(jax.jit, static_argnums=(0, 1, 2), compiler_options=FAST_COMPILE)
+@functools.partial(fast_compile_jit, static_argnums=(0, 1, 2))
 def _all_finite(f1, f2, f3, x):
     ok = jnp.ones(x.shape, bool)
     for f in (f1, f2, f3):

@@ -59,7 +59,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from gandyn.analysis._xla import FAST_COMPILE
+from gandyn.analysis._xla import fast_compile_jit
 from gandyn.analysis.equilibria import Equilibria, derivative, equilibria, infer_domain
 from gandyn.analysis.spectrum import (
     KINDS,
@@ -261,7 +261,7 @@ def _local_impl(f1, f2, f3, pd, D0, lo, hi):
     return local, curv, jax.vmap(_horizon)(local[3])
 
 
-_local = jax.jit(_local_impl, static_argnums=(0, 1, 2, 5, 6), compiler_options=FAST_COMPILE)
+_local = fast_compile_jit(_local_impl, static_argnums=(0, 1, 2, 5, 6))
 
 
 def _horizon(e):
@@ -365,8 +365,7 @@ def _global_impl(f1, f2, f3, pd, D0, lo, hi, n_side, steps, horizon, lam_max):
     return lax.map(lambda a: per_pd(*a), (pd, horizon, lam_max))
 
 
-_global_jit = jax.jit(_global_impl, static_argnums=(0, 1, 2, 5, 6, 7, 8),
-                      compiler_options=FAST_COMPILE)
+_global_jit = fast_compile_jit(_global_impl, static_argnums=(0, 1, 2, 5, 6, 7, 8))
 
 
 @functools.lru_cache(maxsize=64)
