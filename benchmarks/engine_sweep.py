@@ -26,6 +26,9 @@ p.add_argument("--checks", default="16,64")
 p.add_argument("--steps", type=int, default=1000)
 p.add_argument("--devices", type=int, default=None)
 p.add_argument("--json", default=None)
+p.add_argument("--lr", type=float, default=None,
+               help="learning rate (default the bench's); dirac --lr 0.1 converges within "
+                    "1000 steps at spread-out times: blocks with events, replays")
 p.add_argument("--workload", default="classic", choices=("classic", "dirac"),
                help="dirac: the Dirac-GAN with R1 of `gandyn bench` (no bare reference)")
 a = p.parse_args()
@@ -40,7 +43,7 @@ import numpy as np  # noqa: E402
 from gandyn import State  # noqa: E402
 from gandyn.commands.bench import (DIRAC_LR, SEED_LR, SEED_P_D, _classic_game,  # noqa: E402
                                    _dirac_game, _inits)
-from gandyn.simulate import simulate  # noqa: E402
+from gandyn.simulate import simulate, status_counts  # noqa: E402
 from gandyn.updaters import simultaneous  # noqa: E402
 
 
@@ -70,9 +73,9 @@ def bare(pg, d, steps, unroll):
 
 bare_jit = jax.jit(bare, static_argnames=("steps", "unroll"))
 if a.workload == "classic":
-    game, upd = _classic_game(), simultaneous(SEED_LR)
+    game, upd = _classic_game(), simultaneous(a.lr or SEED_LR)
 else:
-    game, upd = _dirac_game(), simultaneous(DIRAC_LR)
+    game, upd = _dirac_game(), simultaneous(a.lr or DIRAC_LR)
 dev = jax.devices()
 print(f"engine sweep: jax {jax.__version__}, {len(dev)} x {dev[0].device_kind}, "
       f"load {os.getloadavg()[0]:.2f}", flush=True)
@@ -93,12 +96,18 @@ for n in ints(a.batches):
                     continue
                 chunk = c or -(-n // len(dev))
                 e = timed(lambda: simulate(game, upd, State(g0, d0), a.steps, chunk=chunk,
-                                           unroll=u, check_every=ce).final)
+                                           unroll=u, check_every=ce).status)
+                res = simulate(game, upd, State(g0, d0), a.steps, chunk=chunk, unroll=u,
+                               check_every=ce)
                 r = {"batch": n, "kind": "engine", "chunk": c, "check_every": ce, "unroll": u,
-                     "rate": n * a.steps / e, "load": os.getloadavg()[0]}
+                     "rate": n * a.steps / e, "load": os.getloadavg()[0],
+                     "statuses": status_counts(res),
+                     "stop_steps": [int(x) for x in np.percentile(np.asarray(res.stop_step),
+                                                                   [0, 50, 100])]}
                 rows.append(r)
                 print(f"batch {n:>11,} engine chunk {c or 'all':>6} check {ce:>3} unroll {u:>3}: "
-                      f"{r['rate']:.3g} traj-steps/s  load {r['load']:.2f}", flush=True)
+                      f"{r['rate']:.3g} traj-steps/s  load {r['load']:.2f}  "
+                      f"{r['statuses']} stop steps min/median/max {r['stop_steps']}", flush=True)
 print("best per batch:")
 for n in ints(a.batches):
     for kind in ("bare", "engine"):

@@ -59,7 +59,7 @@ from gandyn.games.base import Game, State, _as_state
 __all__ = [
     "STATUSES", "RUNNING", "CONVERGED", "DIVERGED", "LEFT_DOMAIN", "NON_FINITE",
     "Result", "simulate", "status_name", "status_counts", "convergence_rate",
-    "cast_floats", "default_mesh", "layout_defaults",
+    "cast_floats", "default_mesh", "layout_defaults", "default_chunk",
 ]
 
 STATUSES = ("running", "converged", "diverged", "left domain", "non-finite")
@@ -75,6 +75,15 @@ DEFAULT_CHECK_EVERY = 64
 ACCEL_CHUNK = 1 << 23
 ACCEL_UNROLL = 8
 ACCEL_CHECK_EVERY = 64
+
+
+def default_chunk(batch: int, n_devices: int, cap: int) -> int:
+    """Trajectories per chunk: the per-device batch in the fewest equal chunks of at most
+    ``cap``, rounded up to a multiple of 8. Padding stays under 8 lanes a chunk (a plain cap
+    would pad 10⁷ lanes on one GPU to 2 × 2²³)."""
+    per_dev = -(-batch // n_devices)
+    n_chunks = -(-per_dev // cap)
+    return -(-(-(-per_dev // n_chunks)) // 8) * 8
 
 
 def layout_defaults(platform: str) -> dict:
@@ -374,9 +383,9 @@ def simulate(game: Game, updater, init_batch, steps: int, record_every: Optional
       bound: divergence threshold on ``max_i |z_i|``.
       dtype: floating dtype of the simulation (default float32).
       devices: devices to split the batch over (default ``jax.devices()``).
-      chunk: trajectories per cache block (default ``min(cap, ceil(batch / n_devices))``
-        rounded up to a multiple of 8; cap 8192 on the CPU, 2**23 on a GPU/TPU, see
-        ``layout_defaults``).
+      chunk: trajectories per cache block (default: the per-device batch split into the fewest
+        equal chunks of at most the cap, rounded up to a multiple of 8; cap 8192 on the CPU,
+        2**23 on a GPU/TPU, see ``layout_defaults``).
       check_every: updates per block of the fast path (see ``_chunk_program``): statuses are
         exact for events still visible at a block's end; ``1`` checks after every update
         (the exact path alone, no replays). Default 64.
@@ -423,8 +432,7 @@ def simulate(game: Game, updater, init_batch, steps: int, record_every: Optional
         raise ValueError(f"init_batch leaves need one common, non-empty batch axis; got shapes "
                          f"{[x.shape for x in leaves]}")
     if chunk is None:
-        chunk = min(defaults["chunk"], -(-batch // n_dev))
-        chunk = -(-chunk // 8) * 8
+        chunk = default_chunk(batch, n_dev, defaults["chunk"])
     elif not isinstance(chunk, (int, np.integer)) or chunk < 1:
         raise ValueError(f"chunk must be a positive integer, got {chunk!r}")
     game = cast_floats(game, dtype)

@@ -29,7 +29,9 @@ def test_memory_analysis_is_independent_of_steps():
     res = bench.bench_memory(10_000, 12_800, np.float32, lambda s: None)
     a, b = res["by_steps"]["1280"], res["by_steps"]["12800"]
     assert a["total_mib"] == b["total_mib"]
-    # a ragged step count adds one remainder block: a few hundred bytes, not O(steps)
+    # a ragged step count adds one remainder block (its buffers differ with the remainder's
+    # length and the unrolling): at most a few copies of the state, not O(steps)
     res = bench.bench_memory(10_000, 1000, np.float32, lambda s: None)
     a, b = res["by_steps"]["100"], res["by_steps"]["1000"]
-    assert abs(a["total_mib"] - b["total_mib"]) < 1 / 1024
+    state_mib = 10_000 * 2 * 4 / 2**20
+    assert abs(a["total_mib"] - b["total_mib"]) <= 4 * state_mib

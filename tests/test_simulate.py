@@ -11,6 +11,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import gandyn  # noqa: F401  (x64)
 from gandyn import Box, State, from_fields
@@ -243,3 +244,15 @@ def test_dirac_gan_step_compiles_to_logistics_not_logaddexp_derivatives():
     hlo = step.lower(game, upd, z).compile().as_text()
     assert "log-plus-one(" not in hlo and " log(" not in hlo
     assert hlo.count(" exponential(") <= 2   # sigma(-psi theta) for both players, sigma(psi c)
+
+
+@settings(max_examples=200, deadline=None)
+@given(batch=st.integers(1, 10**9), n_dev=st.integers(1, 16),
+       cap=st.sampled_from([8, 64, 2048, 8192, 1 << 23]))
+def test_default_chunk_covers_the_batch_with_little_padding(batch, n_dev, cap):
+    k = sim_mod.default_chunk(batch, n_dev, cap)
+    per_dev = -(-batch // n_dev)
+    n_chunks = -(-per_dev // k)
+    assert k % 8 == 0 and 8 <= k <= cap
+    assert n_chunks == -(-per_dev // cap)           # the fewest chunks the cap allows
+    assert 0 <= n_chunks * k - per_dev < 8 * n_chunks  # padding under 8 lanes a chunk

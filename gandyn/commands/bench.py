@@ -310,7 +310,7 @@ def bench_memory(n, steps, dtype, log):
     lay = sm.layout_defaults(mesh.devices.flat[0].platform)
     out = {}
     for s in (steps // 10, steps):
-        chunk = min(lay["chunk"], -(-n // mesh.devices.size))
+        chunk = sm.default_chunk(n, mesh.devices.size, lay["chunk"])
         comp = sm._run_jit.lower(game, upd, z0, jnp.asarray(0.0, dtype), jnp.asarray(1e6, dtype),
                                  steps=s, record_every=0, check_every=lay["check_every"],
                                  chunk=chunk, unroll=lay["unroll"], mesh=mesh).compile()
