@@ -9,9 +9,11 @@ The program is laid out for throughput (``benchmarks/RESULTS.md`` has the measur
   across devices with ``jax.shard_map`` over a one-axis ``Mesh`` (all local devices by
   default: several GPUs, TPU cores, or forced CPU host devices, one per core);
 * on each device ``lax.map`` walks the chunks; for each chunk the *time* loop runs inside
-  (``lax.scan``, ``unroll`` steps fused into one elementwise kernel), so a chunk of a few
-  thousand trajectories stays in L1/L2 for all its steps instead of streaming the whole batch
-  through memory every step (cache blocking);
+  (``lax.scan``, ``unroll`` steps fused into one elementwise kernel). On the CPU a chunk of a
+  few thousand trajectories stays in L1/L2 for all its steps instead of streaming the whole
+  batch through memory every step (cache blocking); on a GPU one chunk of up to 2**23
+  trajectories fills the chip and 8 fused steps per kernel amortise the launches and the
+  memory traffic (``layout_defaults``);
 * with ``record_every=k`` an outer scan keeps every k-th state (memory
   ``O(batch * steps / k)``); with ``record_every=None`` nothing is kept and memory does not
   depend on ``steps``; there is no host round-trip inside the loop.
