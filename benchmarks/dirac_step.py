@@ -19,15 +19,15 @@ import jax
 n = int(float(sys.argv[1])) if len(sys.argv) > 1 else 100_000
 jax.config.update("jax_num_cpu_devices", int(sys.argv[2]) if len(sys.argv) > 2 else 2)
 
-import importlib  # noqa: E402
+import importlib
 
-import jax.numpy as jnp  # noqa: E402
-import numpy as np  # noqa: E402
+import jax.numpy as jnp
+import numpy as np
 
-import gandyn  # noqa: E402,F401
-import gandyn.games.dirac as D  # noqa: E402
-from gandyn import State, from_fields  # noqa: E402
-from gandyn.updaters import simultaneous  # noqa: E402
+import gandyn  # noqa: F401
+import gandyn.games.dirac as D
+from gandyn import State, from_fields
+from gandyn.updaters import simultaneous
 
 sm = importlib.import_module("gandyn.simulate")
 STEPS = 1000
@@ -46,7 +46,7 @@ def old_f(t):
 
 
 def timed(game, z0):
-    run = lambda: jax.block_until_ready(sm.simulate(game, simultaneous(1e-2), z0, STEPS))  # noqa
+    run = lambda: jax.block_until_ready(sm.simulate(game, simultaneous(1e-2), z0, STEPS))
     r = run()
     best = np.inf
     for _ in range(2):

@@ -37,14 +37,13 @@ try:
 except Exception:  # pragma: no cover
     pass
 
-import jax.numpy as jnp  # noqa: E402
-import numpy as np  # noqa: E402
+import jax.numpy as jnp
+import numpy as np
 
-from gandyn import State  # noqa: E402
-from gandyn.commands.bench import (DIRAC_LR, SEED_LR, SEED_P_D, _classic_game,  # noqa: E402
-                                   _dirac_game, _inits)
-from gandyn.simulate import simulate, status_counts  # noqa: E402
-from gandyn.updaters import simultaneous  # noqa: E402
+from gandyn import State
+from gandyn.commands.bench import DIRAC_LR, SEED_LR, SEED_P_D, _classic_game, _dirac_game, _inits
+from gandyn.simulate import simulate, status_counts
+from gandyn.updaters import simultaneous
 
 
 def ints(s):

@@ -10,8 +10,7 @@ import jax as _jax
 
 _jax.config.update("jax_enable_x64", True)
 
-from gandyn.games.base import Box, Game, State, from_fields, from_objectives, zero_sum  # noqa: E402
-from gandyn.analysis.spectrum import (  # noqa: E402
+from gandyn.analysis.spectrum import (
     KINDS,
     VERDICTS,
     classify,
@@ -23,6 +22,7 @@ from gandyn.analysis.spectrum import (  # noqa: E402
     verdict,
     verdict_name,
 )
+from gandyn.games.base import Box, Game, State, from_fields, from_objectives, zero_sum
 
 __version__ = "0.1.0"
 

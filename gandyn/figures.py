@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -25,10 +26,16 @@ from matplotlib.figure import Figure as MplFigure
 from gandyn.analysis import portrait as P
 from gandyn.analysis.spectrum import eigenvalues, jacobian
 from gandyn.games.base import State, from_fields
-from gandyn.plot import (convergence, distances, eigenvalue_path, phase_portrait, spectrum,
-                         stability_map)
+from gandyn.plot import (
+    convergence,
+    distances,
+    eigenvalue_path,
+    phase_portrait,
+    spectrum,
+    stability_map,
+)
 
-__all__ = ["Figure", "FIGURES", "make", "names", "SEED_START", "SEED_PD"]
+__all__ = ["FIGURES", "SEED_PD", "SEED_START", "Figure", "make", "names"]
 
 SEED_PD = 0.2          # the seed's p_d
 SEED_START = (0.75, 0.9)  # (D, p_g): the seed script's D = 0.75 (its text says 0.25), p_g = 0.9
@@ -326,7 +333,7 @@ def fig_stability_map(smoke=False):
 
     @jax.jit
     def dirac_rho(H, G):
-        one = lambda h, gam: update_spectral_radius(dirac("gan", "r1", gamma=gam),  # noqa: E731
+        one = lambda h, gam: update_spectral_radius(dirac("gan", "r1", gamma=gam),
                                                     simultaneous(h))
         return jax.vmap(jax.vmap(one))(H, G)
 

@@ -49,19 +49,32 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Any, NamedTuple, Optional
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.sharding import Mesh, PartitionSpec as P
+from jax.sharding import Mesh
+from jax.sharding import PartitionSpec as P
 
 from gandyn.games.base import Game, State, _as_state
 
 __all__ = [
-    "STATUSES", "RUNNING", "CONVERGED", "DIVERGED", "LEFT_DOMAIN", "NON_FINITE",
-    "Result", "simulate", "status_name", "status_counts", "convergence_rate",
-    "cast_floats", "default_mesh", "layout_defaults", "default_chunk",
+    "CONVERGED",
+    "DIVERGED",
+    "LEFT_DOMAIN",
+    "NON_FINITE",
+    "RUNNING",
+    "STATUSES",
+    "Result",
+    "cast_floats",
+    "convergence_rate",
+    "default_chunk",
+    "default_mesh",
+    "layout_defaults",
+    "simulate",
+    "status_counts",
+    "status_name",
 ]
 
 STATUSES = ("running", "converged", "diverged", "left domain", "non-finite")
@@ -83,9 +96,12 @@ def default_chunk(batch: int, n_devices: int, cap: int) -> int:
     """Trajectories per chunk: the per-device batch in the fewest equal chunks of at most
     ``cap``, rounded up to a multiple of 8. Padding stays under 8 lanes a chunk (a plain cap
     would pad 10⁷ lanes on one GPU to 2 × 2²³)."""
-    per_dev = -(-batch // n_devices)
-    n_chunks = -(-per_dev // cap)
-    return -(-(-(-per_dev // n_chunks)) // 8) * 8
+    def ceil_div(a, b):
+        return -(-a // b)
+
+    per_dev = ceil_div(batch, n_devices)
+    chunk = ceil_div(per_dev, ceil_div(per_dev, cap))
+    return ceil_div(chunk, 8) * 8
 
 
 def layout_defaults(platform: str) -> dict:
@@ -118,10 +134,10 @@ class Result(NamedTuple):
     ustate: Any
     status: jax.Array
     stop_step: jax.Array
-    history: Optional[State]
-    history_steps: Optional[jax.Array]
-    distance: Optional[jax.Array]
-    final_distance: Optional[jax.Array]
+    history: State | None
+    history_steps: jax.Array | None
+    distance: jax.Array | None
+    final_distance: jax.Array | None
     steps: int
 
 
@@ -365,10 +381,10 @@ _run_jit = jax.jit(_run, static_argnames=("steps", "record_every", "check_every"
                                                 "unroll", "mesh"))
 
 
-def simulate(game: Game, updater, init_batch, steps: int, record_every: Optional[int] = None,
+def simulate(game: Game, updater, init_batch, steps: int, record_every: int | None = None,
              *, tol: float = 1e-6, bound: float = 1e6, dtype=jnp.float32, devices=None,
-             check_every: Optional[int] = None, chunk: Optional[int] = None,
-             unroll: Optional[int] = None) -> Result:
+             check_every: int | None = None, chunk: int | None = None,
+             unroll: int | None = None) -> Result:
     """Play ``steps`` updates of ``updater`` on ``game`` from every state of ``init_batch``.
 
     Args:

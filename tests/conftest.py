@@ -4,11 +4,11 @@ import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-import jax  # noqa: E402
+import jax
 
 jax.config.update("jax_enable_x64", True)
 
-from hypothesis import settings  # noqa: E402
+from hypothesis import settings
 
 # JAX compiles on first call: hypothesis' per-example deadline would flag compilation.
 settings.register_profile("gandyn", deadline=None, max_examples=40, derandomize=True)

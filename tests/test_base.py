@@ -7,8 +7,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gandyn import (KINDS, Box, State, classify, eigenvalues, from_fields, jacobian,
-                    kind_name, max_lr_simultaneous, verdict_name, verdict, zero_sum)
+from gandyn import (
+    KINDS,
+    Box,
+    State,
+    classify,
+    eigenvalues,
+    from_fields,
+    jacobian,
+    kind_name,
+    max_lr_simultaneous,
+    verdict,
+    verdict_name,
+    zero_sum,
+)
 from gandyn.analysis.spectrum import discrete_verdict, spectral_radius
 
 floats = st.floats(-5, 5, allow_nan=False)

@@ -9,8 +9,14 @@ from matplotlib.figure import Figure
 
 from gandyn import Box, from_fields
 from gandyn.analysis import portrait as P
-from gandyn.plot import (convergence, distances, eigenvalue_path, phase_portrait, spectrum,
-                         stability_map)
+from gandyn.plot import (
+    convergence,
+    distances,
+    eigenvalue_path,
+    phase_portrait,
+    spectrum,
+    stability_map,
+)
 
 PD = 0.3
 

@@ -1,6 +1,7 @@
 """The simulation engine against closed forms: statuses, stop steps, rates, devices, dtypes."""
 
 import functools
+import importlib
 import math
 import os
 import subprocess
@@ -11,16 +12,26 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import gandyn  # noqa: F401  (x64)
 from gandyn import Box, State, from_fields
+
 # `gandyn.simulate` is also the lazily exported *function* (gandyn/__init__.py), so
 # `from gandyn import simulate` may give the function: take the module from sys.modules.
-import importlib
 sim_mod = importlib.import_module("gandyn.simulate")
-from gandyn.simulate import (CONVERGED, DIVERGED, LEFT_DOMAIN, NON_FINITE, RUNNING, STATUSES,
-                             convergence_rate, simulate, status_counts)
+from gandyn.simulate import (
+    CONVERGED,
+    DIVERGED,
+    LEFT_DOMAIN,
+    NON_FINITE,
+    RUNNING,
+    STATUSES,
+    convergence_rate,
+    simulate,
+    status_counts,
+)
 from gandyn.updaters import simultaneous
 
 H = 0.1  # step: a decaying coordinate is multiplied by (1 - H), a growing one by (1 + H)

@@ -20,7 +20,7 @@ import jax
 FAST_COMPILE = {"xla_cpu_use_fusion_emitters": False}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def compile_options() -> tuple:
     """``FAST_COMPILE`` as items when this backend is the CPU and its XLA accepts it, else ()."""
     if jax.default_backend() != "cpu":

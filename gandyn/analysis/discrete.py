@@ -36,8 +36,12 @@ import jax
 import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 
-from gandyn.analysis.spectrum import (discrete_verdict, eigenvalues, spectral_radius,
-                                     state_or_equilibrium)
+from gandyn.analysis.spectrum import (
+    discrete_verdict,
+    eigenvalues,
+    spectral_radius,
+    state_or_equilibrium,
+)
 from gandyn.games.base import Game
 
 __all__ = [

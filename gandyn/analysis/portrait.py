@@ -26,7 +26,8 @@ into stable rest points.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -37,9 +38,21 @@ from gandyn.analysis.spectrum import KINDS, classify, eigenvalues, jacobian
 from gandyn.games.base import Game, State, _as_state
 
 __all__ = [
-    "Plane", "plane", "FieldGrid", "field_grid", "Equilibrium", "find_equilibria",
-    "Orbit", "separatrices", "trajectory", "iterates", "Portrait", "portrait",
-    "STABLE_KINDS", "UNSTABLE_KINDS", "HALF_KINDS",
+    "HALF_KINDS",
+    "STABLE_KINDS",
+    "UNSTABLE_KINDS",
+    "Equilibrium",
+    "FieldGrid",
+    "Orbit",
+    "Plane",
+    "Portrait",
+    "field_grid",
+    "find_equilibria",
+    "iterates",
+    "plane",
+    "portrait",
+    "separatrices",
+    "trajectory",
 ]
 
 STABLE_KINDS = ("stable node", "stable focus")
@@ -320,7 +333,7 @@ def _orbit(game, pl, start, sign, xlim, ylim, v0, ds, n):
 
 
 def separatrices(game: Game, pl: Plane, equilibria, xlim, ylim, eps: float = 1e-3,
-                 n: int = 1500, v0: Optional[float] = None) -> list:
+                 n: int = 1500, v0: float | None = None) -> list:
     """Stable and unstable manifolds of every saddle in ``equilibria``.
 
     From ``z* ± ε e_u`` (``e_u`` the unstable eigen-direction) forward, and from
@@ -356,7 +369,7 @@ def separatrices(game: Game, pl: Plane, equilibria, xlim, ylim, eps: float = 1e-
     return out
 
 
-def iterates(game: Game, updater: Any, start, n: int, pl: Optional[Plane] = None):
+def iterates(game: Game, updater: Any, start, n: int, pl: Plane | None = None):
     """The states ``z_0 = start, z_1, ..., z_n`` of a discrete ``updater`` (``init``/``step``).
 
     ``start`` is a ``State`` (or an in-plane point when ``pl`` is given). Returns the stacked
@@ -400,11 +413,11 @@ class Portrait(NamedTuple):
     title: str
 
 
-def portrait(game: Game, xlim, ylim, *, pl: Optional[Plane] = None, x="gen", y="disc",
+def portrait(game: Game, xlim, ylim, *, pl: Plane | None = None, x="gen", y="disc",
              n_grid: int = 41, starts: Sequence = (), t1: float = 20.0, backward: bool = False,
-             n_steps: int = 2000, updaters: Optional[dict] = None, n_iterates: int = 200,
+             n_steps: int = 2000, updaters: dict | None = None, n_iterates: int = 200,
              iterate_start=None, n_seeds: int = 12, with_separatrices: bool = True,
-             title: Optional[str] = None) -> Portrait:
+             title: str | None = None) -> Portrait:
     """Compute a whole portrait of ``game`` in the window ``xlim × ylim``.
 
     Args:

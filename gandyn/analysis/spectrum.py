@@ -17,10 +17,20 @@ from jax.flatten_util import ravel_pytree
 from gandyn.games.base import Game, _as_state
 
 __all__ = [
-    "KINDS", "VERDICTS", "DISCRETE_VERDICTS",
-    "jacobian", "eigenvalues", "eig_tolerance", "classify", "kind_name",
-    "verdict", "verdict_name", "spectral_radius", "discrete_verdict",
-    "max_lr_simultaneous", "trace_det",
+    "DISCRETE_VERDICTS",
+    "KINDS",
+    "VERDICTS",
+    "classify",
+    "discrete_verdict",
+    "eig_tolerance",
+    "eigenvalues",
+    "jacobian",
+    "kind_name",
+    "max_lr_simultaneous",
+    "spectral_radius",
+    "trace_det",
+    "verdict",
+    "verdict_name",
 ]
 
 KINDS = (

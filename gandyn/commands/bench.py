@@ -240,9 +240,8 @@ def bench_stability_map(n, log):
         f"({res['compile_s']:.2f}s)  load {_load()}")
     try:  # the generic path: jax.jacfwd of one updater step, when the analysis module is there
         from gandyn.analysis.discrete import stability_map
-        from gandyn.updaters import simultaneous
-
         from gandyn.games.dirac import dirac
+        from gandyn.updaters import simultaneous
 
         def mk(h, g):
             return simultaneous(h)
@@ -265,7 +264,8 @@ def bench_fma_peak(log, n_dev):
     import jax
     import jax.numpy as jnp
     import numpy as np
-    from jax.sharding import NamedSharding, PartitionSpec as P
+    from jax.sharding import NamedSharding
+    from jax.sharding import PartitionSpec as P
 
     from gandyn.simulate import default_mesh
 
@@ -294,11 +294,12 @@ def bench_fma_peak(log, n_dev):
 
 def bench_memory(n, steps, dtype, log):
     """Compiled memory of an n × steps run without recording (XLA memory analysis, no run)."""
+    import importlib
+
     import jax
     import jax.numpy as jnp
 
     from gandyn import State
-    import importlib
 
     sm = importlib.import_module("gandyn.simulate")  # not the lazily exported function
     from gandyn.updaters import simultaneous

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any, Callable, NamedTuple, Optional
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 
-__all__ = ["State", "Box", "Game", "from_fields", "from_objectives", "zero_sum"]
+__all__ = ["Box", "Game", "State", "from_fields", "from_objectives", "zero_sum"]
 
 
 class State(NamedTuple):
@@ -112,9 +113,9 @@ class Game:
     v_gen: Callable
     v_disc: Callable
     params: Any = None
-    equilibrium: Optional[State] = None
+    equilibrium: State | None = None
     domain: Box = UNBOUNDED
-    projection: Optional[Callable] = None
+    projection: Callable | None = None
     info: tuple = ()
 
     # -- the joint field in its three everyday forms ------------------------------------
@@ -149,7 +150,7 @@ class Game:
             return state
         return _as_state(self.projection(state, self.params))
 
-    def replace(self, **changes) -> "Game":
+    def replace(self, **changes) -> Game:
         return dataclasses.replace(self, **changes)
 
 

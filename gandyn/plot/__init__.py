@@ -7,10 +7,18 @@ artists it drew; no pyplot global state). The data come from ``gandyn.analysis``
 * ``convergence(ax, distances, rho=...)`` — distance to equilibrium with the predicted slope.
 """
 
-from gandyn.plot.convergence import convergence, distances  # noqa: F401
-from gandyn.plot.maps import stability_map  # noqa: F401
-from gandyn.plot.portrait import equilibrium_style, phase_portrait  # noqa: F401
-from gandyn.plot.spectrum import eigenvalue_path, spectrum, stability_boundary  # noqa: F401
+from gandyn.plot.convergence import convergence, distances
+from gandyn.plot.maps import stability_map
+from gandyn.plot.portrait import equilibrium_style, phase_portrait
+from gandyn.plot.spectrum import eigenvalue_path, spectrum, stability_boundary
 
-__all__ = ["phase_portrait", "equilibrium_style", "spectrum", "eigenvalue_path",
-           "stability_boundary", "stability_map", "convergence", "distances"]
+__all__ = [
+           "convergence",
+           "distances",
+           "eigenvalue_path",
+           "equilibrium_style",
+           "phase_portrait",
+           "spectrum",
+           "stability_boundary",
+           "stability_map",
+]

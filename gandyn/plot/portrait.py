@@ -20,7 +20,7 @@ from matplotlib.lines import Line2D
 
 from gandyn.analysis.portrait import STABLE_KINDS, UNSTABLE_KINDS, Portrait
 
-__all__ = ["phase_portrait", "equilibrium_style", "ITERATE_COLORS"]
+__all__ = ["ITERATE_COLORS", "equilibrium_style", "phase_portrait"]
 
 ITERATE_COLORS = ("tab:red", "tab:green", "tab:blue", "tab:orange", "tab:purple", "tab:brown",
                   "tab:pink", "tab:cyan")

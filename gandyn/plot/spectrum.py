@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.patches import Circle
 
-__all__ = ["spectrum", "eigenvalue_path", "stability_boundary"]
+__all__ = ["eigenvalue_path", "spectrum", "stability_boundary"]
 
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">", "h", "p")
 
