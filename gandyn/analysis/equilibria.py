@@ -162,7 +162,7 @@ def infer_domain(f1: Callable, f2: Callable, f3: Callable, window=SEARCH_WINDOW,
     """
     wlo, whi = (float(v) for v in window)
     x = np.linspace(wlo, whi, n)
-    ok = np.asarray(_all_finite(f1, f2, f3, jnp.asarray(x)))
+    ok = np.asarray(_all_finite(f1, f2, f3, np.asarray(x, np.float64)))
     if not ok.any():
         raise ValueError(f"f1, f2, f3 or their first two derivatives are non-finite at every "
                          f"point of [{wlo:g}, {whi:g}]: no domain to search; check the "
@@ -185,7 +185,7 @@ def infer_domain(f1: Callable, f2: Callable, f3: Callable, window=SEARCH_WINDOW,
         a, b = float(bad), float(good)
         for _ in range(6):
             t = np.linspace(a, b, n)
-            okt = np.asarray(_all_finite(f1, f2, f3, jnp.asarray(t)))
+            okt = np.asarray(_all_finite(f1, f2, f3, np.asarray(t, np.float64)))
             k = int(np.argmax(okt))  # first finite point from the bad side (t[-1] = b is)
             if k == 0 or t[k - 1] == t[k]:
                 break
@@ -218,7 +218,7 @@ def equilibria(f1: Callable, f2: Callable, domain=None, *, f3: Callable | None =
     lo, hi = search_interval(domain)
     width = hi - lo
     x = lo + width * (np.arange(n) + 0.5) / n
-    h = np.asarray(_h(f1, f2, jnp.asarray(x)), dtype=np.float64)
+    h = np.asarray(_h(f1, f2, np.asarray(x, np.float64)), dtype=np.float64)
     fin = np.isfinite(h)
     if not fin.any():
         raise ValueError(f"f1'(D)+f2'(D) is non-finite everywhere in ({lo:g}, {hi:g}); "

@@ -374,9 +374,9 @@ def _global_compiling(f1, f2, f3, n_pd, lo, hi, n_side, steps):
 
     Returns a future of the compiled program (called as ``(pd, D0, horizon, lam_max)``). The
     horizon comes from the local analysis, so the two are separate programs; compiling the
-    global one in the background while the local one is traced, compiled and run overlaps the
-    two XLA compilations (they release the GIL): ``gandyn check`` cold 4.2 s -> see
-    benchmarks/RESULTS.md. Cached per triple, domain and size, like a jit cache.
+    global one in the background while the local one is traced, compiled and run saved
+    0.2-0.35 s of ``gandyn check``'s cold time (benchmarks/RESULTS.md). Cached per triple,
+    domain and size, like a jit cache.
     """
     vec = jax.ShapeDtypeStruct((n_pd,), jnp.float64)
     lowered = _global_jit.lower(f1, f2, f3, vec, jax.ShapeDtypeStruct((), jnp.float64), lo, hi,
@@ -442,7 +442,7 @@ def check_triple(f1, f2, f3, pd: Sequence[float] = (1.0,), *, D0=None, domain=No
         if not lo < D0 < hi:
             raise ValueError(f"D0 = {D0:g} is outside the domain ({lo:g}, {hi:g})")
         cands = [D0] + [c for c in cands if abs(c - D0) > 1e-9 * max(1.0, abs(D0))]
-    pd_arr = jnp.asarray(pds, dtype=jnp.float64)
+    pd_arr = np.asarray(pds, dtype=np.float64)
     analyses, curvs, worst = [], [], 0
     messages = []
     glob_raw = None
@@ -451,9 +451,9 @@ def check_triple(f1, f2, f3, pd: Sequence[float] = (1.0,), *, D0=None, domain=No
         glob_future = _global_compiling(f1, f2, f3, len(pds), lo, hi, int(n_side), int(steps))
     for i, c in enumerate(cands):
         (J, tr, det, e, kind, verd, mlr), curv, (horizon, lam_max) = _local(
-            f1, f2, f3, pd_arr, jnp.float64(c), lo, hi)
+            f1, f2, f3, pd_arr, np.float64(c), lo, hi)
         if i == 0 and glob_future is not None:
-            glob_raw = glob_future.result()(pd_arr, jnp.float64(c), horizon, lam_max)
+            glob_raw = glob_future.result()(pd_arr, np.float64(c), horizon, lam_max)
         J, tr, det, e = (np.asarray(x) for x in (J, tr, det, e))
         kind, verd, mlr = np.asarray(kind), np.asarray(verd), np.asarray(mlr)
         row = []
