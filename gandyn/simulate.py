@@ -82,8 +82,9 @@ RUNNING, CONVERGED, DIVERGED, LEFT_DOMAIN, NON_FINITE = range(5)
 
 # Layout defaults per device platform, chosen by measurement (benchmarks/RESULTS.md,
 # benchmarks/engine_sweep.py). CPU: cache-sized chunks, no unrolling (XLA CPU splits an unrolled
-# body into unfused kernels). GPU/TPU: one big chunk per device (capped, so that a block with an
-# event replays at most 2**23 lanes), 8 updates fused per kernel, a check every 64 updates.
+# body into unfused kernels). Other platforms (measured on an H100; TPUs take the same, not
+# measured): one big chunk per device (capped, so that a block with an event replays at most
+# 2**23 lanes), 8 updates fused per kernel, a check every 64 updates.
 DEFAULT_CHUNK = 8192
 DEFAULT_UNROLL = 1
 DEFAULT_CHECK_EVERY = 64
@@ -246,6 +247,9 @@ def _chunk_program(game, updater, tol, bound, *, steps, record_every, check_ever
         stop = jnp.where(event, t, stop)
         return (z, s, status, stop, t), None
 
+    def run_exact(carry, n):
+        return jax.lax.scan(exact_body, carry, None, length=n, unroll=max(1, min(unroll, n)))[0]
+
     def fast_body(zs, _):
         return step1(*zs), None
 
@@ -258,9 +262,7 @@ def _chunk_program(game, updater, tol, bound, *, steps, record_every, check_ever
         event = jnp.any(active & (code != RUNNING))
 
         def exact(_):
-            c, _ = jax.lax.scan(exact_body, carry, None, length=n,
-                                unroll=max(1, min(unroll, n)))
-            return c
+            return run_exact(carry, n)
 
         def accept(_):
             return (_select(active, z, z0), _select(active, s, s0), status0, stop0, t0 + n)
@@ -271,9 +273,7 @@ def _chunk_program(game, updater, tol, bound, *, steps, record_every, check_ever
         if n == 0:
             return carry
         if check_every == 1:  # checks after every update: the exact path alone, no replays
-            carry, _ = jax.lax.scan(exact_body, carry, None, length=n,
-                                    unroll=max(1, min(unroll, n)))
-            return carry
+            return run_exact(carry, n)
         q, r = divmod(n, check_every)
         if q:
             carry, _ = jax.lax.scan(lambda c, _: (block(c, check_every), None), carry, None,
