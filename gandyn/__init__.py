@@ -36,7 +36,7 @@ _LAZY = {
     "bilinear": "gandyn.games.bilinear",
     "all_games": "gandyn.games.registry",
     "check_triple": "gandyn.analysis.report",
-    "equilibria": "gandyn.analysis.equilibria",
+    "equilibria": "gandyn.games.roots",
     "update_jacobian": "gandyn.analysis.discrete",
     "update_eigenvalues": "gandyn.analysis.discrete",
     "update_spectral_radius": "gandyn.analysis.discrete",

@@ -12,19 +12,19 @@ default to ``p_d = 1``) and the row holds
 * the largest stable learning rate of simultaneous steps, ``min_λ -2 Re λ / |λ|²`` (0 when some
   Re λ >= 0; Mescheder et al. 2017, Lemma 4).
 
-A game whose Jacobian is not finite at its equilibrium (a field that is not differentiable
-there, e.g. WGAN-GP on the Dirac-GAN) gets its section module's ``analyse(game)`` verdict when
-the module has one, else kind ``non-smooth`` and verdict ``undefined``.
+A game declared non-smooth (``Game.smooth`` False), or whose Jacobian is not finite at its
+equilibrium, gets the Dirac-GAN's one-sided analysis when it belongs to the ``dirac`` section
+(``analyse``: the jump of the field and its set of rest points), else kind ``non-smooth`` and
+verdict ``undefined``.
 
 Extra columns (phase portraits, ...) plug in through ``hooks``: callables
 ``hook(row, game, out_dir) -> dict | None`` run by ``write_atlas`` for every row; the returned
 items land in ``row["extras"]`` and become extra Markdown columns (a value ending in ``.png``
-is rendered as an image link). ``HOOKS`` is the default list (empty until portraits land).
+is rendered as an image link).
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
 import os
@@ -33,36 +33,17 @@ from collections.abc import Callable, Iterable
 import jax
 import numpy as np
 
-__all__ = ["HOOKS", "analyse_game", "atlas_rows", "to_markdown", "to_text", "write_atlas"]
-
-#: default extra-column hooks, ``hook(row, game, out_dir) -> dict | None`` (see module doc)
-HOOKS: list[Callable] = []
-
-
-def _fmt_eig(z) -> str:
-    re, im = z
-    scale = max(1.0, abs(re), abs(im))
-    re = 0.0 if abs(re) < 5e-13 * scale else re
-    if abs(im) < 5e-13 * scale:
-        return f"{re:+.4f}"
-    return f"{re:+.4f}{'+' if im >= 0 else '-'}{abs(im):.4f}i"
-
+__all__ = ["analyse_game", "atlas_rows", "to_markdown", "to_text", "write_atlas"]
 
 def _equilibrium(section, game) -> dict:
     eq = game.equilibrium
-    info = dict(game.info)
-    if section == "pointwise" or info.get("section") == "pointwise":
-        p = game.params
-        pd = float(p["pd"] if isinstance(p, dict) else p.pd)
-        D0 = float(np.asarray(eq.disc))
-        cont = info.get("continua") or info.get("continuum")
-        if cont and not isinstance(cont[0], (tuple, list)):
-            cont = (cont,)
+    if section == "pointwise":
+        pd, D0 = float(np.asarray(eq.gen)), float(np.asarray(eq.disc))
+        cont = game.continua
         text = f"D0 = {D0:.6g}, p_g = {pd:g}"
         if cont:
             text += " (continuum " + ", ".join(f"({a:g}, {b:g})" for a, b in cont) + ")"
-        return {"D0": D0, "pd": pd, "continua": [list(c) for c in cont] if cont else [],
-                "text": text}
+        return {"D0": D0, "pd": pd, "continua": [list(c) for c in cont], "text": text}
     leaves = [np.asarray(x, dtype=float).ravel() for x in jax.tree_util.tree_leaves(eq)]
     flat = np.concatenate(leaves) if leaves else np.zeros(0)
     text = "(" + ", ".join(f"{v:.4g}" for v in flat) + ")"
@@ -71,15 +52,7 @@ def _equilibrium(section, game) -> dict:
 
 def analyse_game(section: str, name: str, game) -> dict:
     """One atlas row (JSON-ready dict) for ``game`` at its equilibrium."""
-    from gandyn.analysis.spectrum import (
-        classify,
-        eigenvalues,
-        jacobian,
-        kind_name,
-        max_lr_simultaneous,
-        verdict,
-        verdict_name,
-    )
+    from gandyn.analysis.spectrum import jacobian, spectrum_summary
 
     if game.equilibrium is None:
         raise ValueError(f"atlas: game {section}/{name} has no equilibrium; registry factories "
@@ -88,20 +61,13 @@ def analyse_game(section: str, name: str, game) -> dict:
            "eigenvalues": [], "kind": None, "verdict": None, "max_lr": None, "note": "",
            "extras": {}}
     J = np.asarray(jax.jit(jacobian)(game))
-    if np.all(np.isfinite(J)):
-        e = np.asarray(eigenvalues(J))
-        e = e[np.lexsort((-e.imag, -e.real))]
-        row["eigenvalues"] = [[float(z.real), float(z.imag)] for z in e]
-        row["kind"] = kind_name(classify(e))
-        row["verdict"] = verdict_name(verdict(e))
-        row["max_lr"] = float(max_lr_simultaneous(e))
+    if game.smooth and np.all(np.isfinite(J)):
+        from gandyn.analysis.spectrum import eigenvalues
+
+        row.update(spectrum_summary(eigenvalues(J)))
         return row
-    try:
-        mod = importlib.import_module(f"gandyn.games.{section}")
-    except ModuleNotFoundError:
-        mod = None
-    if mod is not None and hasattr(mod, "analyse"):
-        rep = mod.analyse(game)
+    if section == "dirac":
+        rep = _dirac_analyse(game)
         row["eigenvalues"] = rep.get("eigenvalues") or []
         row["kind"], row["verdict"] = rep.get("kind"), rep.get("verdict")
         row["note"] = rep.get("note", "")
@@ -110,6 +76,14 @@ def analyse_game(section: str, name: str, game) -> dict:
         row["note"] = "the Jacobian is not finite at the equilibrium"
     row["max_lr"] = 0.0
     return row
+
+
+def _dirac_analyse(game) -> dict:
+    try:
+        from gandyn.analysis.dirac import analyse
+    except ModuleNotFoundError:  # the Dirac analysis still lives with its game
+        from gandyn.games.dirac import analyse
+    return analyse(game)
 
 
 def atlas_rows(sections: Iterable[str] | None = None) -> list:
@@ -135,7 +109,9 @@ def atlas_rows(sections: Iterable[str] | None = None) -> list:
 
 
 def _cells(row) -> list:
-    eig = ", ".join(_fmt_eig(z) for z in row["eigenvalues"]) or "—"
+    from gandyn.analysis.spectrum import format_eigenvalue
+
+    eig = ", ".join(format_eigenvalue(z, compact=True) for z in row["eigenvalues"]) or "—"
     mlr = row["max_lr"]
     mlr = "—" if mlr is None else ("0" if mlr == 0 else f"{mlr:.4g}")
     return [row["game"], row["equilibrium"]["text"], eig, str(row["kind"]), str(row["verdict"]),
@@ -203,7 +179,7 @@ def write_atlas(rows, out_dir: str = ".", hooks: Iterable[Callable] | None = Non
     registry when omitted). Returns ``(md_path, json_path)``.
     """
     os.makedirs(out_dir, exist_ok=True)
-    hooks = list(HOOKS if hooks is None else hooks)
+    hooks = list(hooks or ())
     if hooks:
         if games is None:
             from gandyn.games.registry import all_games
@@ -218,8 +194,14 @@ def write_atlas(rows, out_dir: str = ".", hooks: Iterable[Callable] | None = Non
                     r["extras"].update(extra)
     md = os.path.join(out_dir, "atlas.md")
     js = os.path.join(out_dir, "atlas.json")
-    with open(md, "w", encoding="utf-8") as fh:
-        fh.write(to_markdown(rows))
-    with open(js, "w", encoding="utf-8") as fh:
-        json.dump({"pd_pointwise": 1.0, "rows": _json_safe(rows)}, fh, indent=1)
+    _write_atomic(md, to_markdown(rows))
+    _write_atomic(js, json.dumps({"pd_pointwise": 1.0, "rows": _json_safe(rows)}, indent=1))
     return md, js
+
+
+def _write_atomic(path: str, text: str) -> None:
+    """Write to a temporary name in the same folder, then rename: readers never see half a file."""
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)

@@ -24,11 +24,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from gandyn.games.base import Game, _as_state
+from gandyn.games.base import Game, as_state
+from gandyn.results import LABELS, RESULTS
 
 __all__ = ["ODE_STATUSES", "RK4", "SOLVERS", "ODEResult", "integrate"]
 
-ODE_STATUSES = ("reached t1", "steady state", "max steps", "failed")
+ODE_STATUSES = LABELS  # ``integrate`` returns one of ``results.ODE``
 
 _rk4_tableau = diffrax.ButcherTableau(
     c=np.array([0.5, 0.5, 1.0]),
@@ -60,7 +61,7 @@ class ODEResult(NamedTuple):
     ts: the save times; entries after an early steady-state stop are ``inf``.
     zs: the states at ``ts`` (``State`` with a leading time axis; ``inf`` after a stop).
     t_final, z_final: where the solve ended (t1, or the steady-state time).
-    status: integer into ``ODE_STATUSES``: 0 reached t1, 1 steady state, 2 max steps, 3 failed
+    status: a ``RESULTS`` code: reached t1, steady state, max steps or failed
       (non-finite values, step size collapse).
     num_steps: accepted steps taken.
     """
@@ -90,13 +91,13 @@ def integrate(game: Game, z0, t1, *, t0=0.0, ts=None,
       dt0: initial (adaptive) or fixed step; adaptive default lets diffrax choose.
       rtol, atol: PID controller tolerances (adaptive solvers).
       steady_state: stop once ``‖v(z)‖ < steady_atol + steady_rtol ‖z‖``.
-      max_steps: cap on the number of steps (status 2 when reached).
+      max_steps: cap on the number of steps (status ``max_steps`` when reached).
       field: optional ``State -> State`` replacing ``game.field``.
 
     Returns:
       An ``ODEResult``.
     """
-    z0 = _as_state(z0)
+    z0 = as_state(z0)
     z0 = jax.tree_util.tree_map(jnp.asarray, z0)
     if isinstance(solver, str):
         if solver not in SOLVERS:
@@ -117,7 +118,7 @@ def integrate(game: Game, z0, t1, *, t0=0.0, ts=None,
 
     def vf(t, y, args):
         # keep the state's dtype (a float64 game parameter must not up-cast a float32 state)
-        return jax.tree_util.tree_map(lambda v, x: jnp.asarray(v, x.dtype), _as_state(f(y)), y)
+        return jax.tree_util.tree_map(lambda v, x: jnp.asarray(v, x.dtype), as_state(f(y)), y)
 
     term = diffrax.ODETerm(vf)
     if ts is None:
@@ -143,10 +144,10 @@ def integrate(game: Game, z0, t1, *, t0=0.0, ts=None,
     R = diffrax.RESULTS
     finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in jax.tree_util.tree_leaves(z_final)]))
     status = jnp.where(
-        (sol.result == R.event_occurred) & finite, 1,
-        jnp.where((sol.result == R.successful) & finite, 0,
-                  jnp.where(sol.result == R.max_steps_reached, 2, 3)))
-    return ODEResult(ts_out, _as_state(zs), t_final, _as_state(z_final),
+        (sol.result == R.event_occurred) & finite, RESULTS.steady_state,
+        jnp.where((sol.result == R.successful) & finite, RESULTS.reached_t1,
+                  jnp.where(sol.result == R.max_steps_reached, RESULTS.max_steps, RESULTS.failed)))
+    return ODEResult(ts_out, as_state(zs), t_final, as_state(z_final),
                      status.astype(jnp.int32), sol.stats["num_accepted_steps"])
 
 

@@ -58,6 +58,7 @@ from jax.sharding import Mesh
 from jax.sharding import PartitionSpec as P
 
 from gandyn.games.base import Game, State, _as_state
+from gandyn.results import LABELS, TRAJECTORY
 
 __all__ = [
     "CONVERGED",
@@ -77,8 +78,8 @@ __all__ = [
     "status_name",
 ]
 
-STATUSES = ("running", "converged", "diverged", "left domain", "non-finite")
-RUNNING, CONVERGED, DIVERGED, LEFT_DOMAIN, NON_FINITE = range(5)
+STATUSES = LABELS[: len(TRAJECTORY)]
+RUNNING, CONVERGED, DIVERGED, LEFT_DOMAIN, NON_FINITE = (int(c) for c in TRAJECTORY)
 
 # Layout defaults per device platform, chosen by measurement (benchmarks/RESULTS.md,
 # benchmarks/engine_sweep.py). CPU: cache-sized chunks, no unrolling (XLA CPU splits an unrolled

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gandyn.results import RESULTS
 from gandyn import eigenvalues, jacobian, max_lr_simultaneous, zero_sum
 from gandyn.analysis.discrete import (
     fixed_point,
@@ -99,7 +100,7 @@ def test_optimistic_diverges_above_one_over_sqrt3(eta):
 
 def test_optimistic_bisection_finds_one_over_sqrt3():
     res = jax.jit(lambda lo, hi: max_stable_lr(XY, optimistic, lo, hi))(1e-3, 2.0)
-    assert int(res.status) == 0
+    assert int(res.status) == RESULTS.bracketed
     assert float(res.lr) == pytest.approx(1 / np.sqrt(3), abs=1e-10)
 
 
@@ -222,10 +223,10 @@ def test_bisection_matches_the_closed_form_for_simultaneous():
     h_star = float(max_lr_simultaneous(eigenvalues(jacobian(game))))
     bisect = jax.jit(lambda g: max_stable_lr(g, simultaneous, 1e-4, 5.0))
     res = bisect(game)
-    assert int(res.status) == 0 and float(res.lr) == pytest.approx(h_star, abs=1e-10)
+    assert int(res.status) == RESULTS.bracketed and float(res.lr) == pytest.approx(h_star, abs=1e-10)
     res = bisect(XY)
-    assert int(res.status) == 1 and float(res.lr) == 0.0                    # never converges
-    assert int(jax.jit(lambda: max_stable_lr(XY, cgd, 1e-4, 5.0))().status) == 2  # always does
+    assert int(res.status) == RESULTS.unstable_at_lo and float(res.lr) == 0.0                    # never converges
+    assert int(jax.jit(lambda: max_stable_lr(XY, cgd, 1e-4, 5.0))().status) == RESULTS.stable_at_hi  # always does
 
 
 def test_bisection_vmaps_over_a_ttur_ratio():

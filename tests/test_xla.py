@@ -3,7 +3,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from gandyn.analysis import _xla
+from gandyn import _xla
 
 
 def test_unknown_option_falls_back_to_defaults(monkeypatch):

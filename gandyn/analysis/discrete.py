@@ -43,6 +43,7 @@ from gandyn.analysis.spectrum import (
     state_or_equilibrium,
 )
 from gandyn.games.base import Game
+from gandyn.results import LABELS, RESULTS
 
 __all__ = [
     "STABLE_LR_STATUS",
@@ -135,11 +136,11 @@ def update_verdict(game: Game, updater, state=None, ustate=None) -> jax.Array:
     return discrete_verdict(update_eigenvalues(game, updater, state, ustate))
 
 
-STABLE_LR_STATUS = ("bracketed", "unstable at lo", "stable at hi")
+STABLE_LR_STATUS = LABELS  # ``max_stable_lr`` returns one of ``results.STABLE_LR``
 
 
 class StableLR(NamedTuple):
-    """Result of ``max_stable_lr``: the rate and an integer into ``STABLE_LR_STATUS``."""
+    """Result of ``max_stable_lr``: the rate and an ``RESULTS`` code (bracketed, unstable at lo, stable at hi)."""
 
     lr: jax.Array
     status: jax.Array
@@ -152,12 +153,12 @@ def max_stable_lr(game: Game, make_updater: Callable[[Any], Any], lo=1e-6, hi=10
     ``make_updater(h)`` builds the updater for rate h (e.g. ``lambda h: optimistic(h)``, or
     ``lambda h: simultaneous(h, 4 * h)`` for a TTUR ratio). With the bracket ``[lo, hi]``:
 
-      * status 0 "bracketed": ρ(lo) < 1 <= ρ(hi); bisection keeps ``a`` with ρ(a) < 1 and
+      * status ``bracketed``: ρ(lo) < 1 <= ρ(hi); bisection keeps ``a`` with ρ(a) < 1 and
         ``b`` with ρ(b) >= 1 for ``iters`` halvings; returns ``a`` (within (hi - lo) / 2^iters
         of a crossing of ρ = 1; the largest one if ρ crosses 1 only once in the bracket);
-      * status 1 "unstable at lo": ρ(lo) >= 1, returns 0 (no rate in the bracket converges;
+      * status ``unstable_at_lo``: ρ(lo) >= 1, returns 0 (no rate in the bracket converges;
         ``lo`` must be > 0 since ρ(0) = 1 for every rule);
-      * status 2 "stable at hi": ρ(hi) < 1, returns ``hi`` (a lower bound; widen the bracket).
+      * status ``stable_at_hi``: ρ(hi) < 1, returns ``hi`` (a lower bound; widen the bracket).
 
     Pure and jit/vmap-able (``lo``, ``hi`` and the game's parameters may be traced; ``iters``
     is static).
@@ -176,7 +177,8 @@ def max_stable_lr(game: Game, make_updater: Callable[[Any], Any], lo=1e-6, hi=10
 
     a, _ = jax.lax.fori_loop(0, iters, body, (lo, hi))
     bad_lo, good_hi = rho(lo) >= 1, rho(hi) < 1
-    status = jnp.where(bad_lo, 1, jnp.where(good_hi, 2, 0)).astype(jnp.int32)
+    status = jnp.where(bad_lo, RESULTS.unstable_at_lo,
+                       jnp.where(good_hi, RESULTS.stable_at_hi, RESULTS.bracketed)).astype(jnp.int32)
     lr = jnp.where(bad_lo, 0.0, jnp.where(good_hi, hi, a))
     return StableLR(lr, status)
 

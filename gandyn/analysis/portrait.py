@@ -34,6 +34,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
+from gandyn.analysis.flow import rk4_step
 from gandyn.analysis.spectrum import KINDS, classify, eigenvalues, jacobian
 from gandyn.games.base import Game, State, _as_state
 
@@ -293,11 +294,7 @@ def _rk4_scan(rhs, start, h, n, keep):
 
     def step(carry, _):
         z, alive = carry
-        k1 = rhs(z)
-        k2 = rhs(z + h / 2 * k1)
-        k3 = rhs(z + h / 2 * k2)
-        k4 = rhs(z + h * k3)
-        new = z + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+        new = rk4_step(rhs, z, h)
         alive = alive & keep(new)
         new = jnp.where(alive, new, z)
         return (new, alive), jnp.where(alive, new, jnp.nan)

@@ -7,7 +7,7 @@ For the pointwise field of DESIGN §1.1 (``gandyn.games.pointwise``)
 the report holds
 
 * the equilibria: every root D0 of f1' + f2' in the domain, and continua of roots
-  (``gandyn.analysis.equilibria``); the rest points are ``(p_g, D) = (p_d, D0)``;
+  (``gandyn.games.roots``); the rest points are ``(p_g, D) = (p_d, D0)``;
 * per candidate D0 and per p_d: the ``jax.jacfwd`` Jacobian (generator first), trace, det,
   eigenvalues (closed form), kind, verdict and the largest stable learning rate of simultaneous
   steps ``h < min_λ -2 Re λ / |λ|²`` (Mescheder et al. 2017, Lemma 4);
@@ -59,8 +59,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from gandyn.analysis._xla import fast_compile_jit
-from gandyn.analysis.equilibria import Equilibria, derivative, equilibria, infer_domain
+from gandyn._xla import fast_compile_jit
+from gandyn.analysis.flow import rk4_step
 from gandyn.analysis.spectrum import (
     KINDS,
     VERDICTS,
@@ -68,9 +68,13 @@ from gandyn.analysis.spectrum import (
     eigenvalues,
     jacobian,
     max_lr_simultaneous,
+    sort_eigenvalues,
     trace_det,
     verdict,
 )
+from gandyn.games.roots import Equilibria, derivative, equilibria, infer_domain
+from gandyn.results import NAMES, TRAJECTORY, counts
+from gandyn.results import RESULTS as R
 
 __all__ = [
     "N_SIDE",
@@ -84,7 +88,7 @@ __all__ = [
 ]
 
 VERDICT_NAMES = VERDICTS + ("no-equilibrium",)
-STATUSES = ("running", "converged", "left_domain", "diverged", "non_finite")
+STATUSES = tuple(NAMES[c] for c in TRAJECTORY)  # keys of ``GlobalEvidence.fractions``
 N_SIDE = 100  # N_SIDE² initial conditions
 STEPS = 400
 BOUND = 1e6
@@ -274,20 +278,6 @@ def _horizon(e):
     return jnp.where(re < -1e-9 * lm, 30.0 / jnp.abs(re), 30.0 / lm), lm
 
 
-def _rk4(f, g, d, h, k1):
-    """One classical RK4 step of the pointwise field from ``k1 = f(g, d)`` (pairs of scalars)."""
-
-    def at(c, k):
-        return g + c * k[0], d + c * k[1]
-
-    k2 = f(*at(0.5 * h, k1))
-    k3 = f(*at(0.5 * h, k2))
-    k4 = f(*at(h, k3))
-    w = h / 6.0
-    return (g + w * (k1[0] + 2 * k2[0] + 2 * k3[0] + k4[0]),
-            d + w * (k1[1] + 2 * k2[1] + 2 * k3[1] + k4[1]))
-
-
 def _global_impl(f1, f2, f3, pd, D0, lo, hi, n_side, steps, horizon, lam_max):
     """Integrate n_side² starts per p_d; returns status codes, p_g<0 flags, Lyapunov data.
 
@@ -330,25 +320,26 @@ def _global_impl(f1, f2, f3, pd, D0, lo, hi, n_side, steps, horizon, lam_max):
                 speed = jnp.sqrt(v[0] ** 2 + v[1] ** 2)
                 s = jnp.minimum(s, 0.05 * diag / (h * speed + 1e-300))
                 hh = h * s
-                g_rk, d_rk = _rk4(field, g, d, hh, v)
+                g_rk, d_rk = rk4_step(lambda y: field(*y), (g, d), hh, v)
                 rk_ok = finite(g_rk, d_rk) & inside(d_rk)
                 g_new = jnp.where(rk_ok, g_rk, g + hh * v[0])
                 d_new = jnp.where(rk_ok, d_rk, d + hh * v[1])
-                running = status == 0
+                running = status == R.running
                 bad = ~(finite(*v) & finite(g_new, d_new))
                 left = ~inside(d_new)
                 div = jnp.maximum(jnp.abs(g_new), jnp.abs(d_new)) > BOUND
-                new_status = jnp.where(bad, 4, jnp.where(left, 2, jnp.where(div, 3, 0)))
+                new_status = jnp.where(bad, R.non_finite, jnp.where(left, R.left_domain,
+                                                                   jnp.where(div, R.diverged, R.running)))
                 status = jnp.where(running, new_status, status)
                 moved = running & ~bad
                 g, d = jnp.where(moved, g_new, g), jnp.where(moved, d_new, d)
                 neg = neg | (moved & (g < 0))
                 return g, d, status, neg
 
-            status0 = jnp.where(finite(*field(g, d)), 0, 4)
+            status0 = jnp.where(finite(*field(g, d)), R.running, R.non_finite)
             g, d, status, neg = lax.fori_loop(0, n_steps, step, (g, d, status0, False))
-            conv = (status == 0) & (jnp.sqrt((g - p) ** 2 + (d - D0) ** 2) <= CONV_RTOL * diag)
-            return jnp.where(conv, 1, status), neg
+            conv = (status == R.running) & (jnp.sqrt((g - p) ** 2 + (d - D0) ** 2) <= CONV_RTOL * diag)
+            return jnp.where(conv, R.converged, status), neg
 
         status, neg = jax.vmap(traj)(z0[:, 0], z0[:, 1])
 
@@ -466,7 +457,7 @@ def check_triple(f1, f2, f3, pd: Sequence[float] = (1.0,), *, D0=None, domain=No
             else:
                 vname, kname, code = VERDICTS[int(verd[k])], KINDS[int(kind[k])], int(verd[k])
             worst = max(worst, code)
-            ev = sorted((complex(z) for z in e[k]), key=lambda z: (-z.real, -z.imag))
+            ev = [complex(z) for z in sort_eigenvalues(e[k])]
             row.append(PointAnalysis(c, p, tuple(tuple(float(v) for v in r) for r in J[k]),
                                      float(tr[k]), float(det[k]), tuple(ev), kname, vname,
                                      float(mlr[k])))
@@ -492,8 +483,7 @@ def _global_evidence(out, pds, n_side, steps):
     res = []
     n = n_side * n_side
     for k, p in enumerate(pds):
-        counts = np.bincount(status[k], minlength=len(STATUSES))
-        fr = tuple((s, float(c) / n) for s, c in zip(STATUSES, counts))
+        fr = tuple((s, c / n) for s, c in counts(status[k]).items())
         fin = np.isfinite(dv[k])
         excess = np.where(fin, dv[k] - tol[k], -np.inf)
         ok = bool(np.all(excess <= 0))

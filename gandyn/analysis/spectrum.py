@@ -14,7 +14,9 @@ import jax
 import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 
-from gandyn.games.base import Game, _as_state
+import numpy as np
+
+from gandyn.games.base import Game, as_state
 
 __all__ = [
     "DISCRETE_VERDICTS",
@@ -24,10 +26,13 @@ __all__ = [
     "discrete_verdict",
     "eig_tolerance",
     "eigenvalues",
+    "format_eigenvalue",
     "jacobian",
     "kind_name",
     "max_lr_simultaneous",
+    "sort_eigenvalues",
     "spectral_radius",
+    "spectrum_summary",
     "trace_det",
     "verdict",
     "verdict_name",
@@ -61,7 +66,7 @@ def state_or_equilibrium(game: Game, state, purpose: str):
                 f"{purpose}"
             )
         state = game.equilibrium
-    return _as_state(state)
+    return as_state(state)
 
 
 def jacobian(game: Game, state=None) -> jax.Array:
@@ -187,3 +192,32 @@ def max_lr_simultaneous(eigs) -> jax.Array:
     bound = jnp.where(mag2 > 0, -2 * re / jnp.where(mag2 > 0, mag2, 1.0), jnp.inf)
     h = jnp.min(bound)
     return jnp.where(jnp.any(re >= 0), 0.0, h)
+
+
+# -- one place that sorts, summarises and formats spectra for every report and command -------
+def sort_eigenvalues(eigs) -> np.ndarray:
+    """Eigenvalues as a complex numpy array, largest real part first (then largest imaginary)."""
+    e = np.asarray(eigs).astype(complex).ravel()
+    return e[np.lexsort((-e.imag, -e.real))]
+
+
+def spectrum_summary(eigs) -> dict:
+    """``{"eigenvalues": [[re, im], ...] sorted, "kind", "verdict", "max_lr"}`` (Python floats)."""
+    e = sort_eigenvalues(eigs)
+    j = jnp.asarray(e)
+    return {"eigenvalues": [[float(z.real), float(z.imag)] for z in e],
+            "kind": kind_name(classify(j)), "verdict": verdict_name(verdict(j)),
+            "max_lr": float(max_lr_simultaneous(j))}
+
+
+def format_eigenvalue(z, digits: int = 4, compact: bool = False) -> str:
+    """``z`` (complex or ``(re, im)``) as ``+0.1234 - 0.5678i`` (``compact``: no spaces); parts
+    below ``5e-13`` of the eigenvalue's scale are printed as zero, a real one without ``i``."""
+    re, im = (z.real, z.imag) if isinstance(z, complex) or hasattr(z, "imag") else z
+    re, im = float(re), float(im)
+    scale = max(1.0, abs(re), abs(im))
+    re = 0.0 if abs(re) < 5e-13 * scale else re
+    if abs(im) < 5e-13 * scale:
+        return f"{re:+.{digits}f}"
+    sep = "" if compact else " "
+    return f"{re:+.{digits}f}{sep}{'+' if im >= 0 else '-'}{sep}{abs(im):.{digits}f}i"

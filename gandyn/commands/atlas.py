@@ -41,7 +41,7 @@ def run(args) -> int:
     if args.portraits:
         from gandyn.figures import portrait_hook
 
-        hooks = [*atlas.HOOKS, portrait_hook]
+        hooks = [portrait_hook]
     md, js = atlas.write_atlas(rows, args.out, hooks=hooks)
     if args.json:
         with open(js, encoding="utf-8") as fh:

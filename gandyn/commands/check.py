@@ -49,13 +49,6 @@ def add_arguments(parser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def _c(z):
-    re, im = z.real, z.imag
-    if abs(im) < 5e-13 * max(1.0, abs(re)):
-        return f"{re:+.4f}"
-    return f"{re:+.4f} {'+' if im >= 0 else '-'} {abs(im):.4f}i"
-
-
 def _table(rows, head):
     widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
     line = "  ".join(h.ljust(w) for h, w in zip(head, widths))
@@ -66,6 +59,8 @@ def _table(rows, head):
 
 def render(rep) -> str:
     """The human-readable report of a ``TripleReport``."""
+    from gandyn.analysis.spectrum import format_eigenvalue
+
     d = rep.to_dict()
     lines = [f"triple  f1 = {d['f1']},  f2 = {d['f2']},  f3 = {d['f3']}",
              f"domain  D in ({d['domain'][0]:g}, {d['domain'][1]:g}),  p_g >= 0"]
@@ -82,7 +77,7 @@ def render(rep) -> str:
         for a in row:
             ev = a.eigenvalues
             rows.append((f"{a.D0:.6g}", f"{a.pd:g}", f"{a.trace:+.4g}", f"{a.det:+.4g}",
-                         ", ".join(_c(z) for z in ev), a.kind, a.verdict, f"{a.max_lr:.4g}"))
+                         ", ".join(format_eigenvalue(z) for z in ev), a.kind, a.verdict, f"{a.max_lr:.4g}"))
     lines += ["", _table(rows, ("D0", "p_d", "trace", "det", "eigenvalues", "kind", "verdict",
                                 "max lr"))]
     c = rep.conditions()

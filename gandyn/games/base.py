@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
-__all__ = ["Box", "Game", "State", "from_fields", "from_objectives", "zero_sum"]
+__all__ = ["Box", "Game", "State", "as_state", "from_fields", "from_objectives", "zero_sum"]
 
 
 class State(NamedTuple):
@@ -37,11 +37,15 @@ class State(NamedTuple):
     disc: Any
 
 
-def _as_state(z) -> State:
+def as_state(z) -> State:
+    """``z`` as a ``State``: a ``State`` is returned as is, any pair ``(gen, disc)`` is wrapped."""
     if isinstance(z, State):
         return z
     gen, disc = z
     return State(gen, disc)
+
+
+_as_state = as_state  # old private name, kept until every caller uses ``as_state``
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,6 +111,10 @@ class Game:
       projection: optional ``(state, params) -> state`` applied by updaters after every step
         (weight clipping); ``None`` when the game declares none.
       info: static, hashable extra description (tuple of (key, value) pairs).
+      smooth: False where the field is not differentiable at the rest point (its Jacobian
+        there is not a linearisation).
+      continua: intervals ``((lo, hi), ...)`` of the discriminator on which every point is a
+        rest point (pointwise games whose ``f1' + f2'`` vanishes on an interval).
     """
 
     name: str
@@ -117,6 +125,8 @@ class Game:
     domain: Box = UNBOUNDED
     projection: Callable | None = None
     info: tuple = ()
+    smooth: bool = True
+    continua: tuple = ()
 
     # -- the joint field in its three everyday forms ------------------------------------
     def field(self, state) -> State:
@@ -126,11 +136,6 @@ class Game:
             jax.tree_util.tree_map(jnp.asarray, self.v_gen(g, d, self.params)),
             jax.tree_util.tree_map(jnp.asarray, self.v_disc(g, d, self.params)),
         )
-
-    def vector_field(self, t, y, args=None) -> State:
-        """The field in diffrax's ``f(t, y, args)`` form, ready for ``diffrax.ODETerm``."""
-        del t, args
-        return self.field(y)
 
     def flat_field(self, z_flat: jax.Array, like) -> jax.Array:
         """The field on a flat vector, unravelled like ``like`` (used by Jacobians)."""
@@ -157,16 +162,17 @@ class Game:
 jax.tree_util.register_dataclass(
     Game,
     data_fields=["params", "equilibrium"],
-    meta_fields=["name", "v_gen", "v_disc", "domain", "projection", "info"],
+    meta_fields=["name", "v_gen", "v_disc", "domain", "projection", "info", "smooth", "continua"],
 )
 
 
 def from_fields(name, v_gen, v_disc, params=None, *, equilibrium=None, domain=UNBOUNDED,
-                projection=None, info=()) -> Game:
+                projection=None, info=(), smooth=True, continua=()) -> Game:
     """A game from its two explicit ascent fields ``v_gen(g, d, p)`` and ``v_disc(g, d, p)``."""
     if equilibrium is not None:
         equilibrium = _as_state(equilibrium)
-    return Game(name, v_gen, v_disc, params, equilibrium, domain, projection, tuple(info))
+    return Game(name, v_gen, v_disc, params, equilibrium, domain, projection, tuple(info),
+                bool(smooth), tuple(continua))
 
 
 @dataclasses.dataclass(frozen=True)

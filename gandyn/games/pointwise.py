@@ -48,7 +48,7 @@ from collections.abc import Callable
 import jax
 import jax.numpy as jnp
 
-from gandyn.analysis.equilibria import derivative, find_equilibria, infer_domain
+from gandyn.games.roots import derivative, find_equilibria, infer_domain
 from gandyn.games.base import Box, Game, State, from_fields
 
 __all__ = [
@@ -107,7 +107,7 @@ def _box(domain) -> Box:
 
 
 def triple(f1: Callable, f2: Callable, f3: Callable, pd=1.0, D0=None, domain=None, *,
-           name: str = "triple", info=()) -> Game:
+           name: str = "triple", continua=()) -> Game:
     """The pointwise game of a loss triple (module docstring): ``State(gen=p_g, disc=D)``.
 
     Args:
@@ -115,31 +115,30 @@ def triple(f1: Callable, f2: Callable, f3: Callable, pd=1.0, D0=None, domain=Non
         dataclasses or ``gandyn.expr.parse(...)``; a fresh lambda per call recompiles).
       pd: data density ``p_d > 0`` (may be traced or vmapped).
       D0: the rest point; ``None`` solves ``f1' + f2' = 0`` in the domain
-        (:func:`gandyn.analysis.equilibria.find_equilibria`) and takes its first point (the
+        (:func:`gandyn.games.roots.find_equilibria`) and takes its first point (the
         centre of a continuum).
       domain: ``(lo, hi)`` for ``D`` (open) or a ``Box``; ``None`` infers the interval where the
         functions and derivatives are finite within ``[-10, 10]``
-        (:func:`~gandyn.analysis.equilibria.infer_domain`). ``p_g >= 0`` always.
+        (:func:`~gandyn.games.roots.infer_domain`). ``p_g >= 0`` always.
 
     Returns:
-      A ``Game`` with ``params = {"pd", "D0"}``, equilibrium ``State(pd, D0)`` and ``info``
-      carrying ``("roots", ...)``, ``("continua", ...)`` when D0 was solved for.
+      A ``Game`` with ``params = {"pd", "D0"}``, equilibrium ``State(pd, D0)`` and
+      ``continua``: the intervals of rest points (found when D0 is solved for, else as given).
     """
     if domain is None:
         domain = infer_domain(f1, f2, f3)
     box = _box(domain)
-    info = tuple(info)
     if D0 is None:
         eq = find_equilibria(f1, f2, (box.disc_low, box.disc_high))
         D0 = eq.representative
-        info = info + (("roots", eq.roots), ("continua", eq.continua))
+        continua = eq.continua
     if not isinstance(pd, jax.core.Tracer) and not float(jnp.min(jnp.asarray(pd))) > 0:
         raise ValueError(f"pd (the data density p_d) must be > 0, got {pd!r}")
     ftype = jnp.result_type(float)
     pd = jnp.asarray(pd, ftype)
     D0 = jnp.asarray(D0, ftype)
     return from_fields(name, _VGen(f3), _VDisc(f1, f2), {"pd": pd, "D0": D0},
-                       equilibrium=State(pd, D0), domain=box, info=info)
+                       equilibrium=State(pd, D0), domain=box, continua=continua)
 
 
 def at_pd(game: Game, pd) -> Game:
@@ -279,7 +278,7 @@ def wgan(pd=1.0) -> Game:
     outside the pointwise model). ``f1' + f2' ≡ 0``: every ``D`` is a root (continuum); the
     centre ``D0 = 0`` is taken. trace 0, det 1: ``λ = ±i``, a centre (circles for ever)."""
     return triple(_identity, _neg, _identity, pd, 0.0, _R, name="wgan",
-                  info=(("continua", ((-math.inf, math.inf),)),))
+                  continua=((-math.inf, math.inf),))
 
 
 def lsgan(pd=1.0) -> Game:
@@ -294,7 +293,7 @@ def hinge(pd=1.0) -> Game:
     ``f2 = min(0, -D-1)``, ``f3 = D``. ``f1' + f2' = 0`` on the whole of ``(-1, 1)``
     (continuum); the centre ``D0 = 0`` is taken: trace 0, det 1, ``λ = ±i`` (a centre)."""
     return triple(_hinge_real, _hinge_fake, _identity, pd, 0.0, _R, name="hinge",
-                  info=(("continua", ((-1.0, 1.0),)),))
+                  continua=((-1.0, 1.0),))
 
 
 def fgan(divergence: str, pd=1.0) -> Game:
@@ -318,8 +317,7 @@ def fgan(divergence: str, pd=1.0) -> Game:
                          f"{', '.join(FGAN_DIVERGENCES)}")
     v0 = FGAN_DIVERGENCES[divergence][1]
     return triple(_FGanDiv(divergence, "f1"), _FGanDiv(divergence, "f2"),
-                  _FGanDiv(divergence, "f3"), pd, v0, _R, name=f"fgan-{divergence}",
-                  info=(("f", FGAN_DIVERGENCES[divergence][0]),))
+                  _FGanDiv(divergence, "f3"), pd, v0, _R, name=f"fgan-{divergence}")
 
 
 def kl(pd=1.0) -> Game:
@@ -360,7 +358,7 @@ def ebgan(pd=1.0, m: float = 1.0) -> Game:
     if not m > 0:
         raise ValueError(f"EBGAN margin m must be > 0, got {m!r}")
     return triple(_neg, _EbganFake(float(m)), _neg, pd, 0.5 * m, (0.0, math.inf),
-                  name=f"ebgan(m={m:g})", info=(("continua", ((0.0, float(m)),)),))
+                  name=f"ebgan(m={m:g})", continua=((0.0, float(m)),))
 
 
 def quadratic(pd=1.0) -> Game:

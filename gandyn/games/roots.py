@@ -39,7 +39,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from gandyn.analysis._xla import fast_compile_jit
+from gandyn._xla import fast_compile_jit
 
 __all__ = [
     "MIN_RUN",

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gandyn.analysis.equilibria import equilibria, infer_domain
+from gandyn.games.roots import equilibria, infer_domain
 from gandyn.expr import parse
 from gandyn.games import pointwise as P
 
