@@ -37,8 +37,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def attach_values(argv, options) -> list:
+    """``[..., "--f2", "-x", ...]`` -> ``[..., "--f2=-x", ...]`` for each option in ``options``,
+    so that a value starting with "-" is never read as an option."""
+    out, it = [], iter(argv)
+    for a in it:
+        nxt = next(it, None) if a in options else None
+        out.append(a if nxt is None else f"{a}={nxt}")
+    return out
+
+
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    options = {o for _, mod in _modules() for o in getattr(mod, "VALUE_OPTIONS", ())}
+    args = build_parser().parse_args(attach_values(argv, options))
     return int(args._run(args) or 0)
 
 

@@ -3,7 +3,9 @@
 import numpy as np
 
 import gandyn  # noqa: F401
-from gandyn.commands import bench
+from gandyn.commands.bench import harness
+
+bench = harness()
 
 
 def test_baselines_agree_with_engine_on_a_tiny_workload():

@@ -36,10 +36,9 @@ from jax.flatten_util import ravel_pytree
 
 from gandyn.analysis.flow import rk4_step
 from gandyn.analysis.spectrum import KINDS, classify, eigenvalues, jacobian
-from gandyn.games.base import Game, State, _as_state
+from gandyn.games.base import Game, State, as_state
 
 __all__ = [
-    "HALF_KINDS",
     "STABLE_KINDS",
     "UNSTABLE_KINDS",
     "Equilibrium",
@@ -58,7 +57,6 @@ __all__ = [
 
 STABLE_KINDS = ("stable node", "stable focus")
 UNSTABLE_KINDS = ("unstable node", "unstable focus")
-HALF_KINDS = ("saddle", "centre", "degenerate")
 
 _PLAYER_INDEX = {"gen": 0, "disc": 1}
 
@@ -72,7 +70,7 @@ class Plane:
     """
 
     def __init__(self, like: State, ix: int, iy: int, xlabel: str, ylabel: str):
-        like = jax.tree_util.tree_map(lambda a: jnp.asarray(a, jnp.float64), _as_state(like))
+        like = jax.tree_util.tree_map(lambda a: jnp.asarray(a, jnp.float64), as_state(like))
         self.like = like
         self.flat, self._unravel = ravel_pytree(like)
         n = self.flat.shape[0]
@@ -83,10 +81,10 @@ class Plane:
 
     def to_state(self, x, y) -> State:
         z = self.flat.at[self.ix].set(x).at[self.iy].set(y)
-        return _as_state(self._unravel(z))
+        return as_state(self._unravel(z))
 
     def coords(self, state) -> jax.Array:
-        z, _ = ravel_pytree(_as_state(state))
+        z, _ = ravel_pytree(as_state(state))
         return jnp.stack([z[self.ix], z[self.iy]])
 
     def field(self, game: Game, xy: jax.Array) -> jax.Array:
@@ -117,7 +115,7 @@ def plane(game: Game, like=None, x="gen", y="disc", xlabel=None, ylabel=None) ->
     """
     if like is None:
         like = game.equilibrium if game.equilibrium is not None else State(0.0, 0.0)
-    like = _as_state(like)
+    like = as_state(like)
     ix, iy = _index(x, like), _index(y, like)
     xlabel = xlabel or (x if isinstance(x, str) else f"z[{ix}]")
     ylabel = ylabel or (y if isinstance(y, str) else f"z[{iy}]")
@@ -374,7 +372,7 @@ def iterates(game: Game, updater: Any, start, n: int, pl: Plane | None = None):
     """
     if pl is not None and not isinstance(start, State):
         start = pl.to_state(*jnp.asarray(start, jnp.float64))
-    start = jax.tree_util.tree_map(lambda a: jnp.asarray(a, jnp.float64), _as_state(start))
+    start = jax.tree_util.tree_map(lambda a: jnp.asarray(a, jnp.float64), as_state(start))
 
     @jax.jit
     def run(s0):

@@ -1,6 +1,6 @@
 """Check a loss triple f1/f2/f3: rest points, spectra, verdict, global evidence.
 
-The pointwise field (seed 004, DESIGN §1.1): the discriminator ascends p_d f1(D) + p_g f2(D),
+The pointwise field (docs/pointwise.md): the discriminator ascends p_d f1(D) + p_g f2(D),
 the generator ascends p_g f3(D):
 
     dD/dt = p_d f1'(D) + p_g f2'(D),    dp_g/dt = f3(D) - f3(D0),   f1'(D0) + f2'(D0) = 0.
@@ -11,7 +11,7 @@ log log1p exp sqrt tanh sigmoid softplus abs minimum maximum relu; anything else
 
     gandyn check --f1 'log(x)' --f2 'log(1-x)' --f3 '-log(1-x)' --pd 0.2   # classic: stable
     gandyn check --f1 x --f2 -x --f3 x                                    # WGAN: marginal
-    gandyn check --f1 '-x**2/2' --f2 x --f3 -x --json                     # seed's new GAN
+    gandyn check --f1 '-x**2/2' --f2 x --f3 -x --json                     # quadratic triple: stable
 
 The domain of D defaults to the largest interval of [-10, 10] where f1, f2, f3 and their first
 two derivatives are finite (--domain LO HI to choose).
@@ -20,18 +20,12 @@ two derivatives are finite (--domain LO HI to choose).
 from __future__ import annotations
 
 
+#: options whose value may start with "-" ("-log(1-x)", "-x"): the CLI passes them to argparse
+#: as ``--f2=-x`` (argparse would take a separate "-x" for an unknown option)
+VALUE_OPTIONS = ("--f1", "--f2", "--f3")
+
+
 def add_arguments(parser) -> None:
-    # Expressions often start with "-" ("-log(1-x)", "-x"): argparse would take them for
-    # unknown options. This parser has only long options (and -h), so a single-dash word is
-    # always a value here.
-    parse_optional = parser._parse_optional
-
-    def _parse_optional(arg_string):
-        if arg_string.startswith("-") and not arg_string.startswith("--") and arg_string != "-h":
-            return None
-        return parse_optional(arg_string)
-
-    parser._parse_optional = _parse_optional
     parser.add_argument("--f1", required=True, metavar="EXPR",
                         help="f1(x): the discriminator's reward on data")
     parser.add_argument("--f2", required=True, metavar="EXPR",
