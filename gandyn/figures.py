@@ -37,7 +37,7 @@ from gandyn.plot import (
 
 __all__ = ["FIGURES", "SEED_PD", "SEED_START", "Figure", "make", "names"]
 
-SEED_PD = 0.2          # the seed's p_d
+SEED_PD = 0.2          # the article's p_d
 SEED_START = (0.75, 0.9)  # (D, p_g): the seed script's D = 0.75 (its text says 0.25), p_g = 0.9
 SEED_LR, SEED_STEPS = 1e-3, 100_000
 
@@ -57,7 +57,7 @@ def _pointwise(name: str, p_d: float = SEED_PD):
 
 
 def _pointwise_plane(game):
-    """The seed's view of a pointwise game: D across, p_g up."""
+    """The article's view of a pointwise game: D across, p_g up."""
     return P.plane(game, x="disc", y="gen", xlabel="D (discriminator)",
                    ylabel="p_g (generator density)")
 
@@ -69,7 +69,7 @@ def _pointwise_portrait(game, xlim, ylim, smoke, **kw):
 
 
 def _seed_run(game, smoke):
-    """The seed script: simultaneous steps, lr 1e-3, 100 000 steps from (D, p_g) = (0.75, 0.9)."""
+    """The article's script: simultaneous steps, lr 1e-3, 100 000 steps from (D, p_g) = (0.75, 0.9)."""
     from gandyn.simulate import simulate
     from gandyn.updaters import simultaneous
 
@@ -95,7 +95,7 @@ def fig_seed_classic_goodfellow(smoke=False):
         for ln in art["iterates"].values():
             ln.set_linewidth(2.2)
         ax.plot(*SEED_START, marker="s", color="black", ms=6)
-    fig.suptitle("The seed's trajectories at p_d = 0.2 from (D, p_g) = (0.75, 0.9): both "
+    fig.suptitle("The article's trajectories at p_d = 0.2 from (D, p_g) = (0.75, 0.9): both "
                  "spiral into the rest point (D0, p_d) = (1/2, 0.2)")
     return fig
 
@@ -120,13 +120,13 @@ def fig_seed_quadratic(smoke=False):
     axes = fig.subplots(1, 2)
     for ax, name, title in zip(
             axes, ("quadratic", "quadratic_saddle"),
-            ("seed's new GAN: f1 = -D²/2, f2 = D, f3 = -D (stable focus)",
+            ("the article's new GAN: f1 = -D²/2, f2 = D, f3 = -D (stable focus)",
              "sign flipped: f3 = +D (saddle)")):
         g = _pointwise(name)
         data = _pointwise_portrait(g, (-0.5, 2.5), (-0.8, 1.2), smoke,
                                    starts=[(2.0, 1.0), (0.0, -0.5)], t1=30, title=title)
         phase_portrait(ax, data, legend_loc="lower right")
-    fig.suptitle("The seed's quadratic triple at p_d = 0.2: rest point (D0, p_d) = (1, 0.2); "
+    fig.suptitle("The article's quadratic triple at p_d = 0.2: rest point (D0, p_d) = (1, 0.2); "
                  "V = (D-1)² + (p_g-p_d)² is a Lyapunov function on the left")
     return fig
 
@@ -373,13 +373,13 @@ def fig_zoo_spectra(smoke=False):
 
 
 FIGURES = (
-    Figure("seed_classic_goodfellow", "The seed's classic and Goodfellow fields at p_d = 0.2: "
-           "the seed script's run (simultaneous steps, lr 1e-3, 100 000 steps, from D = 0.75, "
-           "p_g = 0.9; the seed's text says D = 0.25) spirals into (1/2, p_d).",
+    Figure("seed_classic_goodfellow", "The article's classic and Goodfellow fields at p_d = 0.2: "
+           "the article's script run (simultaneous steps, lr 1e-3, 100 000 steps, from D = 0.75, "
+           "p_g = 0.9; the article's text says D = 0.25) spirals into (1/2, p_d).",
            fig_seed_classic_goodfellow),
     Figure("seed_wgan_circle", "The WGAN pointwise field is a centre: the ODE circles for ever "
            "and simultaneous steps spiral out.", fig_seed_wgan_circle),
-    Figure("seed_quadratic", "The seed's quadratic triple (f1 = -D²/2, f2 = D, f3 = -D) is "
+    Figure("seed_quadratic", "The article's quadratic triple (f1 = -D²/2, f2 = D, f3 = -D) is "
            "globally stable; flipping f3 to +D makes a saddle, drawn with its separatrices.",
            fig_seed_quadratic),
     Figure("dirac_grid", "Dirac-GAN methods × update rules as in Mescheder et al. (2018): "

@@ -206,7 +206,7 @@ def test_dirac_alternating(h, n_g, n_d):
 
 
 def test_dirac_consensus_continuous_spectrum():
-    # the adjusted field v - γJᵀv linearised: -γ f'(0)² ± i f'(0) (DESIGN §1.2)
+    # the adjusted field v - γJᵀv linearised: -γ f'(0)² ± i f'(0) (docs/updaters.md)
     from gandyn.games.base import State, from_fields
     gamma = 0.7
     u = consensus(1.0, gamma=gamma)

@@ -109,7 +109,7 @@ def test_trajectory_forward_and_backward_and_domain_exit():
     pl = P.plane(g, x="disc", y="gen")
     fwd = P.trajectory(g, pl, (2.0, 1.5), 60.0, 3000)
     np.testing.assert_allclose(fwd.xy[-1], [1.0, PD], atol=1e-3)   # globally stable
-    # V = (D-1)² + (p_g - p_d)² is non-increasing along the flow (the seed's Lyapunov function)
+    # V = (D-1)² + (p_g - p_d)² is non-increasing along the flow (the article's Lyapunov function)
     V = (fwd.xy[:, 0] - 1) ** 2 + (fwd.xy[:, 1] - PD) ** 2
     assert np.all(np.diff(V) <= 1e-12)
     back = P.trajectory(g, pl, (1.5, 0.5), -20.0, 2000, xlim=(-1, 3), ylim=(-1, 2))

@@ -74,7 +74,7 @@ def test_closed_forms(name, pd):
 
 
 def test_seed_numbers_classic_at_pd_02():
-    # seed / issue: classic at p_d = 0.2 has λ = -4 p_d ± 2 sqrt(4 p_d² - 1) = -0.8 ± 1.8330i
+    # closed form: classic at p_d = 0.2 has λ = -4 p_d ± 2 sqrt(4 p_d² - 1) = -0.8 ± 1.8330i
     lam = np.asarray(eigenvalues(jacobian(P.game("classic", 0.2))))
     np.testing.assert_allclose(sorted(lam.imag), [-2 * SQRT(1 - 0.16), 2 * SQRT(1 - 0.16)],
                                atol=1e-12)

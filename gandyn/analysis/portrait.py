@@ -110,7 +110,7 @@ def plane(game: Game, like=None, x="gen", y="disc", xlabel=None, ylabel=None) ->
     """The portrait plane of ``game``: axis ``x`` and ``y`` are ``"gen"``, ``"disc"`` or flat
     indices of the state ``like`` (default: the game's equilibrium, else ``State(0., 0.)``).
 
-    Pointwise (D, p_g) games read best with ``x="disc", y="gen"`` (the seed's pictures);
+    Pointwise (D, p_g) games read best with ``x="disc", y="gen"`` (the article's pictures);
     the Dirac-GAN with ``x="gen", y="disc"`` (θ across, ψ up, as in Mescheder et al. 2018).
     """
     if like is None:

@@ -1,6 +1,6 @@
 """``check_triple``: everything gandyn can say about a loss triple (f1, f2, f3), as one report.
 
-For the pointwise field of DESIGN §1.1 (``gandyn.games.pointwise``)
+For the pointwise field (``gandyn.games.pointwise``, docs/pointwise.md)
 
     dD/dt = p_d f1'(D) + p_g f2'(D),    dp_g/dt = f3(D) - f3(D0)
 
@@ -39,7 +39,7 @@ the report holds
   - Lyapunov test: ``V = (D-D0)² + (p_g-p_d)²``, ``dV/dt = 2(D-D0) v_D + 2(p_g-p_d) v_g`` on the
     same grid; ``lyapunov_distance_decreases`` when ``dV/dt <= 1e-9 (|2(D-D0) v_D| +
     |2(p_g-p_d) v_g|) + 1e-12`` at every finite grid point, else the worst point is reported.
-    For the seed's quadratic triple dV/dt = -2 p_d (D-1)² <= 0 everywhere.
+    For the article's quadratic triple dV/dt = -2 p_d (D-1)² <= 0 everywhere.
 
 The local analysis and the global test are two jitted programs compiled once per triple and
 domain (f1, f2, f3 static, p_d and D0 traced: other p_d values do not recompile); the global

@@ -9,7 +9,7 @@ when that matrix is non-singular. With a = b it is a multiple of the identity pl
 skew-symmetric matrix, so the eigenvalues are ``-a ± i s_k`` with ``s_k`` the singular values of
 A; for the scalar game (A = 1) ``λ = -(a+b)/2 ± sqrt((a-b)²/4 - 1)``.
 
-* ``a = b = 0``: min_x max_y x·y, the seed ``001`` example and the canonical cycling game
+* ``a = b = 0``: min_x max_y x·y, the the canonical cycling game
   (Mescheder et al. 2017, "The Numerics of GANs"; Daskalakis et al. 2018): a centre,
   eigenvalues ``± i s_k``; simultaneous gradient steps spiral outward.
 * ``a, b > 0``: strongly-convex–strongly-concave (strongly monotone field), a stable

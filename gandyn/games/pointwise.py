@@ -1,6 +1,6 @@
 """Pointwise (D, p_g) games: the function-space field of a loss triple at one point of data space.
 
-Seed ``004_97038b2359ed8822.txt`` (habr.com/ru/post/416531), DESIGN §1.1, signs restored. With
+The model of the Habr article habr.com/ru/post/416531 (2018), signs restored (docs/pointwise.md). With
 data density ``p_d > 0`` at the point, the discriminator ascends ``J = ∫ p_d f1(D) + p_g f2(D)``
 and the generator ascends ``I = ∫ p_g f3(D)``; their variational derivatives give
 
@@ -32,7 +32,7 @@ lsgan                   -(D-1)²/2, -D²/2, -(D-1)²/2                  1/2     
 hinge                   min(0,D-1), min(0,-D-1), D                   (-1,1)  0             1
 f-GAN (see fgan)        g_f(D), -f*(g_f(D)), f*(g_f(D))             v0      -p_d a/f''(1) a
 ebgan (margin m)        -D, -max(0, m-D), -D     (D >= 0)            (0,m)   0             1
-quadratic (seed)        -D²/2, D, -D                                 1       -p_d          1
+quadratic (article)     -D²/2, D, -D                                 1       -p_d          1
 quadratic_saddle        -D²/2, D, +D                                 1       -p_d          -1
 ======================  ===========================================  ======  ============  ======
 
@@ -362,7 +362,7 @@ def ebgan(pd=1.0, m: float = 1.0) -> Game:
 
 
 def quadratic(pd=1.0) -> Game:
-    """The seed's "new GAN" with its signs restored: ``f1 = -D²/2, f2 = D, f3 = -D``.
+    """The article's "new GAN" with its signs restored: ``f1 = -D²/2, f2 = D, f3 = -D``.
 
     ``D0 = 1``; trace ``-p_d``, det 1, ``λ = -p_d/2 ± sqrt(p_d²/4 - 1)``. Globally stable:
     ``V = (D-1)² + (p_g-p_d)²`` has ``dV/dt = -2 p_d (D-1)² <= 0`` (and LaSalle's principle).
@@ -371,7 +371,7 @@ def quadratic(pd=1.0) -> Game:
 
 
 def quadratic_saddle(pd=1.0) -> Game:
-    """The seed's example with the sign of ``f3`` flipped (``f3 = +D``): ``D0 = 1``,
+    """The article's example with the sign of ``f3`` flipped (``f3 = +D``): ``D0 = 1``,
     trace ``-p_d``, det ``-1``: a saddle, ``λ = -p_d/2 ± sqrt(p_d²/4 + 1)``."""
     return triple(_neg_half_square, _identity, _identity, pd, 1.0, _R,
                   name="quadratic_saddle")

@@ -1,7 +1,7 @@
 """Rest points of pointwise games: the roots D0 of f1'(D) + f2'(D), and the domain of a triple.
 
 At ``p_g = p_d`` the discriminator's field is ``p_d (f1' + f2')(D)``, so the rest values of D are
-the roots of ``h = f1' + f2'`` (whatever ``p_d > 0``; DESIGN §1.1). ``equilibria`` finds them all
+the roots of ``h = f1' + f2'`` (whatever ``p_d > 0``; docs/pointwise.md). ``equilibria`` finds them all
 in an interval, in float64:
 
   1. ``h`` on a grid of ``n`` cell centres of the interval (infinite bounds are clipped to
