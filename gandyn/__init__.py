@@ -3,7 +3,7 @@
 Importing gandyn switches JAX to 64-bit mode (``jax_enable_x64``): analysis (equilibria,
 Jacobians, spectra) runs in float64; simulation defaults to float32 and takes a ``dtype``.
 
-Data flows one way: games -> (analysis | updaters -> simulate) -> plot / CLI.
+Data flows one way: games -> (analysis | updaters) -> simulate -> plot / CLI (README, Design).
 """
 
 import jax as _jax
@@ -22,7 +22,7 @@ from gandyn.analysis.spectrum import (
     verdict,
     verdict_name,
 )
-from gandyn.games.base import Box, Game, State, from_fields, from_objectives, zero_sum
+from gandyn.games.base import Box, Game, State, as_state, from_fields, from_objectives, zero_sum
 
 __version__ = "0.1.0"
 
@@ -37,6 +37,7 @@ _LAZY = {
     "all_games": "gandyn.games.registry",
     "check_triple": "gandyn.analysis.report",
     "equilibria": "gandyn.games.roots",
+    "RESULTS": "gandyn.results",
     "update_jacobian": "gandyn.analysis.discrete",
     "update_eigenvalues": "gandyn.analysis.discrete",
     "update_spectral_radius": "gandyn.analysis.discrete",
@@ -57,7 +58,7 @@ def __getattr__(name):
     raise AttributeError(f"module 'gandyn' has no attribute {name!r}")
 
 __all__ = [
-    "Box", "Game", "State", "from_fields", "from_objectives", "zero_sum",
+    "Box", "Game", "State", "as_state", "from_fields", "from_objectives", "zero_sum",
     "KINDS", "VERDICTS", "classify", "eigenvalues", "jacobian", "kind_name",
     "max_lr_simultaneous", "spectral_radius", "verdict", "verdict_name",
     *_LAZY,

@@ -23,8 +23,15 @@ def _modules():
                 raise
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with a one-line error: ``gandyn check: error: ...`` on stderr, exit status 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="gandyn", description="A JAX laboratory for the dynamics of GAN training."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

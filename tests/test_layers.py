@@ -80,7 +80,7 @@ def test_imports_look_down(path):
         return
     mine = layer(me)
     assert mine is not None, f"{me} belongs to no layer: add it to LAYERS"
-    bad = []
+    bad = set()
     for line, target in imports(path):
         theirs = layer(target)
         assert theirs is not None, f"{me}:{line} imports {target}, which belongs to no layer"
@@ -89,8 +89,8 @@ def test_imports_look_down(path):
             continue
         if any(me.startswith(a) and target.startswith(b) for a, b in KNOWN):
             continue
-        bad.append(f"{me}:{line} ({mine[0]}) imports {target} ({theirs[0]})")
-    assert not bad, "imports that do not look down:\n" + "\n".join(bad)
+        bad.add(f"{me}:{line} ({mine[0]}) imports {target} ({theirs[0]})")
+    assert not bad, "imports that do not look down:\n" + "\n".join(sorted(bad))
 
 
 def test_walker_sees_function_local_imports(tmp_path):

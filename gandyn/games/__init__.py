@@ -5,4 +5,12 @@
 equilibrium. The atlas and the generic tests iterate over it.
 """
 
-from gandyn.games.base import Box, Game, State, from_fields, from_objectives, zero_sum  # noqa: F401
+from gandyn.games.base import (  # noqa: F401
+    Box,
+    Game,
+    State,
+    as_state,
+    from_fields,
+    from_objectives,
+    zero_sum,
+)
