@@ -1,6 +1,6 @@
 """What is played: pure games, no state.
 
-``ALL_GAMES`` (see ``gandyn.games.registry``) maps a section name ("pointwise", "dirac",
+``all_games()`` (``gandyn.games.registry``) maps a section name ("pointwise", "dirac",
 "bilinear") to a tuple of ``(name, factory)`` pairs; each factory returns a ``Game`` with its
 equilibrium. The atlas and the generic tests iterate over it.
 """
