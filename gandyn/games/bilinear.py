@@ -93,8 +93,7 @@ def bilinear(A=1.0, a=0.0, b=0.0, *, name: str | None = None) -> Game:
         eq = State(jnp.zeros((m,), jnp.float64), jnp.zeros((n,), jnp.float64))
         vx, vy = _v_x, _v_y
         shape = f"{m}x{n}"
-    return from_fields(name or f"bilinear-{shape}", vx, vy, params, equilibrium=eq,
-                       info=(("section", "bilinear"), ("shape", shape)))
+    return from_fields(name or f"bilinear-{shape}", vx, vy, params, equilibrium=eq)
 
 
 def xy() -> Game:
