@@ -29,6 +29,7 @@ Hidden layer ``l``: ``Dense -> [BatchNorm] -> φ``; output ``Dense(out_dim)``. O
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 
 import flax.linen as nn
@@ -185,6 +186,7 @@ def mlp(key, in_dim: int, *, width: int = 512, depth: int = 2, activation: str =
     return fn, params
 
 
+@functools.partial(jax.jit, static_argnums=0)
 def power_iterate(apply_fn: MLPApply, params, xs):
     """One power-iteration update of the spectral-norm vectors (``spectral_norm="power"``)."""
     if apply_fn.spectral_norm != "power":
