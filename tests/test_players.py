@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from gandyn.players import ACTIVATIONS, mlp, power_iterate
+from gandyn.players import ACTIVATIONS, MLPApply, mlp, power_iterate
 
 
 def test_import_gandyn_does_not_import_flax():
@@ -37,8 +37,7 @@ def test_every_activation_runs_and_is_hashable():
     for act in ACTIVATIONS:
         f, p = mlp(jax.random.PRNGKey(0), 2, width=4, depth=1, activation=act)
         assert f(p, xs).shape == (5,)
-        assert hash(f) == hash(mlp(jax.random.PRNGKey(1), 2, width=4, depth=1,
-                                   activation=act)[0])
+        assert f == MLPApply(4, 1, act) and hash(f) == hash(MLPApply(4, 1, act))
     with pytest.raises(ValueError):
         mlp(jax.random.PRNGKey(0), 2, activation="swish")
 
@@ -60,7 +59,7 @@ def test_spectral_norm_exact_and_power():
     f, p = mlp(jax.random.PRNGKey(0), 3, width=6, depth=1, spectral_norm="exact",
                parameterization="standard", activation="tanh")
     # exact: W / σ_max(W) by SVD; the map x -> D(x) is 1-Lipschitz (tanh and biases aside)
-    jac = jax.jacobian(lambda x: f(p, x[None])[0])(xs[0])
+    jac = jax.jit(jax.jacobian(lambda x: f(p, x[None])[0]))(xs[0])
     assert float(jnp.linalg.norm(jac)) <= 1 + 1e-12
     g, q = mlp(jax.random.PRNGKey(0), 3, width=6, depth=1, spectral_norm="power",
                parameterization="standard", activation="tanh")
@@ -69,6 +68,6 @@ def test_spectral_norm_exact_and_power():
         q = power_iterate(g, q, xs)
     np.testing.assert_allclose(g(q, xs), f(p, xs), rtol=1e-6)
     # u sits under stop_gradient: its derivative is exactly zero
-    grads = jax.grad(lambda v: jnp.sum(g(v, xs)))(q)
+    grads = jax.jit(jax.grad(lambda v: jnp.sum(g(v, xs))))(q)
     assert all(float(jnp.max(jnp.abs(x))) == 0 for x in jax.tree_util.tree_leaves(
         grads["spectral"]))

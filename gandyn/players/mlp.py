@@ -181,7 +181,7 @@ def mlp(key, in_dim: int, *, width: int = 512, depth: int = 2, activation: str =
         raise ValueError(f"need width >= 1 and depth >= 0, got {width}, {depth}")
     fn = MLPApply(int(width), int(depth), activation, parameterization, float(w_std),
                   float(b_std), bool(batchnorm), spectral_norm, int(out_dim), str(dtype))
-    variables = fn.module.init(key, jnp.zeros((2, in_dim), dtype), False)
+    variables = fn.module.init(key, jnp.zeros((2, int(in_dim)), dtype), False)
     params = {k: v for k, v in variables.items() if k != "batch_stats"}
     return fn, params
 
