@@ -161,7 +161,9 @@ def _relu_moments(sxy, sxx, syy):
     E[step(u) step(v)] = (π - θ)/(2π),        cos θ = Σxy / sqrt(Σxx Σyy).
     """
     norm = jnp.sqrt(sxx[:, None] * syy[None, :])
-    c = jnp.clip(sxy / norm, -1.0, 1.0)
+    # strictly inside [-1, 1]: arccos' is infinite at ±1 and gradients in x (particle flows)
+    # would be 0·inf at x = y; the kernel value moves by < 1e-6 relative
+    c = jnp.clip(sxy / norm, -1.0 + 1e-12, 1.0 - 1e-12)
     th = jnp.arccos(c)
     e = norm / (2 * math.pi) * (jnp.sin(th) + (math.pi - th) * c)
     ed = (math.pi - th) / (2 * math.pi)
