@@ -69,29 +69,28 @@ def fig_kernel_width(smoke=False):
     n, pd = (8, 0.5) if smoke else (12, 0.5)
     xs = _ring(n)
     widths = (16, 256) if smoke else (16, 64, 256, 1024)
-    fig = MplFigure(figsize=(13, 5.5), layout="constrained")
+    fig = MplFigure(figsize=(13, 6.2), layout="constrained")
     ax, ax2 = fig.subplots(1, 2)
     colors = ["tab:orange", "tab:green", "tab:red", "tab:purple"]
     kinf = np.asarray(architecture_kernel(xs, arch="relu", depth=2, w_std=1.5, b_std=0.05))
     pred = predicted_eigenvalues(*fs, 0.5, pd, np.linalg.eigvalsh(kinf))
-    ax.plot(pred.real, pred.imag, "o", mfc="none", mec="black", ms=11, mew=1.5,
+    ax.plot(-pred.real, pred.imag, "o", mfc="none", mec="black", ms=11, mew=1.5,
             label="pointwise pair scaled by κ(∞-width K)")
     rel = []
     for w, c in zip(widths, colors):
         K = architecture_kernel(xs, arch="relu", depth=2, width=w, w_std=1.5, b_std=0.05,
                                 n_init=1)
         ev = grid_spectrum(grid(*fs, kernel=K, pd=pd, D0=0.5, domain=(0.0, 1.0)))
-        ax.plot(ev.real, ev.imag, "x", color=c, ms=7, mew=1.6, label=f"filtered game, width {w}")
+        ax.plot(-ev.real, ev.imag, "x", color=c, ms=7, mew=1.6, label=f"filtered game, width {w}")
         rel.append(np.linalg.norm(np.asarray(K) - kinf) / np.linalg.norm(kinf))
     g = grid(*fs, kernel=jnp.eye(n), pd=pd, D0=0.5, domain=(0.0, 1.0))
     ev = grid_spectrum(g)
-    ax.plot(ev.real, ev.imag, "*", color="tab:blue", ms=14, label="K = I: the pointwise game")
-    ax.axvline(0, color="gray", lw=1)
-    ax.set_xscale("symlog", linthresh=0.05)
-    ax.set_xlabel("Re λ (symlog)")
+    ax.plot(-ev.real, ev.imag, "*", color="tab:blue", ms=14, label="K = I: the pointwise game")
+    ax.set_xscale("log")
+    ax.set_xlabel("-Re λ (decay rate; all > 0: stable)")
     ax.set_ylabel("Im λ")
     ax.set_title("classic triple, p_d = 0.5, 12 ring points: eigenvalues", fontsize=12)
-    ax.legend(fontsize=9, loc="upper left")
+    ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3)
     ax2.loglog(widths, rel, "o-", lw=2)
     ax2.loglog(widths, rel[0] * np.sqrt(widths[0] / np.asarray(widths)), "--", color="gray",
                label="∝ 1/sqrt(width)")
@@ -144,8 +143,9 @@ def fig_kernel_verdicts(smoke=False):
         depth = 1 if w == 4 else 2
         ax.set_title(f"width {w}, depth {depth}: {n} ring points, p_d = 0.5", fontsize=12)
     fig.suptitle("Verdict of the filtered game (green stable, amber marginal, red unstable; "
-                 "text: max Re λ). A kernel can't flip a sign; a rank-deficient one (width 4) "
-                 "leaves the generator's error in null(K) uncorrected", fontsize=12)
+                 "text: max Re λ)\nA positive definite kernel cannot flip a sign; a singular "
+                 "one (width 4; numerically, sigmoid and softplus) leaves the generator's error "
+                 "in null(K) uncorrected", fontsize=12)
     return fig
 
 
@@ -160,7 +160,7 @@ def fig_particles_ring(smoke=False):
     steps = 40 if smoke else 400
     _, hist = flow_infinite(_RingKernel(), real, fake, steps=steps, lr=0.02, record=4)
     snaps = [np.asarray(fake)] + [np.asarray(h) for h in hist]
-    fig = MplFigure(figsize=(16, 4.6), layout="constrained")
+    fig = MplFigure(figsize=(16, 4.0), layout="constrained")
     axes = fig.subplots(1, len(snaps))
     every = steps // 4
     for k, (ax, y) in enumerate(zip(axes, snaps)):
