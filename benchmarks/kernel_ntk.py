@@ -1,7 +1,7 @@
 """Kernel benchmark: the empirical NTK by both methods, the filtered field without K, and the
 convergence of the empirical NTK to the infinite-width one.
 
-    PYTHONPATH=. python benchmarks/kernel_ntk.py [--smoke] [--out benchmarks/results/kernel_ntk.json]
+    PYTHONPATH=. python benchmarks/kernel_ntk.py [--smoke] [--out benchmarks/results/X.json]
 
 1. A 256 x 256 empirical NTK of a width-512, depth-2 ReLU MLP (2-D inputs, float64, NTK
    parameterisation, W_std 1.5, b_std 0.05) by Jacobian contraction and by NTK-vector products,

@@ -152,7 +152,6 @@ def fig_kernel_verdicts(smoke=False):
 def fig_particles_ring(smoke=False):
     import jax
 
-    from gandyn.kernel import relu_ntk
     from gandyn.particles import flow_infinite, ring8
 
     real = ring8(jax.random.PRNGKey(0), 200 if smoke else 500)
@@ -174,7 +173,6 @@ def fig_particles_ring(smoke=False):
     fig.suptitle("Particles following ∇D_t of the infinite-width ReLU NTK discriminator "
                  "D_t(x) = t(mean K(x, data) - mean K(x, particles)), 8-Gaussian ring, "
                  "lr 0.02", fontsize=12)
-    del relu_ntk
     return fig
 
 

@@ -47,7 +47,7 @@ def _out(f, params, xs):
 
 
 def jacobian_matrix(f: Callable, params, xs, per_example: bool = True) -> jax.Array:
-    """``J[i, p] = ∂f(x_i)/∂θ_p`` with θ the raveled ``params`` (``ravel_pytree``), shape (N, P).
+    """``J[i, p] = ∂f(x_i)/∂θ_p``, θ the raveled ``params`` (``ravel_pytree``): shape (N, P).
 
     ``per_example=True``: ``vmap(grad)`` over single inputs (rows independent);
     ``False``: ``jax.jacrev`` of the batch map (BatchNorm: every output depends on every input).

@@ -1,7 +1,5 @@
 """Particles: exact 1-D Wasserstein distances; the kernel IPM flow moves fakes toward data."""
 
-import functools
-
 import jax
 import jax.numpy as jnp
 import numpy as np

@@ -196,6 +196,7 @@ def check_kernel(f1, f2, f3, *, kernel, pd=1.0, D0=None, domain=None, arch: str 
     if np.any(kap < -null_tol * float(np.max(np.abs(kap)))):
         note = (note + "; " if note else "") + "K is not positive semi-definite"
     return KernelReport(
-        _name(f1), _name(f2), _name(f3), int(K.shape[0]), d0, tuple(float(p) for p in pds), tuple(float(k) for k in kap),
+        _name(f1), _name(f2), _name(f3), int(K.shape[0]), d0, tuple(float(p) for p in pds),
+        tuple(float(k) for k in kap),
         null_dim, tuple(complex(z) for z in eigs), tuple(complex(z) for z in pw),
         float(np.max(eigs.real)), float(np.max(pw.real)), verdict, pverdict, note, arch)
