@@ -454,3 +454,4 @@ def portrait_hook(row, game, out_dir):
     fig.savefig(os.path.join(out_dir, rel), dpi=90, bbox_inches="tight")
     plt.close(fig)
     return {"portrait": rel}
+FIGURES = FIGURES + tuple(Figure(*f) for f in __import__("gandyn.figures_kernel", fromlist=["FIGURES"]).FIGURES)  # noqa: E501

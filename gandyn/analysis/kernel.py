@@ -1,0 +1,202 @@
+"""Stability of a loss triple under an architecture: the spectrum of the kernel-filtered game.
+
+The grid game (:func:`gandyn.games.grid.grid`) linearised at its rest point ``(p_d, D0)`` has
+the Jacobian (generator first; ``a = f3'(D0)``, ``b = f2'(D0)``, ``c = (f1''+f2'')(D0)``)
+
+    [[0,    a I      ],
+     [b K,  c K P_d  ]],           P_d = diag(p_d(x_i)).
+
+For a uniform density ``p_d`` and an eigenpair ``K w = κ w`` (``K`` symmetric PSD), ``(u, w)``
+with ``λ u = a w`` is an eigenvector iff
+
+    λ² - c p_d κ λ - a b κ = 0,    λ = (c p_d κ ± sqrt(c² p_d² κ² + 4 a b κ)) / 2,
+
+the pointwise pair with trace and determinant scaled by ``κ``
+(:func:`predicted_eigenvalues`). So every ``κ > 0`` keeps the pointwise verdict and only the
+rates change; ``κ = 0`` (a null direction of ``K``: more points than the network can tell
+apart) gives ``λ = 0`` twice: the generator's error along that direction is invisible to the
+discriminator, and ``p_g = p_d + u``, ``u ∈ null(K)``, is a continuum of rest points (marginal).
+With a non-uniform ``p_d`` there is no such splitting and the spectrum is computed
+(``jax.jacfwd`` and ``eig``). Verdicts: ``stable`` (every Re λ < 0), ``marginal`` (zero real
+parts, all of them explained by centres or by null(K)), ``unstable`` (some Re λ > 0),
+``undetermined`` (non-finite spectrum, or a zero eigenvalue not coming from null(K)).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from gandyn.analysis.equilibria import derivative
+from gandyn.analysis.spectrum import ATOL, RTOL, eigenvalues, jacobian
+
+__all__ = [
+    "KERNEL_VERDICTS",
+    "KernelReport",
+    "architecture_kernel",
+    "check_kernel",
+    "grid_spectrum",
+    "predicted_eigenvalues",
+]
+
+KERNEL_VERDICTS = ("stable", "marginal", "unstable", "undetermined")
+
+
+def predicted_eigenvalues(f1, f2, f3, D0, pd, kappas) -> np.ndarray:
+    """The pointwise pair with trace and det scaled by each kernel eigenvalue ``κ``
+    (uniform ``p_d``; module docstring). Returns complex ``(2 len(kappas),)``."""
+    a = float(derivative(f3)(jnp.asarray(D0, float)))
+    b = float(derivative(f2)(jnp.asarray(D0, float)))
+    c = float(derivative(f1, 2)(jnp.asarray(D0, float)) + derivative(f2, 2)(jnp.asarray(D0,
+                                                                                       float)))
+    k = np.asarray(kappas, float)
+    tr, det = c * pd * k, -a * b * k
+    s = np.sqrt((tr * tr / 4 - det).astype(complex))
+    return np.concatenate([tr / 2 + s, tr / 2 - s])
+
+
+def grid_spectrum(game) -> np.ndarray:
+    """Eigenvalues of the grid game's Jacobian at its rest point (complex NumPy array)."""
+    return np.asarray(_eigs_at_rest(game))
+
+
+@jax.jit
+def _eigs_at_rest(game):
+    return eigenvalues(jacobian(game))
+
+
+def architecture_kernel(xs, *, arch: str = "relu", depth: int = 2, width=None,
+                        parameterization: str = "ntk", w_std: float = 1.0, b_std: float = 0.0,
+                        batchnorm: bool = False, spectral_norm: str | None = None,
+                        seed: int = 0, n_init: int = 1):
+    """``K(x_i, x_j)`` of an MLP discriminator on the points ``xs`` (N, d).
+
+    ``width=None`` (or ``math.inf``): the infinite-width NTK (closed forms for relu and erf,
+    :func:`gandyn.kernel.infinite_ntk`); an integer: the empirical NTK of
+    :func:`gandyn.players.mlp` at initialisation (averaged over ``n_init`` seeds).
+    """
+    from gandyn.kernel import empirical_ntk, infinite_ntk
+
+    xs = jnp.asarray(xs, float)
+    if width is None or (isinstance(width, float) and math.isinf(width)):
+        if batchnorm or spectral_norm:
+            raise ValueError("infinite width has closed forms only without BatchNorm and "
+                             "spectral norm: give a finite width")
+        if parameterization != "ntk":
+            raise ValueError("the infinite-width kernel is that of the NTK parameterisation")
+        return infinite_ntk(xs, depth=depth, w_std=w_std, b_std=b_std, activation=arch)[0]
+    from gandyn.players import mlp
+
+    ks = []
+    for s in range(int(n_init)):
+        f, p = mlp(jax.random.PRNGKey(seed + s), xs.shape[1], width=int(width), depth=depth,
+                   activation=arch, parameterization=parameterization, w_std=w_std,
+                   b_std=b_std, batchnorm=batchnorm, spectral_norm=spectral_norm)
+        ks.append(empirical_ntk(f, p, xs, per_example=f.per_example))
+    return sum(ks) / len(ks)
+
+
+def _c(z):
+    z = complex(z)
+    return [z.real, z.imag] if math.isfinite(z.real) and math.isfinite(z.imag) else None
+
+
+@dataclasses.dataclass(frozen=True)
+class KernelReport:
+    """What ``check_kernel`` found; ``to_dict()`` is strict JSON (non-finite -> null)."""
+
+    f1: str
+    f2: str
+    f3: str
+    n_points: int
+    D0: float
+    pd: tuple
+    kernel_eigenvalues: tuple       # κ, ascending
+    null_dim: int                   # number of κ <= tol
+    eigenvalues: tuple              # of the grid game, complex
+    pointwise_eigenvalues: tuple    # the 2x2 pointwise pair at each distinct p_d
+    max_real: float
+    pointwise_max_real: float
+    verdict: str
+    pointwise_verdict: str
+    message: str
+    arch: str = ""
+
+    def to_dict(self) -> dict:
+        def num(v):
+            return float(v) if math.isfinite(v) else None
+
+        return {"f1": self.f1, "f2": self.f2, "f3": self.f3, "arch": self.arch,
+                "n_points": self.n_points, "D0": num(self.D0), "pd": [num(p) for p in self.pd],
+                "kernel_eigenvalues": [num(k) for k in self.kernel_eigenvalues],
+                "null_dim": self.null_dim,
+                "eigenvalues": [_c(z) for z in self.eigenvalues],
+                "pointwise_eigenvalues": [_c(z) for z in self.pointwise_eigenvalues],
+                "max_real": num(self.max_real), "pointwise_max_real": num(self.pointwise_max_real),
+                "verdict": self.verdict, "pointwise_verdict": self.pointwise_verdict,
+                "note": self.message}
+
+
+def _verdict(eigs, null_dim):
+    if not np.all(np.isfinite(eigs)):
+        return "undetermined", "the spectrum is not finite"
+    tol = ATOL + RTOL * float(np.max(np.abs(eigs))) if eigs.size else ATOL
+    re = eigs.real
+    if np.max(re) > tol:
+        return "unstable", ""
+    if np.max(re) < -tol:
+        return "stable", ""
+    n_zero = int(np.sum(np.abs(eigs) <= max(tol, 1e-7 * float(np.max(np.abs(eigs))))))
+    if n_zero > 2 * null_dim:
+        return "undetermined", ("a zero eigenvalue that null(K) does not explain: the "
+                                "linearisation cannot decide")
+    note = ""
+    if null_dim:
+        note = (f"K has a {null_dim}-dimensional null space: the generator's error along it "
+                "is invisible to the discriminator (a continuum of rest points)")
+    return "marginal", note
+
+
+def _name(f) -> str:
+    return getattr(f, "source", None) or getattr(f, "__name__", None) or repr(f)
+
+
+def check_kernel(f1, f2, f3, *, kernel, pd=1.0, D0=None, domain=None, arch: str = "",
+                 null_tol: float = 1e-9) -> KernelReport:
+    """The verdict of a triple when the discriminator is filtered by ``kernel`` (module doc).
+
+    Args:
+      f1, f2, f3: as for ``gandyn check`` (``gandyn.expr.parse`` results or hashable callables).
+      kernel: the ``(N, N)`` matrix ``K(x_i, x_j)`` (:func:`architecture_kernel`).
+      pd: scalar or ``(N,)`` data density at the points.
+      D0, domain: as for :func:`gandyn.games.pointwise.triple`.
+      null_tol: κ <= null_tol · max κ counts as a null direction of K.
+    """
+    from gandyn.games.grid import grid
+    from gandyn.games.pointwise import at_pd, triple
+
+    K = jnp.asarray(kernel, float)
+    game = grid(f1, f2, f3, kernel=K, pd=pd, D0=D0, domain=domain)
+    d0 = float(game.params["D0"])
+    pds = np.asarray(game.params["pd"])
+    kap = np.linalg.eigvalsh(0.5 * np.asarray(K + K.T))
+    null_dim = int(np.sum(kap <= null_tol * max(float(np.max(np.abs(kap))), 1e-300)))
+    eigs = grid_spectrum(game)
+    ref = triple(f1, f2, f3, pd=1.0, D0=d0, domain=game.domain)
+    pw = []
+    for p in np.unique(pds):
+        pw.extend(np.asarray(eigenvalues(jacobian(at_pd(ref, float(p))))).tolist())
+    pw = np.asarray(pw, complex)
+    verdict, note = _verdict(eigs, null_dim)
+    pverdict, _ = _verdict(pw, 0)
+    if np.any(kap < -null_tol * float(np.max(np.abs(kap)))):
+        note = (note + "; " if note else "") + "K is not positive semi-definite"
+    return KernelReport(
+        _name(f1), _name(f2), _name(f3), int(K.shape[0]), d0, tuple(float(p) for p in pds),
+        tuple(float(k) for k in kap),
+        null_dim, tuple(complex(z) for z in eigs), tuple(complex(z) for z in pw),
+        float(np.max(eigs.real)), float(np.max(pw.real)), verdict, pverdict, note, arch)

@@ -1,0 +1,133 @@
+"""Check a loss triple under a network discriminator: the spectrum of the kernel-filtered game.
+
+A discriminator D_θ trained by gradient flow moves its values by the kernel-filtered field
+dD(x_i)/dt = Σ_j K(x_i, x_j) [p_d f1'(D_j) + p_g(x_j) f2'(D_j)], K the network's NTK; the
+generator moves as in the pointwise game (dp_g/dt = f3(D) - f3(D0)). This command builds K for
+an MLP on a grid of points, linearises that game at its rest point and compares its eigenvalues
+with the pointwise prediction (each kernel eigenvalue κ scales trace and det by κ).
+
+    gandyn kernel --f1 'log(x)' --f2 'log(1-x)' --f3 '-log(1-x)' --arch relu --depth 2
+    gandyn kernel --f1 '-x**2/2' --f2 x --f3 -x --arch tanh --width 64 --batchnorm --json
+    gandyn kernel --f1 '-x**2/2' --f2 x --f3 -x --width 4 --depth 1 --points 32   # null(K)
+
+--width inf (the default) is the infinite-width NTK (relu and erf only); an integer width is
+the empirical NTK of that MLP at initialisation. Points: --points N evenly spaced on [-1, 1]
+(--dim 1) or on the unit circle (--dim 2).
+"""
+
+from __future__ import annotations
+
+ARCHS = ("relu", "leaky_relu", "tanh", "sigmoid", "gelu", "softplus", "erf")
+
+
+def add_arguments(parser) -> None:
+    parse_optional = parser._parse_optional
+
+    def _parse_optional(arg_string):  # "-x" is an expression, not an option (as in check)
+        if arg_string.startswith("-") and not arg_string.startswith("--") and arg_string != "-h":
+            return None
+        return parse_optional(arg_string)
+
+    parser._parse_optional = _parse_optional
+    parser.add_argument("--f1", required=True, metavar="EXPR", help="f1(x): reward on data")
+    parser.add_argument("--f2", required=True, metavar="EXPR", help="f2(x): reward on fakes")
+    parser.add_argument("--f3", required=True, metavar="EXPR", help="f3(x): generator's reward")
+    parser.add_argument("--arch", default="relu", help=f"activation: {', '.join(ARCHS)}")
+    parser.add_argument("--depth", type=int, default=2, help="hidden layers (default 2)")
+    parser.add_argument("--width", default="inf", help="hidden width, or 'inf' (default)")
+    parser.add_argument("--param", default="ntk", choices=("ntk", "standard"),
+                        help="parameterisation (default ntk)")
+    parser.add_argument("--w-std", type=float, default=1.5, help="weight scale (default 1.5)")
+    parser.add_argument("--b-std", type=float, default=0.05, help="bias scale (default 0.05)")
+    parser.add_argument("--batchnorm", action="store_true", help="train-mode BatchNorm")
+    parser.add_argument("--spectral-norm", choices=("exact", "power"), default=None)
+    parser.add_argument("--points", type=int, default=16, help="grid points N (default 16)")
+    parser.add_argument("--dim", type=int, default=1, choices=(1, 2),
+                        help="1: [-1, 1]; 2: the unit circle")
+    parser.add_argument("--pd", type=float, default=1.0, help="data density p_d > 0")
+    parser.add_argument("--D0", type=float, default=None, help="rest value of D")
+    parser.add_argument("--domain", type=float, nargs=2, default=None, metavar=("LO", "HI"))
+    parser.add_argument("--seed", type=int, default=0, help="initialisation seed")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _fail(msg) -> int:
+    import sys
+
+    print(f"gandyn kernel: error: {msg}", file=sys.stderr)
+    return 2
+
+
+def _c(z):
+    if abs(z.imag) < 5e-13 * max(1.0, abs(z.real)):
+        return f"{z.real:+.4g}"
+    return f"{z.real:+.4g} {'+' if z.imag >= 0 else '-'} {abs(z.imag):.4g}i"
+
+
+def render(rep) -> str:
+    ev = sorted(rep.eigenvalues, key=lambda z: -z.real)
+    kap = rep.kernel_eigenvalues
+    lines = [f"triple  f1 = {rep.f1},  f2 = {rep.f2},  f3 = {rep.f3}   (D0 = {rep.D0:.6g})",
+             f"kernel  {rep.arch}: N = {rep.n_points}, κ in [{kap[0]:.4g}, {kap[-1]:.4g}], "
+             f"null dim {rep.null_dim}",
+             f"pointwise  eigenvalues {', '.join(_c(z) for z in rep.pointwise_eigenvalues)}: "
+             f"{rep.pointwise_verdict}",
+             f"filtered   slowest {', '.join(_c(z) for z in ev[:4])}"
+             f"{' ...' if len(ev) > 4 else ''}; fastest {_c(ev[-1])}",
+             f"verdict: {rep.verdict} (max Re λ = {rep.max_real:+.4g}; pointwise "
+             f"{rep.pointwise_max_real:+.4g})"]
+    if rep.message:
+        lines.append(f"note: {rep.message}")
+    return "\n".join(lines)
+
+
+def run(args) -> int:
+    import json
+    import math
+
+    from gandyn.expr import ExprError, parse
+
+    try:
+        fs = [parse(getattr(args, k)) for k in ("f1", "f2", "f3")]
+    except ExprError as e:
+        return _fail(e)
+    if args.arch not in ARCHS:
+        return _fail(f"unknown --arch {args.arch!r}; valid: {', '.join(ARCHS)}")
+    try:
+        width = math.inf if str(args.width).lower() in ("inf", "infinite") else int(args.width)
+    except ValueError:
+        return _fail(f"--width must be a positive integer or 'inf', got {args.width!r}")
+    if width < 1 or args.depth < 0 or args.points < 1 or not args.pd > 0:
+        return _fail("need --width >= 1, --depth >= 0, --points >= 1 and --pd > 0")
+    if math.isinf(width) and args.arch not in ("relu", "erf"):
+        return _fail(f"the infinite-width kernel has a closed form for relu and erf only; give "
+                     f"a finite --width for {args.arch}")
+    if args.points > 400:
+        return _fail("--points above 400: the dense eigenproblem (2N x 2N) gets slow")
+
+    import numpy as np
+
+    import gandyn  # noqa: F401  (x64)
+    from gandyn.analysis.kernel import architecture_kernel, check_kernel
+
+    n = args.points
+    if args.dim == 1:
+        xs = np.linspace(-1.0, 1.0, n)[:, None]
+    else:
+        t = 2 * np.pi * np.arange(n) / n
+        xs = np.stack([np.cos(t), np.sin(t)], 1)
+    desc = (f"{args.arch} MLP, depth {args.depth}, width {args.width}, {args.param} param "
+            f"(w {args.w_std:g}, b {args.b_std:g})" + (", BatchNorm" if args.batchnorm else "")
+            + (f", spectral norm ({args.spectral_norm})" if args.spectral_norm else ""))
+    try:
+        K = architecture_kernel(xs, arch=args.arch, depth=args.depth,
+                                width=None if math.isinf(width) else width,
+                                parameterization=args.param, w_std=args.w_std,
+                                b_std=args.b_std, batchnorm=args.batchnorm,
+                                spectral_norm=args.spectral_norm, seed=args.seed)
+        rep = check_kernel(*fs, kernel=K, pd=args.pd, D0=args.D0, domain=args.domain,
+                           arch=desc)
+    except ValueError as e:
+        return _fail(e)
+    print(json.dumps(rep.to_dict(), allow_nan=False) if args.json else render(rep))
+    return 0

@@ -1,0 +1,73 @@
+"""Players: flax stays out of `import gandyn`; parameterisations, BatchNorm, spectral norm."""
+
+import subprocess
+import sys
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from gandyn.players import ACTIVATIONS, MLPApply, mlp, power_iterate
+
+
+def test_import_gandyn_does_not_import_flax():
+    code = ("import gandyn, gandyn.kernel, gandyn.games.grid, sys; "
+            "assert 'flax' not in sys.modules, 'flax imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_ntk_and_standard_parameterisations_are_the_same_function_at_init():
+    # NTK: (w/sqrt(n)) W x + b·β with W, β ~ N(0,1); standard: W' ~ N(0, w²/n), b' ~ N(0, b²)
+    xs = jax.random.normal(jax.random.PRNGKey(1), (6, 3))
+    f, p = mlp(jax.random.PRNGKey(0), 3, width=8, depth=1, w_std=1.5, b_std=0.1)
+    g, _ = mlp(jax.random.PRNGKey(0), 3, width=8, depth=1, w_std=1.5, b_std=0.1,
+               parameterization="standard")
+    q = jax.tree_util.tree_map(lambda a: a, p)
+    for k, n in (("dense_0", 3), ("dense_1", 8)):
+        q["params"][k] = {"kernel": p["params"][k]["kernel"] * 1.5 / np.sqrt(n),
+                          "bias": p["params"][k]["bias"] * 0.1}
+    np.testing.assert_allclose(f(p, xs), g(q, xs), rtol=1e-13)
+    w = np.asarray(p["params"]["dense_0"]["kernel"])
+    assert w.shape == (3, 8) and w.dtype == np.float64
+
+
+def test_every_activation_runs_and_is_hashable():
+    xs = jnp.linspace(-1, 1, 10).reshape(5, 2)
+    for act in ACTIVATIONS:
+        f, p = mlp(jax.random.PRNGKey(0), 2, width=4, depth=1, activation=act)
+        assert f(p, xs).shape == (5,)
+        assert f == MLPApply(4, 1, act) and hash(f) == hash(MLPApply(4, 1, act))
+    with pytest.raises(ValueError):
+        mlp(jax.random.PRNGKey(0), 2, activation="swish")
+
+
+def test_batchnorm_couples_the_batch():
+    f, p = mlp(jax.random.PRNGKey(0), 2, width=8, depth=1, batchnorm=True)
+    xs = jax.random.normal(jax.random.PRNGKey(1), (6, 2))
+    assert not f.per_example
+    a = f(p, xs)[:3]
+    b = f(p, xs[:3])
+    assert float(jnp.max(jnp.abs(a - b))) > 1e-3     # D(x_i) depends on the other x_j
+    # train-mode statistics: the hidden pre-activations are standardised over the batch
+    c = f(p, xs + 10.0)                               # a shift of the whole batch is removed
+    np.testing.assert_allclose(c, f(p, xs), rtol=1e-6, atol=1e-8)
+
+
+def test_spectral_norm_exact_and_power():
+    xs = jax.random.normal(jax.random.PRNGKey(1), (4, 3))
+    f, p = mlp(jax.random.PRNGKey(0), 3, width=6, depth=1, spectral_norm="exact",
+               parameterization="standard", activation="tanh")
+    # exact: W / σ_max(W) by SVD; the map x -> D(x) is 1-Lipschitz (tanh and biases aside)
+    jac = jax.jit(jax.jacobian(lambda x: f(p, x[None])[0]))(xs[0])
+    assert float(jnp.linalg.norm(jac)) <= 1 + 1e-12
+    g, q = mlp(jax.random.PRNGKey(0), 3, width=6, depth=1, spectral_norm="power",
+               parameterization="standard", activation="tanh")
+    # power iteration converges to the exact σ: after enough updates the outputs agree
+    for _ in range(60):
+        q = power_iterate(g, q, xs)
+    np.testing.assert_allclose(g(q, xs), f(p, xs), rtol=1e-6)
+    # u sits under stop_gradient: its derivative is exactly zero
+    grads = jax.jit(jax.grad(lambda v: jnp.sum(g(v, xs))))(q)
+    assert all(float(jnp.max(jnp.abs(x))) == 0 for x in jax.tree_util.tree_leaves(
+        grads["spectral"]))
