@@ -33,6 +33,8 @@ from collections.abc import Callable, Iterable
 import jax
 import numpy as np
 
+from gandyn.io import atomic_write, ensure_writable_output
+
 __all__ = ["HOOKS", "analyse_game", "atlas_rows", "to_markdown", "to_text", "write_atlas"]
 
 #: default extra-column hooks, ``hook(row, game, out_dir) -> dict | None`` (see module doc)
@@ -202,7 +204,7 @@ def write_atlas(rows, out_dir: str = ".", hooks: Iterable[Callable] | None = Non
     ``games`` maps ``(section, name)`` to the Game (needed only by hooks; rebuilt from the
     registry when omitted). Returns ``(md_path, json_path)``.
     """
-    os.makedirs(out_dir, exist_ok=True)
+    ensure_writable_output(out_dir)
     hooks = list(HOOKS if hooks is None else hooks)
     if hooks:
         if games is None:
@@ -218,8 +220,6 @@ def write_atlas(rows, out_dir: str = ".", hooks: Iterable[Callable] | None = Non
                     r["extras"].update(extra)
     md = os.path.join(out_dir, "atlas.md")
     js = os.path.join(out_dir, "atlas.json")
-    with open(md, "w", encoding="utf-8") as fh:
-        fh.write(to_markdown(rows))
-    with open(js, "w", encoding="utf-8") as fh:
-        json.dump({"pd_pointwise": 1.0, "rows": _json_safe(rows)}, fh, indent=1)
+    atomic_write(md, to_markdown(rows))
+    atomic_write(js, json.dumps({"pd_pointwise": 1.0, "rows": _json_safe(rows)}, indent=1))
     return md, js
