@@ -208,6 +208,16 @@ _DEVICES_SCRIPT = textwrap.dedent("""
                      for d in (jax.devices()[:1], jax.devices()))
         for a, b in zip(jax.tree_util.tree_leaves(one), jax.tree_util.tree_leaves(four)):
             np.testing.assert_array_equal(np.asarray(a), np.asarray(b), err_msg=g.name)
+    # the DEFAULT chunk (no chunk=): it depends on the batch, not on the device count. With a
+    # per-device chunk the dim-2 LSGAN (reductions over the feature axis) differed in the last
+    # bits between 1 and 4 devices.
+    g = games[2]
+    zd = State(rng.uniform(-1, 1, (2500, 2)),
+               (rng.uniform(-1, 1, (2500, 2)), rng.uniform(-1, 1, (2500, 2))))
+    one, four = (simulate(g, simultaneous(0.05), zd, 20, devices=d)
+                 for d in (jax.devices()[:1], jax.devices()))
+    for a, b in zip(jax.tree_util.tree_leaves(one), jax.tree_util.tree_leaves(four)):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b), err_msg="default chunk")
     # an updater built on jax.scipy's gmres (its while-loop carries are not vma-typed, which is
     # why the engine keeps check_vma=False) on the same Dirac field
     from gandyn.updaters import ALL_UPDATERS
@@ -258,12 +268,46 @@ def test_dirac_gan_step_compiles_to_logistics_not_logaddexp_derivatives():
 
 
 @settings(max_examples=200, deadline=None)
-@given(batch=st.integers(1, 10**9), n_dev=st.integers(1, 16),
-       cap=st.sampled_from([8, 64, 2048, 8192, 1 << 23]))
-def test_default_chunk_covers_the_batch_with_little_padding(batch, n_dev, cap):
-    k = sim_mod.default_chunk(batch, n_dev, cap)
-    per_dev = -(-batch // n_dev)
-    n_chunks = -(-per_dev // k)
+@given(batch=st.integers(1, 10**9), cap=st.sampled_from([8, 64, 2048, 8192, 1 << 23]))
+def test_default_chunk_is_device_independent_and_pads_little(batch, cap):
+    k = sim_mod.default_chunk(batch, cap)
     assert k % 8 == 0 and 8 <= k <= cap
-    assert n_chunks == -(-per_dev // cap)           # the fewest chunks the cap allows
-    assert 0 <= n_chunks * k - per_dev < 8 * n_chunks  # padding under 8 lanes a chunk
+    n_chunks = -(-batch // k)
+    assert n_chunks <= max(8 * -(-batch // (8 * cap)), 8)     # never many more than needed
+    for n_dev in (1, 2, 4, 8):
+        padded = -(-batch // (n_dev * k)) * n_dev * k
+        if batch >= 8 * cap:    # big: ~8 lanes a chunk (the chunk count is a multiple of 8)
+            assert padded - batch < 8 * (n_chunks + 8)
+        else:                   # small: a power-of-two chunk count, or one chunk a device
+            assert padded <= max(n_dev, 2 * n_chunks) * k
+
+
+# -- regression tests of the reliability audit (engine statuses) ------------------------------
+def test_finding4_adam_second_moment_overflow_is_non_finite_not_running():
+    """Adam's nu = E[g²] overflows float32 at the first step from (p_g, D) = (612, -47.4) on the
+    reverse-KL f-GAN; z stays finite (the update mu / (sqrt(inf) + eps) is 0), so a check of z
+    alone reported "running" for 2000 steps. The updater state is part of the check."""
+    from gandyn.games.pointwise import fgan
+    from gandyn.updaters import ALL_UPDATERS
+
+    z0 = State(np.array([612.0, 1.0]), np.array([-47.4, 0.5]))
+    r = simulate(fgan("reverse_kl"), ALL_UPDATERS["optax"](0.001), z0, 2000)
+    assert int(r.status[0]) == NON_FINITE and int(r.stop_step[0]) >= 1
+    assert all(np.isfinite(np.asarray(x)).all() for x in jax.tree_util.tree_leaves(r.ustate))
+    assert int(r.status[1]) != NON_FINITE   # a tame start is not affected
+
+
+def test_finding4_default_statuses_equal_those_of_a_check_after_every_update():
+    """The quadratic game under simultaneous steps at lr 0.1: lanes pass within tol of z* and
+    leave the domain later inside one 64-update block. Default statuses equal check_every=1
+    (every Result leaf, bitwise); block-end checks alone (exact_statuses=False) differ."""
+    from gandyn.games.pointwise import quadratic
+
+    rng = np.random.default_rng(0)
+    z0 = State(rng.uniform(0, 3, 1000), rng.uniform(-3, 3, 1000))
+    run = functools.partial(simulate, quadratic(), simultaneous(0.1), z0, 256)
+    ref, got, old = run(check_every=1), run(), run(exact_statuses=False)
+    for a, b in zip(jax.tree_util.tree_leaves(ref), jax.tree_util.tree_leaves(got)):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    assert status_counts(ref)["left domain"] > 0
+    assert not np.array_equal(np.asarray(old.status), np.asarray(ref.status))
