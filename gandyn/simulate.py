@@ -38,10 +38,12 @@ The statuses are exact (those of a check after every update) for every ``check_e
 fast path ORs a per-update check into a per-lane flag and replays only the blocks with an event
 (``exact_statuses=False`` restores block-end checks; ``benchmarks/status_cost.py`` measures both).
 
-Scale-out. ``devices`` defaults to ``jax.devices()``; results are bitwise identical to one
-device because every trajectory runs the same elementwise program on a chunk of the same
-size: the default chunk (``default_chunk``) depends on the batch and the platform's cap, never
-on the device count (tested with 1 and 4 CPU devices). On the CPU one device uses one core for this loop; to use all of them set
+Scale-out. ``devices`` defaults to ``jax.devices()``. Every trajectory runs the same
+elementwise program, so results agree with one device to rounding; they are NOT guaranteed
+bitwise identical: XLA compiles the per-device program differently for different device
+counts, and fields with a reduction over a feature axis (a Dirac-GAN with ``dim=2``) were
+measured to differ in the last bits between 1 and 4 CPU devices, even at one chunk size
+(scalar pointwise and 1-d Dirac games agreed bitwise in the tests). On the CPU one device uses one core for this loop; to use all of them set
 ``XLA_FLAGS=--xla_force_host_platform_device_count=N`` *before* jax is imported (the
 ``gandyn bench`` command does this itself, see ``gandyn.commands.bench``). Across hosts call
 ``jax.distributed.initialize()`` in every process first and pass the same ``init_batch``
@@ -100,33 +102,16 @@ ACCEL_UNROLL = 8
 ACCEL_CHECK_EVERY = 64
 
 
-def default_chunk(batch: int, cap: int) -> int:
-    """Trajectories per chunk, a function of the batch and the cap only, NOT of the device count.
-
-    The compiled per-chunk program depends on the chunk size (on the CPU, the vector loop and
-    its remainder), so a chunk size that changed with the devices would change the last bits
-    of the results. The batch is cut into ``n`` equal chunks of at most ``cap`` lanes (rounded
-    up to a multiple of 8), ``n`` chosen so that 1, 2, 4 and 8 devices all divide it whenever
-    the chunks can stay at least ``cap / 8`` lanes long: ``n`` is a multiple of 8 when
-    ``batch > 8 cap``, otherwise a power of two, the largest with chunks of ``>= cap / 8``
-    lanes (and at least the fewest chunks the cap allows). On 1, 2, 4 or 8 devices the padding
-    is then under 8 lanes a chunk once ``batch >= 8 * cap / 8``; smaller batches are padded to
-    one chunk per device.
-    """
+def default_chunk(batch: int, n_devices: int, cap: int) -> int:
+    """Trajectories per chunk: the per-device batch in the fewest equal chunks of at most
+    ``cap``, rounded up to a multiple of 8. Padding stays under 8 lanes a chunk (a plain cap
+    would pad 10⁷ lanes on one GPU to 2 × 2²³)."""
     def ceil_div(a, b):
         return -(-a // b)
 
-    fewest = ceil_div(batch, cap)
-    if fewest > 8:
-        n = ceil_div(fewest, 8) * 8
-    else:
-        n = 1
-        while n < fewest:
-            n *= 2
-        while 2 * n <= 8 and batch // (2 * n) >= max(cap // 8, 1):
-            n *= 2
-    chunk = ceil_div(batch, n)
-    return min(ceil_div(chunk, 8) * 8, max(cap // 8 * 8, 8))
+    per_dev = ceil_div(batch, n_devices)
+    chunk = ceil_div(per_dev, ceil_div(per_dev, cap))
+    return ceil_div(chunk, 8) * 8
 
 
 def layout_defaults(platform: str) -> dict:
@@ -458,9 +443,9 @@ def simulate(game: Game, updater, init_batch, steps: int, record_every: int | No
       bound: divergence threshold on ``max_i |z_i|``.
       dtype: floating dtype of the simulation (default float32).
       devices: devices to split the batch over (default ``jax.devices()``).
-      chunk: trajectories per cache block (default ``default_chunk(batch, cap)``, which does
-        not depend on the number of devices; cap 8192 on the CPU, 2**23 on a GPU/TPU, see
-        ``layout_defaults``).
+      chunk: trajectories per cache block (default: the per-device batch split into the fewest
+        equal chunks of at most the cap, rounded up to a multiple of 8; cap 8192 on the CPU,
+        2**23 on a GPU/TPU, see ``layout_defaults``).
       check_every: updates per block of the fast path (see ``_chunk_program``); ``1`` checks
         and freezes after every update (the exact path alone, no replays). Default 64.
       exact_statuses: ``True`` (default): every update of the fast path is checked too, so
@@ -512,7 +497,7 @@ def simulate(game: Game, updater, init_batch, steps: int, record_every: int | No
         raise ValueError(f"init_batch leaves need one common, non-empty batch axis; got shapes "
                          f"{[x.shape for x in leaves]}")
     if chunk is None:
-        chunk = default_chunk(batch, defaults["chunk"])
+        chunk = default_chunk(batch, n_dev, defaults["chunk"])
     elif not isinstance(chunk, (int, np.integer)) or chunk < 1:
         raise ValueError(f"chunk must be a positive integer, got {chunk!r}")
     game = cast_floats(game, dtype)

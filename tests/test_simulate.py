@@ -208,16 +208,16 @@ _DEVICES_SCRIPT = textwrap.dedent("""
                      for d in (jax.devices()[:1], jax.devices()))
         for a, b in zip(jax.tree_util.tree_leaves(one), jax.tree_util.tree_leaves(four)):
             np.testing.assert_array_equal(np.asarray(a), np.asarray(b), err_msg=g.name)
-    # the DEFAULT chunk (no chunk=): it depends on the batch, not on the device count. With a
-    # per-device chunk the dim-2 LSGAN (reductions over the feature axis) differed in the last
-    # bits between 1 and 4 devices.
+    # Not bitwise (documented in gandyn.simulate): a dim-2 field with reductions over the
+    # feature axis at the default chunk agrees with one device to rounding only.
     g = games[2]
     zd = State(rng.uniform(-1, 1, (2500, 2)),
                (rng.uniform(-1, 1, (2500, 2)), rng.uniform(-1, 1, (2500, 2))))
     one, four = (simulate(g, simultaneous(0.05), zd, 20, devices=d)
                  for d in (jax.devices()[:1], jax.devices()))
     for a, b in zip(jax.tree_util.tree_leaves(one), jax.tree_util.tree_leaves(four)):
-        np.testing.assert_array_equal(np.asarray(a), np.asarray(b), err_msg="default chunk")
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6,
+                                   err_msg="default chunk, dim 2")
     # an updater built on jax.scipy's gmres (its while-loop carries are not vma-typed, which is
     # why the engine keeps check_vma=False) on the same Dirac field
     from gandyn.updaters import ALL_UPDATERS
@@ -268,18 +268,15 @@ def test_dirac_gan_step_compiles_to_logistics_not_logaddexp_derivatives():
 
 
 @settings(max_examples=200, deadline=None)
-@given(batch=st.integers(1, 10**9), cap=st.sampled_from([8, 64, 2048, 8192, 1 << 23]))
-def test_default_chunk_is_device_independent_and_pads_little(batch, cap):
-    k = sim_mod.default_chunk(batch, cap)
+@given(batch=st.integers(1, 10**9), n_dev=st.integers(1, 16),
+       cap=st.sampled_from([8, 64, 2048, 8192, 1 << 23]))
+def test_default_chunk_covers_the_batch_with_little_padding(batch, n_dev, cap):
+    k = sim_mod.default_chunk(batch, n_dev, cap)
+    per_dev = -(-batch // n_dev)
+    n_chunks = -(-per_dev // k)
     assert k % 8 == 0 and 8 <= k <= cap
-    n_chunks = -(-batch // k)
-    assert n_chunks <= max(8 * -(-batch // (8 * cap)), 8)     # never many more than needed
-    for n_dev in (1, 2, 4, 8):
-        padded = -(-batch // (n_dev * k)) * n_dev * k
-        if batch >= 8 * cap:    # big: ~8 lanes a chunk (the chunk count is a multiple of 8)
-            assert padded - batch < 8 * (n_chunks + 8)
-        else:                   # small: a power-of-two chunk count, or one chunk a device
-            assert padded <= max(n_dev, 2 * n_chunks) * k
+    assert n_chunks == -(-per_dev // cap)           # the fewest chunks the cap allows
+    assert 0 <= n_chunks * k - per_dev < 8 * n_chunks  # padding under 8 lanes a chunk
 
 
 # -- regression tests of the reliability audit (engine statuses) ------------------------------
