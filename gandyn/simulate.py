@@ -43,7 +43,8 @@ elementwise program, so results agree with one device to rounding; they are NOT 
 bitwise identical: XLA compiles the per-device program differently for different device
 counts, and fields with a reduction over a feature axis (a Dirac-GAN with ``dim=2``) were
 measured to differ in the last bits between 1 and 4 CPU devices, even at one chunk size
-(scalar pointwise and 1-d Dirac games agreed bitwise in the tests). On the CPU one device uses one core for this loop; to use all of them set
+(scalar pointwise and 1-d Dirac games agreed bitwise in the tests).
+On the CPU one device uses one core for this loop; to use all of them set
 ``XLA_FLAGS=--xla_force_host_platform_device_count=N`` *before* jax is imported (the
 ``gandyn bench`` command does this itself, see ``gandyn.commands.bench``). Across hosts call
 ``jax.distributed.initialize()`` in every process first and pass the same ``init_batch``
