@@ -406,11 +406,12 @@ def run(args) -> int:
         f" = {100 * res['classic_fraction_of_fma_peak']:.0f}% of the FMA peak")
     meta["load_at_end"] = _load()
     if args.json:
-        os.makedirs(args.out, exist_ok=True)
+        from gandyn.io import atomic_write, ensure_writable_output
+
+        ensure_writable_output(args.out)
         tag = f"{jax.default_backend()}-{len(dev)}dev-{args.dtype}{'-quick' if args.quick else ''}"
         path = os.path.join(args.out, f"bench-{tag}.json")
-        with open(path, "w") as fh:
-            json.dump(res, fh, indent=1, default=str)
+        atomic_write(path, json.dumps(res, indent=1, default=str))
         log(f"wrote {path}")
     return 0
 

@@ -33,6 +33,8 @@ from collections.abc import Callable, Iterable
 import jax
 import numpy as np
 
+from gandyn.io import atomic_write, ensure_writable_output
+
 __all__ = ["analyse_game", "atlas_rows", "to_markdown", "to_text", "write_atlas"]
 
 def _equilibrium(section, game) -> dict:
@@ -178,7 +180,7 @@ def write_atlas(rows, out_dir: str = ".", hooks: Iterable[Callable] | None = Non
     ``games`` maps ``(section, name)`` to the Game (needed only by hooks; rebuilt from the
     registry when omitted). Returns ``(md_path, json_path)``.
     """
-    os.makedirs(out_dir, exist_ok=True)
+    ensure_writable_output(out_dir)
     hooks = list(hooks or ())
     if hooks:
         if games is None:
@@ -194,14 +196,7 @@ def write_atlas(rows, out_dir: str = ".", hooks: Iterable[Callable] | None = Non
                     r["extras"].update(extra)
     md = os.path.join(out_dir, "atlas.md")
     js = os.path.join(out_dir, "atlas.json")
-    _write_atomic(md, to_markdown(rows))
-    _write_atomic(js, json.dumps({"pd_pointwise": 1.0, "rows": _json_safe(rows)}, indent=1))
+    atomic_write(md, to_markdown(rows))
+    atomic_write(js, json.dumps({"pd_pointwise": 1.0, "rows": _json_safe(rows)}, indent=1))
     return md, js
 
-
-def _write_atomic(path: str, text: str) -> None:
-    """Write to a temporary name in the same folder, then rename: readers never see half a file."""
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)

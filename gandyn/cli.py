@@ -55,10 +55,16 @@ def attach_values(argv, options) -> list:
 
 
 def main(argv=None) -> int:
+    from gandyn.io import OutputError
+
     argv = list(sys.argv[1:] if argv is None else argv)
     options = {o for _, mod in _modules() for o in getattr(mod, "VALUE_OPTIONS", ())}
     args = build_parser().parse_args(attach_values(argv, options))
-    return int(args._run(args) or 0)
+    try:
+        return int(args._run(args) or 0)
+    except OutputError as e:  # an --out that cannot be written: one line, exit 2
+        print(f"gandyn {args.command}: error: {e}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

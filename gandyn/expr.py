@@ -10,8 +10,16 @@ against a whitelist; it is never compiled to code nor passed to ``eval`` or ``ex
     ``minimum maximum`` (two arguments), positional only.
 
 Anything else (attribute access, subscripts, other names, strings, lambdas, comprehensions,
-keyword arguments, comparisons, ...) raises :class:`ExprError` (a ``ValueError``) that names the
-offending piece of the text. The accepted tree becomes a small tree of frozen dataclasses whose
+keyword arguments, comparisons, a ``#`` comment, ...) raises :class:`ExprError` (a ``ValueError``)
+whose one-line message names the offending piece of the text.
+
+Constant sub-expressions (``2**10``, ``log(2)``, ``1/3``) are folded once, at parse time, in
+float64; the folded value must be a finite real number, else the parse fails naming the piece
+(``1/0``, ``0**-1``, ``2**1024``, ``(-1)**0.5``, ``log(-1)``): no constant is ever silently
+infinite, NaN or a complex number with its imaginary part dropped. Sizes are bounded: at most
+``MAX_LENGTH`` characters, ``MAX_DEPTH`` levels of nesting, numeric literals of at most
+``MAX_LITERAL`` characters, and constant exponents of ``x`` of at most ``MAX_EXPONENT`` in
+absolute value. The accepted tree becomes a small tree of frozen dataclasses whose
 ``__call__`` applies the matching ``jax.numpy`` function: the result is a pure, hashable function
 of ``x`` (two parses of the same text compare equal, so ``jax.jit`` caches hit), differentiable
 with ``jax.grad``.
@@ -27,11 +35,17 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import math
 
-__all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "Expr", "ExprError", "parse"]
+import numpy as np
+
+__all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_EXPONENT", "MAX_LENGTH", "MAX_LITERAL", "Expr",
+           "ExprError", "parse"]
 
 MAX_LENGTH = 2000  # characters
 MAX_DEPTH = 60  # nesting of the expression tree
+MAX_LITERAL = 40  # characters of one numeric literal (float64 carries 17 significant digits)
+MAX_EXPONENT = 1000  # |c| in x**c: larger powers are 0 or inf in float64 for any x != 1
 
 # name -> number of positional arguments
 FUNCTIONS = {
@@ -157,6 +171,44 @@ class Expr:
         return self.tree.text()
 
 
+# -- constant folding (float64, checked) ---------------------------------------------------
+def _softplus(v):
+    return np.logaddexp(0.0, v)
+
+
+_NP_FUNCTIONS = {
+    "log": np.log, "log1p": np.log1p, "exp": np.exp, "sqrt": np.sqrt, "tanh": np.tanh,
+    "sigmoid": lambda v: 0.5 * (1.0 + np.tanh(0.5 * v)), "softplus": _softplus,
+    "abs": np.abs, "relu": lambda v: np.maximum(v, 0.0), "minimum": np.minimum,
+    "maximum": np.maximum,
+}
+
+
+def _fold(src, node, compute) -> _Num:
+    """``_Num(compute())`` if that is a finite real float64, else ExprError naming ``node``."""
+    piece = _piece(src, node)
+    try:
+        with np.errstate(all="ignore"):
+            v = compute()
+    except ZeroDivisionError:
+        raise ExprError(f"constant {piece!r} divides by zero (expression {src!r})") from None
+    except (OverflowError, ValueError, ArithmeticError):
+        v = math.inf
+    if isinstance(v, complex):
+        raise ExprError(f"constant {piece!r} is not a real number (expression {src!r})")
+    v = float(v)
+    if not math.isfinite(v):
+        raise ExprError(f"constant {piece!r} evaluates to {v!r} in float64, not a finite number "
+                        f"(expression {src!r})")
+    return _Num(v)
+
+
+def _pow(a: float, b: float) -> float:
+    if a == 0.0 and b < 0:
+        raise ZeroDivisionError
+    return a ** b
+
+
 # -- AST -> tree, with the whitelist --------------------------------------------------------
 def _piece(src: str, node) -> str:
     seg = ast.get_source_segment(src, node)
@@ -175,7 +227,11 @@ def _build(src: str, node, depth: int):
         v = node.value
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise _refuse(src, node, f"constant of type {type(v).__name__}")
-        return _Num(float(v))
+        piece = _piece(src, node)
+        if len(piece) > MAX_LITERAL:
+            raise ExprError(f"number {piece[:20]}... has {len(piece)} characters; the limit is "
+                            f"{MAX_LITERAL} (expression {src[:60]!r})")
+        return _fold(src, node, lambda: float(v))
     if isinstance(node, ast.Name):
         if node.id != "x":
             raise _refuse(src, node, "name")
@@ -184,12 +240,24 @@ def _build(src: str, node, depth: int):
         op = _BINOPS.get(type(node.op))
         if op is None:
             raise _refuse(src, node, f"operator {type(node.op).__name__} in")
-        return _Bin(op, _build(src, node.left, depth + 1), _build(src, node.right, depth + 1))
+        left, right = _build(src, node.left, depth + 1), _build(src, node.right, depth + 1)
+        if isinstance(left, _Num) and isinstance(right, _Num):
+            a, b = left.value, right.value
+            fn = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b,
+                  "/": lambda: a / b, "**": lambda: _pow(a, b)}[op]
+            return _fold(src, node, fn)
+        if op == "**" and isinstance(right, _Num) and abs(right.value) > MAX_EXPONENT:
+            raise ExprError(f"exponent {_piece(src, node.right)!r} in {_piece(src, node)!r} is "
+                            f"larger than {MAX_EXPONENT} in absolute value (expression {src!r})")
+        return _Bin(op, left, right)
     if isinstance(node, ast.UnaryOp):
         op = _UNOPS.get(type(node.op))
         if op is None:
             raise _refuse(src, node, f"unary operator {type(node.op).__name__} in")
-        return _Un(op, _build(src, node.operand, depth + 1))
+        operand = _build(src, node.operand, depth + 1)
+        if isinstance(operand, _Num):
+            return _Num(-operand.value if op == "-" else operand.value)
+        return _Un(op, operand)
     if isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name):
             raise _refuse(src, node.func, "call of")
@@ -203,7 +271,11 @@ def _build(src: str, node, depth: int):
         if len(node.args) != FUNCTIONS[name]:
             raise ExprError(f"{name} takes {FUNCTIONS[name]} argument(s), got {len(node.args)} "
                             f"in {_piece(src, node)!r} (expression {src!r})")
-        return _Call(name, tuple(_build(src, a, depth + 1) for a in node.args))
+        args = tuple(_build(src, a, depth + 1) for a in node.args)
+        if all(isinstance(a, _Num) for a in args):
+            return _fold(src, node, lambda: _NP_FUNCTIONS[name](*(np.float64(a.value)
+                                                                  for a in args)))
+        return _Call(name, args)
     kinds = {
         ast.Attribute: "attribute access", ast.Subscript: "subscript", ast.Lambda: "lambda",
         ast.Compare: "comparison", ast.BoolOp: "boolean operation", ast.IfExp: "conditional",
@@ -215,20 +287,36 @@ def _build(src: str, node, depth: int):
     raise _refuse(src, node, kinds.get(type(node), f"syntax {type(node).__name__}"))
 
 
+def _one_line(msg: str) -> str:
+    return " ".join(msg.split())
+
+
 def parse(source: str) -> Expr:
     """Parse ``source`` (an expression in ``x``) into a pure jnp function, or raise ExprError.
 
     Raises:
       ExprError: the text is not a Python expression, is longer than ``MAX_LENGTH`` characters,
-        nests deeper than ``MAX_DEPTH``, or uses anything outside the whitelist (the message
-        quotes the offending piece and lists what is allowed).
+        nests deeper than ``MAX_DEPTH``, contains a ``#`` comment, has a constant part that is
+        not a finite real float64 number, or uses anything outside the whitelist (the one-line
+        message quotes the offending piece and lists what is allowed).
     """
+    try:
+        return _parse(source)
+    except ExprError as e:
+        raise ExprError(_one_line(str(e))) from None
+
+
+def _parse(source: str) -> Expr:
     if not isinstance(source, str):
         raise ExprError(f"expression must be a string, got {type(source).__name__}")
     if len(source) > MAX_LENGTH:
         raise ExprError(f"expression is {len(source)} characters long; the limit is {MAX_LENGTH}")
     if not source.strip():
         raise ExprError("empty expression; write a function of x such as 'log(x)'")
+    if "#" in source:  # Python would drop the rest as a comment: refuse instead of ignoring it
+        rest = source[source.index("#"):]
+        raise ExprError(f"comment {rest[:60]!r} is not allowed in expression {source[:80]!r}: "
+                        "the text after '#' would be ignored")
     try:
         tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as e:
@@ -237,6 +325,6 @@ def parse(source: str) -> Expr:
         raise ExprError(f"not a valid expression: {source[:60]!r} ({e})") from None
     try:
         built = _build(source.strip(), tree.body, 0)
-    except RecursionError:
+    except (RecursionError, MemoryError):
         raise ExprError(f"expression {source[:60]!r}... is nested too deeply") from None
     return Expr(source.strip(), built)

@@ -26,6 +26,7 @@ from matplotlib.figure import Figure as MplFigure
 from gandyn.analysis import portrait as P
 from gandyn.analysis.spectrum import eigenvalues, jacobian
 from gandyn.games.base import State, from_fields
+from gandyn.io import atomic_write, ensure_writable_output
 from gandyn.plot import (
     convergence,
     distances,
@@ -407,10 +408,10 @@ def make(name: str, out_dir: str = "figures", smoke: bool = False, dpi: int = 11
     if name not in table:
         raise ValueError(f"unknown figure {name!r}; valid: {', '.join(table)}")
     fig = table[name].make(smoke)
-    os.makedirs(out_dir, exist_ok=True)
+    ensure_writable_output(out_dir)
     path = os.path.join(out_dir, f"{name}.png")
     # the 9 x 4 Dirac grid is large: a lower resolution keeps the PNG small
-    fig.savefig(path, dpi=min(dpi, 75) if name == "dirac_grid" else dpi)
+    atomic_write(path, lambda t: fig.savefig(t, dpi=min(dpi, 75) if name == "dirac_grid" else dpi))
     return path
 
 
@@ -451,7 +452,7 @@ def portrait_hook(row, game, out_dir):
     phase_portrait(ax, data, legend_loc="lower right")
     rel = os.path.join("portraits", f"{row['section']}_{row['game']}.png".replace("+", "_"))
     os.makedirs(os.path.join(out_dir, "portraits"), exist_ok=True)
-    fig.savefig(os.path.join(out_dir, rel), dpi=90, bbox_inches="tight")
+    atomic_write(os.path.join(out_dir, rel), lambda t: fig.savefig(t, dpi=90, bbox_inches="tight"))
     plt.close(fig)
     return {"portrait": rel}
 FIGURES = FIGURES + tuple(Figure(*f) for f in __import__("gandyn.figures_kernel", fromlist=["FIGURES"]).FIGURES)  # noqa: E501

@@ -19,9 +19,11 @@ The program is laid out for throughput (``benchmarks/RESULTS.md`` has the measur
   depend on ``steps``; there is no host round-trip inside the loop.
 
 Statuses (``STATUSES``; integer codes so that they live in arrays). After every step the
-new state ``z'`` of a running trajectory is checked, in this order of precedence:
+new state ``z'`` of a running trajectory (with its new updater state ``s'``) is checked, in
+this order of precedence:
 
-    non-finite   some coordinate of z' is NaN or ±inf
+    non-finite   some coordinate of z', or some floating leaf of s' (Adam's moments, momenta,
+                 past gradients), is NaN or ±inf
     left domain  ``game.in_domain(z')`` is false
     diverged     ``max_i |z'_i| > bound``
     converged    ``‖z' - z*‖_2 <= tol`` (z* = ``game.equilibrium``; skipped when unknown)
@@ -32,17 +34,25 @@ state ``z`` (the state after ``stop_step - 1`` updates); a converged one is froz
 first state within ``tol`` (after ``stop_step`` updates). Frozen trajectories never
 propagate NaN: their lanes are masked with ``jnp.where``. The initial states are checked
 too (``stop_step = 0``). ``stop_step`` is ``-1`` for trajectories still running.
+The statuses are exact (those of a check after every update) for every ``check_every``: the
+fast path ORs a per-update check into a per-lane flag and replays only the blocks with an event
+(``exact_statuses=False`` restores block-end checks; ``benchmarks/status_cost.py`` measures both).
 
-Scale-out. ``devices`` defaults to ``jax.devices()``; results are bitwise identical to one
-device because every trajectory runs the same elementwise program on a chunk of the same
-size. On the CPU one device uses one core for this loop; to use all of them set
+Scale-out. ``devices`` defaults to ``jax.devices()``. Every trajectory runs the same
+elementwise program, so results agree with one device to rounding; they are NOT guaranteed
+bitwise identical: XLA compiles the per-device program differently for different device
+counts, and fields with a reduction over a feature axis (a Dirac-GAN with ``dim=2``) were
+measured to differ in the last bits between 1 and 4 CPU devices, even at one chunk size
+(scalar pointwise and 1-d Dirac games agreed bitwise in the tests).
+On the CPU one device uses one core for this loop; to use all of them set
 ``XLA_FLAGS=--xla_force_host_platform_device_count=N`` *before* jax is imported (the
 ``gandyn bench`` command does this itself, see ``gandyn.commands.bench``). Across hosts call
 ``jax.distributed.initialize()`` in every process first and pass the same ``init_batch``
 everywhere (e.g. generated from one seed): ``jax.devices()`` is then the global device list,
 each process feeds and computes its shards, and the returned arrays are global (gather them
-with ``jax.experimental.multihost_utils.process_allgather``). Multi-host is documented, not
-tested here.
+with ``jax.experimental.multihost_utils.process_allgather``, which on CPUs needs
+``jax.config.update("jax_cpu_collectives_implementation", "gloo")``). Two processes over
+loopback agree bitwise with one (``tests/test_multihost.py``).
 """
 
 from __future__ import annotations
@@ -188,20 +198,41 @@ def _distance(state, eq):
     return _flat_norm(jax.tree_util.tree_map(jnp.subtract, _as_state(state), eq))
 
 
-def _check(game: Game, z, tol, bound, has_eq: bool):
-    """Status code of one (unbatched) state: see the module docstring for the precedence."""
-    leaves = jax.tree_util.tree_leaves(z)
+def _check(game: Game, z, s, tol, bound, has_eq: bool):
+    """Status code of one (unbatched) state ``z`` with updater state ``s``: see the module
+    docstring for the precedence. Non-finite looks at every floating leaf of ``z`` AND ``s``
+    (an Adam second moment that overflows to inf freezes its player while ``z`` stays finite)."""
     finite = jnp.asarray(True)
     big = jnp.asarray(False)
-    for x in leaves:
+    for x in jax.tree_util.tree_leaves(z):
         finite = finite & jnp.all(jnp.isfinite(x))
         big = big | jnp.any(jnp.abs(x) > bound)
+    for x in jax.tree_util.tree_leaves(s):
+        if jnp.issubdtype(jnp.result_type(x), jnp.inexact):
+            finite = finite & jnp.all(jnp.isfinite(x))
     inside = game.in_domain(z)
     code = jnp.where(big, DIVERGED, RUNNING)
     if has_eq:
         code = jnp.where(~big & (_distance(z, game.equilibrium) <= tol), CONVERGED, code)
     code = jnp.where(inside, code, LEFT_DOMAIN)
     return jnp.where(finite, code, NON_FINITE).astype(jnp.int32)
+
+
+def _quiet(game: Game, z, s, tol, bound, has_eq: bool):
+    """True where ``_check`` would say running, in fewer operations (the per-update flag of the
+    fast path): ``|x| <= bound`` is False for NaN and ±inf too, so one compare per coordinate
+    covers "non-finite" and "diverged"; ``|x| < inf`` does the same for the updater state. The
+    distance is computed exactly as in ``_check`` (same sums, same square root), so the flag is
+    set whenever ``_check`` would report an event."""
+    quiet = game.in_domain(z)
+    for x in jax.tree_util.tree_leaves(z):
+        quiet = quiet & jnp.all(jnp.abs(x) <= bound)
+    for x in jax.tree_util.tree_leaves(s):
+        if jnp.issubdtype(jnp.result_type(x), jnp.inexact):
+            quiet = quiet & jnp.all(jnp.abs(x) < jnp.inf)
+    if has_eq:
+        quiet = quiet & ~(_distance(z, game.equilibrium) <= tol)
+    return quiet
 
 
 def _select(mask, new, old):
@@ -218,27 +249,30 @@ def _select(mask, new, old):
 
 
 def _chunk_program(game, updater, tol, bound, *, steps, record_every, check_every, unroll,
-                   has_eq):
+                   has_eq, exact=True):
     """``run(z, s, status, stop) -> (carry, history)`` for ONE chunk (leaves ``(chunk, ...)``).
 
     Time advances in blocks of ``check_every`` updates. A block first runs the *fast path*:
-    plain updates of every lane (no checks, no selects: XLA keeps each update to one or two
-    elementwise kernels over the chunk), then checks the block's last state. Lanes that were
-    already stopped are restored from the block's start. If some running lane of the chunk
-    shows an event there, the block is replayed from its start on the *exact path* (checks
-    and per-lane freezing after every update, ``lax.cond`` on the chunk, so only blocks that
-    contain an event pay for it): statuses, stop steps and frozen states are those of a
-    check after every update, except for excursions that begin and end inside one block
-    (none when ``check_every=1``).
+    plain updates of every lane with no selects and no freezing; with ``exact`` each update
+    also checks the new state and ORs "not running" into a per-lane event flag (a compare
+    per update, fused into the update's kernel), without ``exact`` only the block's last
+    state is checked. Lanes that were already stopped are restored from the block's start.
+    If some running lane of the chunk has an event flag, the block is replayed from its start
+    on the *exact path* (checks and per-lane freezing after every update, ``lax.cond`` on the
+    chunk, so only blocks that contain an event pay for it). With ``exact`` the statuses, stop
+    steps and frozen states are therefore those of a check after every update
+    (``check_every=1``) for any ``check_every``; without it an excursion that begins and ends
+    inside one block is missed.
     """
     step1 = jax.vmap(lambda z, s: updater.step(game, z, s))
-    check1 = jax.vmap(lambda z: _check(game, z, tol, bound, has_eq))
+    check1 = jax.vmap(lambda z, s: _check(game, z, s, tol, bound, has_eq))
+    quiet1 = jax.vmap(lambda z, s: _quiet(game, z, s, tol, bound, has_eq))
 
     def exact_body(carry, _):
         z, s, status, stop, t = carry
         t = t + 1
         z2, s2 = step1(z, s)
-        code = check1(z2)
+        code = check1(z2, s2)
         active = status == RUNNING
         event = active & (code != RUNNING)
         accept = active & ((code == RUNNING) | (code == CONVERGED))
@@ -254,21 +288,30 @@ def _chunk_program(game, updater, tol, bound, *, steps, record_every, check_ever
     def fast_body(zs, _):
         return step1(*zs), None
 
+    def flagged_body(carry, _):
+        z, s, flag = carry
+        z, s = step1(z, s)
+        return (z, s, flag | ~quiet1(z, s)), None
+
     def block(carry, n):
         z0, s0, status0, stop0, t0 = carry
-        (z, s), _ = jax.lax.scan(fast_body, (z0, s0), None, length=n,
-                                 unroll=max(1, min(unroll, n)))
         active = status0 == RUNNING
-        code = check1(z)
-        event = jnp.any(active & (code != RUNNING))
+        if exact:
+            (z, s, flag), _ = jax.lax.scan(flagged_body, (z0, s0, jnp.zeros_like(active)), None,
+                                           length=n, unroll=max(1, min(unroll, n)))
+        else:
+            (z, s), _ = jax.lax.scan(fast_body, (z0, s0), None, length=n,
+                                     unroll=max(1, min(unroll, n)))
+            flag = check1(z, s) != RUNNING
+        event = jnp.any(active & flag)
 
-        def exact(_):
+        def replay(_):
             return run_exact(carry, n)
 
         def accept(_):
             return (_select(active, z, z0), _select(active, s, s0), status0, stop0, t0 + n)
 
-        return jax.lax.cond(event, exact, accept, None)
+        return jax.lax.cond(event, replay, accept, None)
 
     def advance(carry, n):
         if n == 0:
@@ -301,7 +344,7 @@ def _chunk_program(game, updater, tol, bound, *, steps, record_every, check_ever
 
 
 def _run(game, updater, z0, tol, bound, *, steps, record_every, check_every, chunk, unroll,
-         mesh):
+         mesh, exact=True):
     n_dev = mesh.devices.size
     batch = jax.tree_util.tree_leaves(z0)[0].shape[0]
     per = n_dev * chunk
@@ -318,9 +361,9 @@ def _run(game, updater, z0, tol, bound, *, steps, record_every, check_every, chu
         return x.reshape((padded // chunk, chunk) + x.shape[1:])
 
     z = jax.tree_util.tree_map(lambda x: to_chunks(pad(x)), z0)
-    check1 = jax.vmap(lambda zz: _check(game, zz, tol, bound, has_eq))
+    check1 = jax.vmap(lambda zz, ss: _check(game, zz, ss, tol, bound, has_eq))
     s = jax.vmap(jax.vmap(lambda zz: updater.init(game, zz)))(z)
-    status = jax.vmap(check1)(z)
+    status = jax.vmap(check1)(z, s)
     stop = jnp.where(status != RUNNING, 0, -1).astype(jnp.int32)
 
     def per_device(game, updater, tol, bound, z, s, status, stop, axis=None):
@@ -346,7 +389,7 @@ def _run(game, updater, z0, tol, bound, *, steps, record_every, check_every, chu
                                                       to="varying")
         run_chunk = _chunk_program(game, updater, tol, bound, steps=steps,
                                    record_every=record_every, check_every=check_every,
-                                   unroll=unroll, has_eq=has_eq)
+                                   unroll=unroll, has_eq=has_eq, exact=exact)
 
         def one(args):
             (zc, sc, stc, spc, _), hist = run_chunk(*args)
@@ -379,13 +422,13 @@ def _run(game, updater, z0, tol, bound, *, steps, record_every, check_every, chu
 
 
 _run_jit = jax.jit(_run, static_argnames=("steps", "record_every", "check_every", "chunk",
-                                                "unroll", "mesh"))
+                                          "unroll", "mesh", "exact"))
 
 
 def simulate(game: Game, updater, init_batch, steps: int, record_every: int | None = None,
              *, tol: float = 1e-6, bound: float = 1e6, dtype=jnp.float32, devices=None,
              check_every: int | None = None, chunk: int | None = None,
-             unroll: int | None = None) -> Result:
+             unroll: int | None = None, exact_statuses: bool = True) -> Result:
     """Play ``steps`` updates of ``updater`` on ``game`` from every state of ``init_batch``.
 
     Args:
@@ -405,9 +448,14 @@ def simulate(game: Game, updater, init_batch, steps: int, record_every: int | No
       chunk: trajectories per cache block (default: the per-device batch split into the fewest
         equal chunks of at most the cap, rounded up to a multiple of 8; cap 8192 on the CPU,
         2**23 on a GPU/TPU, see ``layout_defaults``).
-      check_every: updates per block of the fast path (see ``_chunk_program``): statuses are
-        exact for events still visible at a block's end; ``1`` checks after every update
-        (the exact path alone, no replays). Default 64.
+      check_every: updates per block of the fast path (see ``_chunk_program``); ``1`` checks
+        and freezes after every update (the exact path alone, no replays). Default 64.
+      exact_statuses: ``True`` (default): every update of the fast path is checked too, so
+        statuses, stop steps and frozen states equal those of ``check_every=1`` for any
+        ``check_every``. ``False``: only each block's last state is checked (a little faster,
+        see ``benchmarks/status_cost.py``), and an excursion that begins and ends inside one
+        block (e.g. a lane that passes within ``tol`` of z* and leaves again, or a non-finite
+        updater state that recovers) is missed.
       unroll: updates per scan iteration, fused into one kernel (default 1 on the CPU, where
         it measured fastest; 8 on a GPU/TPU).
 
@@ -459,7 +507,7 @@ def simulate(game: Game, updater, init_batch, steps: int, record_every: int | No
     zf, sf, status, stop, hist = _run_jit(
         game, updater, z0, jnp.asarray(tol, dtype), jnp.asarray(bound, dtype), steps=steps,
         record_every=record_every, check_every=int(check_every), chunk=int(chunk),
-        unroll=int(unroll), mesh=mesh)
+        unroll=int(unroll), mesh=mesh, exact=bool(exact_statuses))
     eq = game.equilibrium
     hsteps = dist = fdist = None
     if hist is not None:

@@ -144,3 +144,148 @@ def test_random_whitelisted_expressions_match_python(src, x):
 def test_function_table_is_the_documented_whitelist():
     assert set(FUNCTIONS) == {"log", "log1p", "exp", "sqrt", "tanh", "sigmoid", "softplus",
                               "abs", "minimum", "maximum", "relu"}
+
+
+# -- issue: bad input is a clean refusal (constant arithmetic, comments, sizes) ---------------
+@pytest.mark.parametrize("src, piece", [
+    ("x**9**9**9", "9**9**9"),
+    ("1/0", "1/0"),
+    ("0**-1", "0**-1"),
+    ("2**1024*x", "2**1024"),
+    ("1" * 401 + "*x", "1111"),
+    ("1e400*x", "1e400"),
+    ("(-1)**0.5*x", "(-1)**0.5"),
+    ("log(-1) + x", "log(-1)"),
+    ("exp(1000)*x", "exp(1000)"),
+    ("x**2000", "2000"),
+    ("x**-1e9", "-1e9"),
+])
+def test_finding1_constant_arithmetic_is_an_expr_error_naming_the_piece(src, piece):
+    with pytest.raises(ExprError) as e:
+        parse(src)
+    msg = str(e.value)
+    assert "\n" not in msg and piece in msg
+
+
+@pytest.mark.parametrize("src, value", [
+    ("2**10*x", 1024.0), ("(-2)**2*x", 4.0), ("0**0*x", 1.0), ("(-8)**(1/3)*0 + 2**-1*x", None),
+    ("-(-3)*x", 3.0), ("1/3*x", 1 / 3), ("sigmoid(-1000)*x + x", 1.0), ("x**1000", None),
+])
+def test_finding1_well_defined_constants_fold_to_their_float64_value(src, value):
+    if value is None:  # (-8)**(1/3) is complex in real arithmetic: refused; x**1000 is allowed
+        if "-8" in src:
+            with pytest.raises(ExprError, match=r"\(-8\)\*\*\(1/3\)"):
+                parse(src)
+        else:
+            assert float(parse(src)(1.0)) == 1.0
+        return
+    assert float(parse(src)(1.0)) == value
+
+
+@pytest.mark.parametrize("src", ["log(x) # - x**2", "x#", "x # comment", "(x\n# y\n)"])
+def test_finding2_text_after_hash_is_refused_not_dropped(src):
+    with pytest.raises(ExprError, match="comment") as e:
+        parse(src)
+    assert "\n" not in str(e.value)
+
+
+def test_finding2_complex_constant_is_refused_not_truncated_to_its_real_part():
+    with pytest.raises(ExprError, match="not a real number"):
+        parse("(-1)**0.5*x")
+
+
+def test_finding1_sizes_are_bounded():
+    from gandyn.expr import MAX_DEPTH, MAX_LENGTH, MAX_LITERAL
+
+    with pytest.raises(ExprError, match="limit"):
+        parse("x+" * MAX_LENGTH + "x")
+    with pytest.raises(ExprError, match="nested"):
+        parse("-" * (MAX_DEPTH + 5) + "x")
+    with pytest.raises(ExprError, match="characters"):
+        parse("0." + "1" * MAX_LITERAL + "*x")
+    assert parse("1." + "0" * (MAX_LITERAL - 3) + "*x")(2.0) == 2.0
+
+
+# grammar of near-valid expressions: whitelisted pieces mixed with a few hostile ones, so
+# that many draws parse and many fail deep inside the tree
+_near_atoms = st.sampled_from(["x", "0", "1", "2", "0.5", "1e308", "1e-320", "9", "-1", "x",
+                               "y", "nan", "inf", "1j", "'s'", "True", "1" * 50, ""])
+_near_ops = st.sampled_from(["+", "-", "*", "/", "**", "//", "%", "@", ",", "#", " ", "**-"])
+_near_fns = st.sampled_from(list(FUNCTIONS) + ["open", "eval", "x.", "lambda:"])
+
+
+@st.composite
+def _near_valid(draw, depth=4):
+    if depth == 0 or draw(st.integers(0, 3)) == 0:
+        return draw(_near_atoms)
+    kind = draw(st.integers(0, 3))
+    a = draw(_near_valid(depth=depth - 1))
+    if kind == 0:
+        return f"{a}{draw(_near_ops)}{draw(_near_valid(depth=depth - 1))}"
+    if kind == 1:
+        return f"{draw(st.sampled_from(['-', '+', '~', 'not ']))}{a}"
+    if kind == 2:
+        args = [a] + ([draw(_near_valid(depth=depth - 1))] if draw(st.booleans()) else [])
+        return f"{draw(_near_fns)}({', '.join(args)})"
+    return f"({a}{draw(st.sampled_from(['', ')', '(']))}"
+
+
+def _parse_or_refuse(src):
+    try:
+        f = parse(src)
+    except ExprError as e:
+        assert str(e) and "\n" not in str(e)
+        return None
+    assert "#" not in src
+    v = f(jnp.linspace(0.1, 0.9, 3))  # a valid parse evaluates (values may be non-finite)
+    assert v.shape == (3,)
+    return f
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80))
+def test_finding1_fuzz_arbitrary_text_parses_or_is_an_expr_error(src):
+    _parse_or_refuse(src)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_near_valid())
+def test_finding1_fuzz_near_valid_grammar_parses_or_is_an_expr_error(src):
+    _parse_or_refuse(src)
+
+
+def _cli_check(f1, f2="-x", f3="-x"):
+    import contextlib
+    import io
+
+    from gandyn.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(["check", f"--f1={f1}", f"--f2={f2}", f"--f3={f3}", "--no-global",
+                         "--json"])
+        except SystemExit as e:
+            code = e.code
+    out, err = out.getvalue(), err.getvalue()
+    assert code in (0, 2), (f1, code, err)
+    if code == 2:
+        assert out == "" and err.endswith("\n") and err.count("\n") == 1, (f1, err)
+    return code
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.text(max_size=40))
+def test_finding1_fuzz_cli_check_exits_0_or_2_with_one_line(src):
+    _cli_check(src)
+
+
+@settings(max_examples=15, deadline=None)
+@given(_near_valid(depth=3))
+def test_finding1_fuzz_cli_check_near_valid_exits_0_or_2_with_one_line(src):
+    _cli_check(f"-({src})**2/2 + x")
+
+
+def test_finding1_cli_check_refuses_constant_overflow_in_one_line():
+    assert _cli_check("x**9**9**9") == 2
+    assert _cli_check("-(x-0.5)**2/2 + x") == 0

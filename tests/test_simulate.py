@@ -208,6 +208,16 @@ _DEVICES_SCRIPT = textwrap.dedent("""
                      for d in (jax.devices()[:1], jax.devices()))
         for a, b in zip(jax.tree_util.tree_leaves(one), jax.tree_util.tree_leaves(four)):
             np.testing.assert_array_equal(np.asarray(a), np.asarray(b), err_msg=g.name)
+    # Not bitwise (documented in gandyn.simulate): a dim-2 field with reductions over the
+    # feature axis at the default chunk agrees with one device to rounding only.
+    g = games[2]
+    zd = State(rng.uniform(-1, 1, (2500, 2)),
+               (rng.uniform(-1, 1, (2500, 2)), rng.uniform(-1, 1, (2500, 2))))
+    one, four = (simulate(g, simultaneous(0.05), zd, 20, devices=d)
+                 for d in (jax.devices()[:1], jax.devices()))
+    for a, b in zip(jax.tree_util.tree_leaves(one), jax.tree_util.tree_leaves(four)):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6,
+                                   err_msg="default chunk, dim 2")
     # an updater built on jax.scipy's gmres (its while-loop carries are not vma-typed, which is
     # why the engine keeps check_vma=False) on the same Dirac field
     from gandyn.updaters import ALL_UPDATERS
@@ -267,3 +277,34 @@ def test_default_chunk_covers_the_batch_with_little_padding(batch, n_dev, cap):
     assert k % 8 == 0 and 8 <= k <= cap
     assert n_chunks == -(-per_dev // cap)           # the fewest chunks the cap allows
     assert 0 <= n_chunks * k - per_dev < 8 * n_chunks  # padding under 8 lanes a chunk
+
+
+# -- regression tests of the reliability audit (engine statuses) ------------------------------
+def test_finding4_adam_second_moment_overflow_is_non_finite_not_running():
+    """Adam's nu = E[g²] overflows float32 at the first step from (p_g, D) = (612, -47.4) on the
+    reverse-KL f-GAN; z stays finite (the update mu / (sqrt(inf) + eps) is 0), so a check of z
+    alone reported "running" for 2000 steps. The updater state is part of the check."""
+    from gandyn.games.pointwise import fgan
+    from gandyn.updaters import ALL_UPDATERS
+
+    z0 = State(np.array([612.0, 1.0]), np.array([-47.4, 0.5]))
+    r = simulate(fgan("reverse_kl"), ALL_UPDATERS["optax"](0.001), z0, 2000)
+    assert int(r.status[0]) == NON_FINITE and int(r.stop_step[0]) >= 1
+    assert all(np.isfinite(np.asarray(x)).all() for x in jax.tree_util.tree_leaves(r.ustate))
+    assert int(r.status[1]) != NON_FINITE   # a tame start is not affected
+
+
+def test_finding4_default_statuses_equal_those_of_a_check_after_every_update():
+    """The quadratic game under simultaneous steps at lr 0.1: lanes pass within tol of z* and
+    leave the domain later inside one 64-update block. Default statuses equal check_every=1
+    (every Result leaf, bitwise); block-end checks alone (exact_statuses=False) differ."""
+    from gandyn.games.pointwise import quadratic
+
+    rng = np.random.default_rng(0)
+    z0 = State(rng.uniform(0, 3, 1000), rng.uniform(-3, 3, 1000))
+    run = functools.partial(simulate, quadratic(), simultaneous(0.1), z0, 256)
+    ref, got, old = run(check_every=1), run(), run(exact_statuses=False)
+    for a, b in zip(jax.tree_util.tree_leaves(ref), jax.tree_util.tree_leaves(got)):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    assert status_counts(ref)["left domain"] > 0
+    assert not np.array_equal(np.asarray(old.status), np.asarray(ref.status))

@@ -32,6 +32,7 @@ def run(args) -> int:
     import gandyn  # noqa: F401  (x64)
     from gandyn import atlas
 
+    atlas.ensure_writable_output(args.out)  # before the work: a bad --out fails at once
     try:
         rows = atlas.atlas_rows(args.section)
     except ValueError as e:

@@ -43,6 +43,7 @@ def run(args) -> int:
         print(f"gandyn figures: unknown figure(s) {', '.join(unknown)}; valid: "
               f"{', '.join(figures.names())}", file=sys.stderr)
         return 2
+    figures.ensure_writable_output(args.out)  # before the work: a bad --out fails at once
     t_all = time.perf_counter()
     for k, name in enumerate(chosen):
         print(f"\r{_bar(k, len(chosen))} {name} ...".ljust(70), end="", flush=True)
