@@ -17,14 +17,18 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "gandyn"
 
 # (layer, rank, module prefixes)
 LAYERS = (
-    ("base", 0, ("gandyn.results", "gandyn._xla", "gandyn.expr")),
+    ("base", 0, ("gandyn.results", "gandyn._xla", "gandyn.expr", "gandyn.io", "gandyn.progress")),
+    # building blocks that know no game: networks, kernels, data sets and their metrics
+    ("models", 0, ("gandyn.players", "gandyn.kernel", "gandyn.data", "gandyn.metrics",
+                   "gandyn.divergences")),
     ("games", 1, ("gandyn.games",)),
-    ("analysis", 2, ("gandyn.analysis", "gandyn.ode")),
+    ("analysis", 2, ("gandyn.analysis", "gandyn.ode", "gandyn.particles")),
     ("updaters", 2, ("gandyn.updaters",)),
     ("facade", 2, ("gandyn",)),  # ``import gandyn``: the package imports games and analysis
     ("simulate", 3, ("gandyn.simulate",)),
     ("front", 4, ("gandyn.plot", "gandyn.figures", "gandyn.atlas", "gandyn.commands",
-                  "gandyn.cli", "gandyn.__main__")),
+                  "gandyn.cli", "gandyn.__main__", "gandyn.figures_kernel", "gandyn.animate",
+                  "gandyn.explore")),
 )
 
 # (importer, imported): allowed for now, with the reason

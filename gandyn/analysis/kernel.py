@@ -31,7 +31,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from gandyn.analysis.equilibria import derivative
+from gandyn.games.roots import derivative
 from gandyn.analysis.spectrum import ATOL, RTOL, eigenvalues, jacobian
 
 __all__ = [

@@ -28,7 +28,7 @@ from collections.abc import Callable
 
 import jax.numpy as jnp
 
-from gandyn.analysis.equilibria import derivative
+from gandyn.games.roots import derivative
 from gandyn.games.base import Game, State, from_fields
 from gandyn.games.pointwise import triple
 
