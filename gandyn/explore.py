@@ -222,57 +222,95 @@ def figure(width: float = 13.0, height: float = 4.2, dpi: int = 80):
     return Figure(figsize=(width, height), dpi=dpi)
 
 
-def draw(fig, data: ExploreData):
-    """Draw ``data`` on ``fig`` (cleared): field + iterates, distance per step, map spectrum."""
+def _build(fig):
+    """Axes and artists, created once per figure; later redraws only update their data (a
+    fresh layout per slider move would cost most of the redraw)."""
     fig.clear()
+    fig.set_layout_engine("none")
+    fig.subplots_adjust(left=0.06, right=0.985, bottom=0.14, top=0.84, wspace=0.28)
     ax0, ax1, ax2 = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.15, 1.0, 0.9]})
-    X, Y = np.meshgrid(data.x, data.y)
-    speed = np.hypot(data.U, data.V)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        U, V = data.U / speed, data.V / speed
-    ax0.quiver(X, Y, U, V, np.log10(speed + 1e-12), cmap="viridis", alpha=0.8,
-               angles="xy", pivot="mid", scale=N_GRID * 1.1, width=0.004)
-    p = data.path
-    ax0.plot(p[:, 0], p[:, 1], "-", color="tab:red", linewidth=1.5, label="iterates")
-    ax0.plot(*p[0], "o", color="tab:red", markersize=6, label="start")
-    ax0.plot(*data.equilibrium, "*", color="black", markersize=13, label="equilibrium")
-    ax0.set_xlim(data.x[0], data.x[-1])
-    ax0.set_ylim(data.y[0], data.y[-1])
-    ax0.set_xlabel(data.xlabel, fontsize=11)
-    ax0.set_ylabel(data.ylabel, fontsize=11)
+    n = N_GRID
+    g = np.linspace(0, 1, n)
+    X, Y = np.meshgrid(g, g)
+    a = {"axes": (ax0, ax1, ax2)}
+    a["quiver"] = ax0.quiver(X, Y, np.ones_like(X), np.zeros_like(X), color="0.45",
+                             angles="xy", pivot="mid",
+                             scale=n * 1.1, width=0.004)
+    (a["path"],) = ax0.plot([], [], "-", color="tab:red", linewidth=1.5, label="iterates")
+    (a["start"],) = ax0.plot([], [], "o", color="tab:red", markersize=6, label="start")
+    (a["eq"],) = ax0.plot([], [], "*", color="black", markersize=13, label="equilibrium")
     ax0.legend(loc="lower left", fontsize=9, framealpha=0.85)
     ax0.set_title("field and iterates", fontsize=11)
-
-    dist = np.hypot(*(p - data.equilibrium).T)
-    ok = np.isfinite(dist) & (dist > 0)
-    ax1.semilogy(np.arange(len(dist))[ok], dist[ok], color="tab:red")
-    rho = float(np.max(np.abs(data.eig_map))) if data.eig_map.size else np.nan
-    if np.isfinite(rho) and rho > 0 and ok.any() and dist[0] > 0:
-        k = np.arange(len(dist))
-        ax1.semilogy(k, dist[0] * rho ** k, "--", color="0.4", label=f"ρ^k, ρ = {rho:.4f}")
-        ax1.legend(loc="best", fontsize=9)
+    (a["dist"],) = ax1.semilogy([1], [1], color="tab:red", label="distance")
+    (a["rate"],) = ax1.semilogy([1], [1], "--", color="0.4", label="ρ^k")
+    a["rate_legend"] = ax1.legend(loc="upper right", fontsize=9)
     ax1.set_xlabel("step k", fontsize=11)
     ax1.set_ylabel("distance to equilibrium", fontsize=11)
     ax1.set_title("convergence", fontsize=11)
     ax1.grid(True, which="major", alpha=0.3)
-
     t = np.linspace(0, 2 * np.pi, 200)
     ax2.plot(np.cos(t), np.sin(t), color="0.5", linewidth=1)
-    e = data.eig_map
-    ax2.plot(e.real, e.imag, "o", color="tab:red", markersize=8, label="update map")
     ax2.axhline(0, color="0.85", linewidth=0.8)
     ax2.axvline(0, color="0.85", linewidth=0.8)
-    m = max(1.3, float(np.nanmax(np.abs(e))) * 1.1 if e.size else 1.3)
+    (a["eig"],) = ax2.plot([], [], "o", color="tab:red", markersize=8)
+    ax2.set_aspect("equal")
+    ax2.set_xlabel("Re", fontsize=11)
+    ax2.set_ylabel("Im", fontsize=11)
+    a["title"] = fig.suptitle("", fontsize=12)
+    fig._gandyn_explore = a
+    return a
+
+
+def draw(fig, data: ExploreData):
+    """Draw ``data`` on ``fig``: field + iterates, distance per step, the map's spectrum with
+    the unit circle. The first call lays the figure out; later calls update the artists."""
+    a = getattr(fig, "_gandyn_explore", None) or _build(fig)
+    ax0, ax1, ax2 = a["axes"]
+    X, Y = np.meshgrid(data.x, data.y)
+    speed = np.hypot(data.U, data.V)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        U, V = data.U / speed, data.V / speed  # directions only: speeds span decades
+    q = a["quiver"]
+    q.set_offsets(np.column_stack([X.ravel(), Y.ravel()]))
+    q.set_UVC(np.nan_to_num(U), np.nan_to_num(V))
+    p = data.path
+    a["path"].set_data(p[:, 0], p[:, 1])
+    a["start"].set_data(p[:1, 0], p[:1, 1])
+    a["eq"].set_data([data.equilibrium[0]], [data.equilibrium[1]])
+    ax0.set_xlim(data.x[0], data.x[-1])
+    ax0.set_ylim(data.y[0], data.y[-1])
+    ax0.set_xlabel(data.xlabel, fontsize=11)
+    ax0.set_ylabel(data.ylabel, fontsize=11)
+
+    dist = np.hypot(*(p - data.equilibrium).T)
+    k = np.arange(len(dist))
+    ok = np.isfinite(dist) & (dist > 0)
+    a["dist"].set_data(k[ok], dist[ok])
+    rho = float(np.max(np.abs(data.eig_map))) if data.eig_map.size else np.nan
+    if np.isfinite(rho) and rho > 0 and ok.any() and dist[0] > 0:
+        with np.errstate(over="ignore", under="ignore"):
+            pred = dist[0] * rho ** k
+        a["rate"].set_data(k, pred)
+        a["rate"].set_label(f"ρ^k, ρ = {rho:.4f}")
+        a["rate_legend"].get_texts()[1].set_text(f"ρ^k, ρ = {rho:.4f}")
+        vals = np.concatenate([dist[ok], pred[np.isfinite(pred) & (pred > 0)]])
+    else:
+        a["rate"].set_data([], [])
+        vals = dist[ok]
+    ax1.set_xlim(0, max(1, len(dist) - 1))
+    if vals.size:
+        lo, hi = max(vals.min(), 1e-17), vals.max()
+        ax1.set_ylim(lo / 2, hi * 2 if hi > lo else lo * 10)
+
+    e = data.eig_map
+    a["eig"].set_data(e.real, e.imag)
+    m = max(1.3, float(np.nanmax(np.abs(e))) * 1.1 if e.size and np.isfinite(e).any() else 1.3)
     ax2.set_xlim(-m, m)
     ax2.set_ylim(-m, m)
-    ax2.set_aspect("equal")
     verdict = ("converges" if rho < 1 - 1e-9 else "diverges" if rho > 1 + 1e-9
                else "marginal") if np.isfinite(rho) else "undetermined"
     ax2.set_title(f"map spectrum: ρ = {rho:.4f} ({verdict})", fontsize=11)
-    ax2.set_xlabel("Re", fontsize=11)
-    ax2.set_ylabel("Im", fontsize=11)
-    fig.suptitle(data.title, fontsize=12)
-    fig.set_layout_engine("constrained")
+    a["title"].set_text(data.title)
     return fig
 
 
