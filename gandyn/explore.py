@@ -14,7 +14,7 @@ the ipywidgets panel for a notebook.
 
 Local convergence of a discrete map ``z <- F_h(z)``: the iterates converge near ``z*`` when the
 spectral radius of ``F_h'(z*)`` is below 1 (Ostrowski's theorem); for simultaneous steps
-``F_h' = I + h J`` so each continuous eigenvalue λ maps to ``1 + h λ`` (see ``docs/``).
+``F_h' = I + h J`` so each continuous eigenvalue λ maps to ``1 + h λ``.
 """
 
 from __future__ import annotations
@@ -339,7 +339,8 @@ def widget(**initial):
         "reg": W.Dropdown(options=DIRAC_REGS, value=s["reg"], description="regulariser"),
         "rule": W.Dropdown(options=RULES, value=s["rule"], description="update rule"),
         "pd": W.FloatSlider(value=s["pd"], min=0.05, max=2.0, step=0.05, description="p_d"),
-        "gamma": W.FloatSlider(value=s["gamma"], min=0.0, max=3.0, step=0.05, description="γ / η"),
+        "gamma": W.FloatSlider(value=s["gamma"], min=0.0, max=3.0, step=0.05,
+                                description="γ / η"),
         "sigma": W.FloatSlider(value=s["sigma"], min=0.0, max=2.0, step=0.05, description="σ"),
         "lr": W.FloatLogSlider(value=s["lr"], base=10, min=-3, max=0, step=0.05,
                                description="learning rate"),
