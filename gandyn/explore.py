@@ -225,6 +225,8 @@ def figure(width: float = 13.0, height: float = 4.2, dpi: int = 80):
 def _build(fig):
     """Axes and artists, created once per figure; later redraws only update their data (a
     fresh layout per slider move would cost most of the redraw)."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
     fig.clear()
     fig.set_layout_engine("none")
     fig.subplots_adjust(left=0.06, right=0.985, bottom=0.14, top=0.84, wspace=0.28)
@@ -248,6 +250,9 @@ def _build(fig):
     ax1.set_ylabel("distance to equilibrium", fontsize=11)
     ax1.set_title("convergence", fontsize=11)
     ax1.grid(True, which="major", alpha=0.3)
+    # plain "1e-05" labels: mathtext ("10^{-5}") is parsed again on every redraw
+    ax1.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0e}"))
+    ax1.yaxis.set_minor_formatter(NullFormatter())
     t = np.linspace(0, 2 * np.pi, 200)
     ax2.plot(np.cos(t), np.sin(t), color="0.5", linewidth=1)
     ax2.axhline(0, color="0.85", linewidth=0.8)
@@ -324,7 +329,7 @@ def to_png(fig) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     buf = io.BytesIO()
-    FigureCanvasAgg(fig).print_png(buf)
+    FigureCanvasAgg(fig).print_png(buf, pil_kwargs={"compress_level": 1})  # speed over size
     return buf.getvalue()
 
 
