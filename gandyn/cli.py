@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("atlas", "check", "dirac", "figures", "bench", "kernel")
+COMMANDS = ("atlas", "check", "dirac", "kernel", "animate", "figures", "bench")
 
 
 def _modules():

@@ -1,0 +1,98 @@
+"""Animations: a tiny GIF has the expected frames, is written atomically, bad input exits 2."""
+
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from gandyn.animate import animate, dirac_game, panel_data
+from gandyn.cli import main
+from gandyn.updaters import simultaneous
+
+
+def test_panel_data_are_the_iterates_of_the_rule():
+    g = dirac_game("gan")
+    d = panel_data(g, {"sim": simultaneous(0.1)}, (1.0, 1.0), 3, n_grid=5)
+    xy = d["panels"]["sim"]["xy"]
+    assert xy.shape == (4, 2)
+    # one explicit simultaneous step z + h v(z)
+    z = g.field(d["panels"]["sim"]["plane"].to_state(1.0, 1.0))
+    assert np.allclose(xy[1], [1.0 + 0.1 * float(z.gen[0]), 1.0 + 0.1 * float(z.disc[0])])
+    assert d["xlim"][0] < 0 < d["xlim"][1] and d["ylim"][0] < 0 < d["ylim"][1]
+
+
+def test_tiny_gif_has_one_frame_per_iterate(tmp_path):
+    g = dirac_game("gan")
+    gr = dirac_game("gan", ("r1",), gamma=0.3)
+    out = tmp_path / "a.gif"
+    got = animate(g, {"plain": simultaneous(0.1), "R1": (gr, simultaneous(0.1))}, (1.0, 1.0), 4,
+                  out, dpi=30, n_grid=9, progress="quiet")
+    assert got == str(out)
+    with Image.open(out) as im:
+        assert im.format == "GIF" and im.n_frames == 5
+    assert os.listdir(tmp_path) == ["a.gif"]  # no temporary file left behind
+
+
+def test_frames_are_subsampled(tmp_path):
+    out = tmp_path / "b.gif"
+    animate(dirac_game("wgan"), ["simultaneous"], (1.0, 0.5), 9, out, dpi=30, n_grid=9,
+            max_frames=4, view="plane", progress="quiet")
+    with Image.open(out) as im:
+        assert im.n_frames == 4  # iterates 0, 3, 6, 9
+
+
+def test_failure_leaves_the_old_file_untouched(tmp_path, monkeypatch):
+    out = tmp_path / "a.gif"
+    out.write_bytes(b"old")
+
+    def boom(path, frames, fps):
+        with open(path, "wb") as f:
+            f.write(b"partial")
+        raise RuntimeError("disk full")
+
+    import gandyn.animate as A
+
+    monkeypatch.setattr(A, "_write_gif", boom)
+    with pytest.raises(RuntimeError, match="disk full"):
+        animate(dirac_game("gan"), ["simultaneous"], (1.0, 1.0), 2, out, dpi=30, n_grid=9,
+                progress="quiet")
+    assert out.read_bytes() == b"old"
+    assert os.listdir(tmp_path) == ["a.gif"]
+
+
+def test_data_view_needs_the_dirac_gan(tmp_path):
+    from gandyn.games import pointwise
+
+    with pytest.raises(ValueError, match="Dirac-GAN"):
+        animate(pointwise.by_name("classic"), ["simultaneous"], (0.6, 1.1), 2,
+                tmp_path / "x.gif", view="data", progress="quiet")
+
+
+@pytest.mark.parametrize("argv, msg", [
+    (["--out", "x.png"], "must end in .gif or .mp4"),
+    (["--updaters", "nope", "--out", "x.gif"], "unknown update rule"),
+    (["--loss", "nope", "--out", "x.gif"], "unknown Dirac-GAN loss"),
+    (["--steps", "0", "--out", "x.gif"], "--steps"),
+    (["--out", "/no/such/folder/x.gif"], "does not exist"),
+])
+def test_cli_bad_input_is_one_line_and_exit_2(argv, msg, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["animate", *argv]) == 2
+    err = capsys.readouterr().err
+    assert msg in err and err.count("\n") == 1
+
+
+def test_cli_mp4_without_ffmpeg_says_so(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    assert main(["animate", "--steps", "2", "--out", str(tmp_path / "x.mp4")]) == 2
+    assert "ffmpeg" in capsys.readouterr().err
+
+
+def test_cli_writes_a_gif(capsys, tmp_path):
+    out = tmp_path / "r1.gif"
+    assert main(["animate", "--loss", "gan", "--reg", "r1", "--gamma", "0.3", "--updaters",
+                 "simultaneous", "--steps", "3", "--dpi", "30",
+                 "--out", str(out)]) == 0
+    with Image.open(out) as im:
+        assert im.n_frames == 4

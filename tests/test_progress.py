@@ -1,0 +1,69 @@
+"""The progress helper: quiet off a terminal, plain lines for logs, a bar on a terminal."""
+
+import io
+
+import pytest
+
+from gandyn.progress import progress, resolve_mode, track
+
+
+class _Tty(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_auto_is_quiet_when_not_a_terminal(monkeypatch):
+    monkeypatch.delenv("GANDYN_PROGRESS", raising=False)
+    out = io.StringIO()
+    assert list(track(range(5), desc="x", stream=out)) == list(range(5))
+    assert out.getvalue() == ""
+    assert resolve_mode("auto", out) == "quiet"
+
+
+def test_auto_is_a_bar_on_a_terminal(monkeypatch):
+    monkeypatch.delenv("GANDYN_PROGRESS", raising=False)
+    assert resolve_mode("auto", _Tty()) == "bar"
+    out = _Tty()
+    assert list(track(range(3), desc="work", stream=out)) == [0, 1, 2]
+    assert "work" in out.getvalue()
+
+
+def test_lines_mode_has_no_carriage_returns(monkeypatch):
+    monkeypatch.delenv("GANDYN_PROGRESS", raising=False)
+    out = io.StringIO()
+    assert list(track(["a", "b", "c"], desc="check p_d", mode="lines", stream=out)) == [
+        "a", "b", "c"]
+    text = out.getvalue()
+    assert "\r" not in text and "\x1b" not in text
+    lines = text.splitlines()
+    assert [ln.split(" (")[0] for ln in lines] == ["check p_d 1/3", "check p_d 2/3",
+                                                  "check p_d 3/3"]
+
+
+def test_lines_mode_unknown_total_and_manual_advance():
+    out = io.StringIO()
+    with progress(desc="", mode="lines", stream=out) as p:
+        p.advance()
+        p.advance(2)
+    assert p.done == 3
+    assert [ln.split(" (")[0] for ln in out.getvalue().splitlines()] == ["1", "3"]
+    gen = (i for i in range(2))  # no len()
+    out = io.StringIO()
+    assert list(track(gen, desc="g", mode="lines", stream=out)) == [0, 1]
+    assert out.getvalue().splitlines()[-1].startswith("g 2 ")
+
+
+def test_environment_overrides_auto(monkeypatch):
+    monkeypatch.setenv("GANDYN_PROGRESS", "lines")
+    out = io.StringIO()
+    list(track(range(2), desc="e", stream=out))
+    assert out.getvalue().count("\n") == 2
+    # an explicit mode is not overridden
+    out = io.StringIO()
+    list(track(range(2), desc="e", mode="quiet", stream=out))
+    assert out.getvalue() == ""
+
+
+def test_bad_mode_is_refused():
+    with pytest.raises(ValueError, match="progress mode"):
+        resolve_mode("loud")
