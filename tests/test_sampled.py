@@ -107,19 +107,24 @@ POINTS = State(np.array([[0.4, -0.3], [0.9, -1.2], [-0.5, 0.2]]),   # (c, 0) and
 
 
 @functools.cache
-def _tie_program(loss, key):
-    spec = TABLE[key]
+def _tie_results(loss):
+    """Every supported row of ``TABLE`` for one loss, in ONE program (one compilation)."""
+    c = jnp.asarray(C)
+    keys = tuple(k for k in TABLE if dirac_reference(loss, TABLE[k], c) is not None)
 
-    def both(c, zs):
-        a, b = dirac_reference(loss, spec, c), sampled_reference(loss, spec, c)
+    def rows(c, zs):
+        out = {}
+        for key in keys:
+            a, b = dirac_reference(loss, TABLE[key], c), sampled_reference(loss, TABLE[key], c)
 
-        def at(z):
-            return (a.field(z), b.field(z), jacobian(a, z), jacobian(b, z),
-                    a.project(z), b.project(z))
+            def at(z, a=a, b=b):
+                return (a.field(z), b.field(z), jacobian(a, z), jacobian(b, z),
+                        a.project(z), b.project(z))
 
-        return jax.vmap(at)(zs)
+            out[key] = jax.vmap(at)(zs)
+        return out
 
-    return _jit(both)
+    return jax.device_get(_jit(rows)(c, POINTS))
 
 
 def _flat(s):
@@ -132,7 +137,7 @@ def test_neural_dirac_is_dirac(loss, key):
     """Field, Jacobian, its eigenvalues and the projection, at (c, 0) and two other states."""
     if dirac_reference(loss, TABLE[key], jnp.asarray(C)) is None:
         pytest.skip(f"this gandyn.games.dirac has no {key}")
-    fa, fb, Ja, Jb, pa, pb = _tie_program(loss, key)(jnp.asarray(C), POINTS)
+    fa, fb, Ja, Jb, pa, pb = _tie_results(loss)[key]
     np.testing.assert_allclose(_flat(fb), _flat(fa), rtol=0, atol=TOL)
     np.testing.assert_allclose(_flat(pb), _flat(pa), rtol=0, atol=TOL)
     Ja, Jb = np.asarray(Ja), np.asarray(Jb)
@@ -141,7 +146,7 @@ def test_neural_dirac_is_dirac(loss, key):
     np.testing.assert_allclose(Jb, Ja, rtol=0, atol=TOL, equal_nan=True)
     for ja, jb in zip(Ja, Jb):
         if np.all(np.isfinite(ja)):
-            ea, eb = (np.sort_complex(np.asarray(eigenvalues(j))) for j in (ja, jb))
+            ea, eb = (np.sort_complex(np.linalg.eigvals(j)) for j in (ja, jb))
             np.testing.assert_allclose(eb, ea, rtol=0, atol=1e-10)
     if key.endswith("(g0=1)") or key.endswith("(k=1)"):
         if key.startswith("wgan-lp"):  # one-sided: inactive near ψ = 0, smooth there
@@ -264,17 +269,19 @@ def test_field_is_the_gradient_of_the_written_out_objectives():
         return jnp.mean(-jnp.log(1 - jax.nn.sigmoid(mlp_d(ps, affine_g(th, LAT))[:, 0])))
 
     z = _state()
-    v = mlp_game().field(z)
-    _tree_close(v.disc, jax.grad(J, argnums=1)(z.gen, z.disc))
-    _tree_close(v.gen, jax.grad(I)(z.gen, z.disc))
+    v, vd, vg = _jit(lambda z: (mlp_game().field(z), jax.grad(J, argnums=1)(*z),
+                                jax.grad(I)(*z)))(z)
+    _tree_close(v.disc, vd)
+    _tree_close(v.gen, vg)
 
 
 def test_expressions_and_callables_give_the_named_loss():
     z = _state()
-    want = mlp_game(loss="wgan").field(z)
-    _tree_close(mlp_game(loss=None, f1="x", f2="-x", f3="x").field(z), want)
-    _tree_close(mlp_game(loss=None, f1=LOSSES["wgan"][0], f2="-x", f3=LOSSES["wgan"][2]).field(z),
-                want)
+    want, a, b = _jit(lambda z: (
+        mlp_game(loss="wgan").field(z), mlp_game(loss=None, f1="x", f2="-x", f3="x").field(z),
+        mlp_game(loss=None, f1=LOSSES["wgan"][0], f2="-x", f3=LOSSES["wgan"][2]).field(z)))(z)
+    _tree_close(a, want)
+    _tree_close(b, want)
     with pytest.raises(ValueError, match="not both"):
         mlp_game(loss="gan", f1="x")
     with pytest.raises(ValueError):
@@ -344,8 +351,9 @@ def test_wgan_lp_closed_form_on_the_linear_discriminator():
     game = neural_dirac("wgan", (WGANLP(0.5, 1.0),), c=jnp.array([0.2, 0.1]), dim=2)
     base = neural_dirac("wgan", (), c=jnp.array([0.2, 0.1]), dim=2)
     th = jnp.array([0.3, -0.4])
+    diff = _jit(lambda z: game.field(z).disc - base.field(z).disc)
     for ps in (jnp.array([0.3, 0.4]), jnp.array([1.2, -1.6])):
-        d = game.field(State(th, ps)).disc - base.field(State(th, ps)).disc
+        d = diff(State(th, ps))
         n = float(jnp.linalg.norm(ps))
         np.testing.assert_allclose(d, -2 * 0.5 * max(0.0, n - 1.0) * np.asarray(ps) / n,
                                    atol=TOL)
@@ -354,49 +362,50 @@ def test_wgan_lp_closed_form_on_the_linear_discriminator():
 def test_ebgan_margin_is_the_named_ebgan_loss():
     """Energy triple (-t, 0, -t) plus the margin m = 1 on fakes == loss "ebgan"."""
     z = _state()
-    want = mlp_game(loss="ebgan").field(z)
-    got = mlp_game((EBGANMargin(1.0),), loss=None, f1="-x", f2="0*x", f3="-x").field(z)
+    want, got = _jit(lambda z: (
+        mlp_game(loss="ebgan").field(z),
+        mlp_game((EBGANMargin(1.0),), loss=None, f1="-x", f2="0*x", f3="-x").field(z)))(z)
     _tree_close(got, want)
 
 
 def test_spectral_norm_reparameterisation():
-    """Weights divided by their exact largest singular value (numpy SVD here)."""
+    """Weights divided by their exact largest singular value (numpy SVD here); the field is
+    the gradient of that objective (central differences) and its Jacobian is finite."""
     z = _state()
-
-    def J(ps):
-        q = {k: (v / np.linalg.svd(np.asarray(z.disc[k]), compute_uv=False)[0]
-                 if v.ndim == 2 else v) for k, v in ps.items()}
-        s_r, s_f = mlp_d(q, DATA)[:, 0], mlp_d(q, affine_g(z.gen, LAT))[:, 0]
-        return jnp.mean(s_r) - jnp.mean(s_f)
-
     game = mlp_game((SpectralNorm(),), loss="wgan")
-    # value check of the reparameterised objective (its gradient also moves σ_max)
     obj = game.v_disc.objective
-    np.testing.assert_allclose(obj(z.gen, z.disc, game.params), J(z.disc), atol=TOL)
-    v = game.field(z).disc
-    fd = []
-    for k in sorted(z.disc):
-        e = np.zeros(z.disc[k].size)
-        e[0] = 1e-6
-        e = jnp.asarray(e.reshape(z.disc[k].shape))
-        hi = {**z.disc, k: z.disc[k] + e}
-        lo = {**z.disc, k: z.disc[k] - e}
-        fd.append((obj(z.gen, hi, game.params) - obj(z.gen, lo, game.params)) / 2e-6)
-        np.testing.assert_allclose(np.asarray(v[k]).ravel()[0], fd[-1], rtol=1e-6, atol=1e-8)
-    assert np.all(np.isfinite(np.asarray(jacobian(game, z))))
+    q = {k: (v / np.linalg.svd(np.asarray(v), compute_uv=False)[0] if v.ndim == 2 else v)
+         for k, v in z.disc.items()}
+    want = jnp.mean(mlp_d(q, DATA)) - jnp.mean(mlp_d(q, affine_g(z.gen, LAT)))
+    keys = sorted(z.disc)
+    eps = 1e-6
+
+    @_jit
+    def run(z):
+        def nudge(k, h):
+            return {**z.disc, k: z.disc[k].ravel().at[0].add(h).reshape(z.disc[k].shape)}
+
+        fd = [(obj(z.gen, nudge(k, eps), game.params) - obj(z.gen, nudge(k, -eps), game.params))
+              / (2 * eps) for k in keys]
+        return obj(z.gen, z.disc, game.params), game.field(z).disc, fd, jacobian(game, z)
+
+    val, v, fd, J = run(z)
+    np.testing.assert_allclose(val, want, atol=TOL)
+    for k, d in zip(keys, fd):
+        np.testing.assert_allclose(np.asarray(v[k]).ravel()[0], d, rtol=1e-6, atol=1e-8)
+    assert np.all(np.isfinite(np.asarray(J)))
 
 
 def test_clip_is_the_projection_of_every_disc_leaf():
     game = mlp_game((Clip(0.05),))
     z = _state()
     step = simultaneous(0.1)
-    z1, _ = step.step(game, z, step.init(game, z))
+    z1, v = _jit(lambda z: (step.step(game, z, ())[0], game.field(z)))(z)
     for w in jax.tree_util.tree_leaves(z1.disc):
         assert float(jnp.max(jnp.abs(w))) <= 0.05
     assert any(float(jnp.max(jnp.abs(w))) == pytest.approx(0.05)
                for w in jax.tree_util.tree_leaves(z1.disc))
-    _tree_close(z1.gen, jax.tree_util.tree_map(lambda a, b: a + 0.1 * b, z.gen,
-                                               game.field(z).gen))
+    _tree_close(z1.gen, jax.tree_util.tree_map(lambda a, b: a + 0.1 * b, z.gen, v.gen))
 
 
 def test_registry_names_build():
@@ -434,10 +443,17 @@ def test_optax_per_player_on_an_mlp_game():
     game = mlp_game((R1(0.5),))
     z = _state()
     up = optax_players(optax.sgd(0.1), optax.adam(0.01))
-    z1, _ = jax.jit(up.step)(game, z, up.init(game, z))
-    v = game.field(z)
-    sd = optax.adam(0.01).init(z.disc)
-    ud, _ = optax.adam(0.01).update(jax.tree_util.tree_map(jnp.negative, v.disc), sd, z.disc)
+
+    @_jit
+    def run(z):
+        z1, _ = up.step(game, z, up.init(game, z))
+        v = game.field(z)
+        sd = optax.adam(0.01).init(z.disc)
+        ud, _ = optax.adam(0.01).update(jax.tree_util.tree_map(jnp.negative, v.disc), sd,
+                                        z.disc)
+        return z1, v, ud
+
+    z1, v, ud = run(z)
     _tree_close(z1.gen, jax.tree_util.tree_map(lambda a, b: a + 0.1 * b, z.gen, v.gen))
     _tree_close(z1.disc, optax.apply_updates(z.disc, ud))
 
@@ -459,12 +475,11 @@ def test_simulate_neural_dirac_matches_dirac():
 
 def test_simulate_mlp_game_batch_of_pytree_states():
     """The engine runs on nested parameter pytrees (a batch of MLP players)."""
-    game = mlp_game((R1(1.0),))
+    game = mlp_game()
     zs = [_state(s) for s in range(3)]
     batch = jax.tree_util.tree_map(lambda *x: jnp.stack(x), *zs)
-    res = simulate(game, simultaneous(0.05), batch, steps=20, dtype=jnp.float64)
-    want = zs[1]
+    res = simulate(game, simultaneous(0.05), batch, steps=5, dtype=jnp.float64, check_every=1)
     step = simultaneous(0.05)
-    for _ in range(20):
-        want, _ = step.step(game, want, ())
+    want = _jit(lambda z: jax.lax.fori_loop(0, 5, lambda i, z: step.step(game, z, ())[0], z))(
+        zs[1])
     _tree_close(jax.tree_util.tree_map(lambda x: x[1], res.final), want, atol=1e-12)
