@@ -311,7 +311,8 @@ def _independent_penalty(reg, th, ps):
         return reg.lam * jnp.mean(gap ** 2)
     if isinstance(reg, DRAGAN):
         pts = jnp.stack([DATA[k % 5] + reg.delta[k] for k in range(len(reg.delta))])
-        return reg.lam * jnp.mean((jnp.linalg.norm(_per_point_grads(ps, pts), axis=-1) - reg.k) ** 2)
+        n = jnp.linalg.norm(_per_point_grads(ps, pts), axis=-1)
+        return reg.lam * jnp.mean((n - reg.k) ** 2)
     if isinstance(reg, EBGANMargin):
         return jnp.mean(jnp.maximum(0.0, reg.m - mlp_d(ps, fakes)[:, 0]))
     raise AssertionError(reg)
@@ -368,12 +369,18 @@ def test_ebgan_margin_is_the_named_ebgan_loss():
     _tree_close(got, want)
 
 
+def _disc_objective(game):
+    """J(gen, disc, params): the ``objectives`` pair where ``Game`` has it."""
+    objectives = getattr(game, "objectives", None)
+    return objectives[1] if objectives is not None else game.v_disc.objective
+
+
 def test_spectral_norm_reparameterisation():
     """Weights divided by their exact largest singular value (numpy SVD here); the field is
     the gradient of that objective (central differences) and its Jacobian is finite."""
     z = _state()
     game = mlp_game((SpectralNorm(),), loss="wgan")
-    obj = game.v_disc.objective
+    obj = _disc_objective(game)
     q = {k: (v / np.linalg.svd(np.asarray(v), compute_uv=False)[0] if v.ndim == 2 else v)
          for k, v in z.disc.items()}
     want = jnp.mean(mlp_d(q, DATA)) - jnp.mean(mlp_d(q, affine_g(z.gen, LAT)))
@@ -465,7 +472,8 @@ def test_simulate_neural_dirac_matches_dirac():
     c = jnp.asarray(C)
     a, b = dirac_reference("gan", spec, c), sampled_reference("gan", spec, c)
     r = np.random.default_rng(3)
-    z0 = State(jnp.asarray(C + 0.3 * r.normal(size=(6, 2))), jnp.asarray(0.3 * r.normal(size=(6, 2))))
+    z0 = State(jnp.asarray(C + 0.3 * r.normal(size=(6, 2))),
+               jnp.asarray(0.3 * r.normal(size=(6, 2))))
     kw = dict(steps=3000, dtype=jnp.float64, tol=1e-6, check_every=1)
     ra, rb = simulate(a, simultaneous(0.2), z0, **kw), simulate(b, simultaneous(0.2), z0, **kw)
     np.testing.assert_array_equal(np.asarray(rb.status), np.asarray(ra.status))
@@ -483,3 +491,12 @@ def test_simulate_mlp_game_batch_of_pytree_states():
     want = _jit(lambda z: jax.lax.fori_loop(0, 5, lambda i, z: step.step(game, z, ())[0], z))(
         zs[1])
     _tree_close(jax.tree_util.tree_map(lambda x: x[1], res.final), want, atol=1e-12)
+
+
+def test_zoo_entries_rest_at_their_equilibrium():
+    from gandyn.games.sampled import ZOO
+
+    for _, factory in ZOO:
+        g = factory()
+        v = _jit(g.field)(g.equilibrium)
+        np.testing.assert_allclose(_flat(v), 0.0, atol=TOL)
