@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from gandyn import State, jacobian, zero_sum
 from gandyn.games.bilinear import xy
-from gandyn.games.dirac import dirac
+from gandyn.games.dirac import Clip, dirac
 from gandyn.updaters import (
     ALL_UPDATERS,
     alternating,
@@ -83,7 +83,7 @@ def test_registry_shapes_dtypes_finite_no_recompile(name, dtype):
                                   "negative_momentum", "lookahead", "optax", "hamiltonian"])
 def test_projection_applied_after_every_step(name):
     # WGAN Dirac-GAN with weight clipping at 0.1: the discriminator never leaves [-0.1, 0.1]
-    game = dirac("wgan", "clip", clip=0.1)
+    game = dirac("wgan", Clip(0.1))
     traj = _trajectory(game, ALL_UPDATERS[name](0.3), State(jnp.array([1.0]), jnp.array([0.5])), 4)
     assert np.all(np.abs(traj[:, 1]) <= 0.1 + 1e-15)
     assert np.any(np.abs(traj[:, 1]) > 0.099)     # started outside: the clip was active

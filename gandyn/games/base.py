@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
-__all__ = ["Box", "Game", "State", "from_fields", "from_objectives", "zero_sum"]
+__all__ = ["Box", "Game", "State", "as_state", "from_fields", "from_objectives", "zero_sum"]
 
 
 class State(NamedTuple):
@@ -37,11 +37,15 @@ class State(NamedTuple):
     disc: Any
 
 
-def _as_state(z) -> State:
+def as_state(z) -> State:
+    """``z`` as a ``State``: a ``State`` unchanged, any ``(gen, disc)`` pair wrapped."""
     if isinstance(z, State):
         return z
     gen, disc = z
     return State(gen, disc)
+
+
+_as_state = as_state
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,7 +65,7 @@ class Box:
 
     def contains(self, state) -> jax.Array:
         """Boolean (jit/vmap-able): every coordinate of ``state`` lies in the box."""
-        g, d = _as_state(state)
+        g, d = as_state(state)
 
         def inside(tree, lo, hi, closed):
             ok = jnp.asarray(True)
@@ -107,6 +111,12 @@ class Game:
       projection: optional ``(state, params) -> state`` applied by updaters after every step
         (weight clipping); ``None`` when the game declares none.
       info: static, hashable extra description (tuple of (key, value) pairs).
+      smooth: static; False when the field is known not to be differentiable at the
+        equilibrium (its Jacobian there is NaN by construction, e.g. WGAN-GP's kink at ψ = 0).
+      continua: static intervals of rest points, ``((lo, hi), ...)`` (empty when isolated).
+      objectives: static pair ``(I, J)`` of ``(gen, disc, params) -> scalar``, the objectives
+        the players ascend (``v_gen = ∂I/∂gen``, ``v_disc = ∂J/∂disc``), or ``None`` when the
+        game is given by its fields alone. Opponent shaping (LOLA) needs them.
     """
 
     name: str
@@ -117,11 +127,14 @@ class Game:
     domain: Box = UNBOUNDED
     projection: Callable | None = None
     info: tuple = ()
+    smooth: bool = True
+    continua: tuple = ()
+    objectives: tuple | None = None
 
     # -- the joint field in its three everyday forms ------------------------------------
     def field(self, state) -> State:
         """Joint ascent field ``v(z) = (v_gen(g, d), v_disc(g, d))`` as a ``State``."""
-        g, d = _as_state(state)
+        g, d = as_state(state)
         return State(
             jax.tree_util.tree_map(jnp.asarray, self.v_gen(g, d, self.params)),
             jax.tree_util.tree_map(jnp.asarray, self.v_disc(g, d, self.params)),
@@ -136,7 +149,7 @@ class Game:
         """The field on a flat vector, unravelled like ``like`` (used by Jacobians)."""
         from jax.flatten_util import ravel_pytree
 
-        _, unravel = ravel_pytree(_as_state(like))
+        _, unravel = ravel_pytree(as_state(like))
         v, _ = ravel_pytree(self.field(unravel(z_flat)))
         return v
 
@@ -145,10 +158,10 @@ class Game:
 
     def project(self, state) -> State:
         """Apply the declared projection (identity when there is none)."""
-        state = _as_state(state)
+        state = as_state(state)
         if self.projection is None:
             return state
-        return _as_state(self.projection(state, self.params))
+        return as_state(self.projection(state, self.params))
 
     def replace(self, **changes) -> Game:
         return dataclasses.replace(self, **changes)
@@ -157,16 +170,27 @@ class Game:
 jax.tree_util.register_dataclass(
     Game,
     data_fields=["params", "equilibrium"],
-    meta_fields=["name", "v_gen", "v_disc", "domain", "projection", "info"],
+    meta_fields=["name", "v_gen", "v_disc", "domain", "projection", "info", "smooth", "continua",
+                 "objectives"],
 )
 
 
 def from_fields(name, v_gen, v_disc, params=None, *, equilibrium=None, domain=UNBOUNDED,
-                projection=None, info=()) -> Game:
-    """A game from its two explicit ascent fields ``v_gen(g, d, p)`` and ``v_disc(g, d, p)``."""
+                projection=None, info=(), smooth=True, continua=(), objectives=None) -> Game:
+    """A game from its two explicit ascent fields ``v_gen(g, d, p)`` and ``v_disc(g, d, p)``.
+
+    ``objectives=(I, J)`` declares the objectives the fields are the gradients of (the caller
+    vouches for ``v_gen = ∂I/∂g``, ``v_disc = ∂J/∂d``; explicit fields are often cheaper or
+    more exact than autodiff of the objectives).
+    """
     if equilibrium is not None:
-        equilibrium = _as_state(equilibrium)
-    return Game(name, v_gen, v_disc, params, equilibrium, domain, projection, tuple(info))
+        equilibrium = as_state(equilibrium)
+    if objectives is not None:
+        objectives = tuple(objectives)
+        if len(objectives) != 2 or not all(callable(f) for f in objectives):
+            raise ValueError("objectives must be a pair (I, J) of (gen, disc, params) -> scalar")
+    return Game(name, v_gen, v_disc, params, equilibrium, domain, projection, tuple(info),
+                bool(smooth), tuple(continua), objectives)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -191,7 +215,8 @@ def from_objectives(name, gen_objective, disc_objective, params=None, **kw) -> G
     For a zero-sum game with loss ``L`` that the generator descends and the discriminator
     ascends use ``zero_sum``.
     """
-    return from_fields(name, _GradOf(gen_objective, 0), _GradOf(disc_objective, 1), params, **kw)
+    return from_fields(name, _GradOf(gen_objective, 0), _GradOf(disc_objective, 1), params,
+                       objectives=(gen_objective, disc_objective), **kw)
 
 
 @dataclasses.dataclass(frozen=True)
