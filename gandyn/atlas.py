@@ -97,7 +97,7 @@ def analyse_game(section: str, name: str, game) -> dict:
         row["max_lr"] = float(max_lr_simultaneous(e))
         return row
     try:
-        mod = importlib.import_module(f"gandyn.games.{section}")
+        mod = importlib.import_module(f"gandyn.analysis.{section}")
     except ModuleNotFoundError:
         mod = None
     if mod is not None and hasattr(mod, "analyse"):
