@@ -39,6 +39,8 @@ REGULARISERS = {
                               Param("k", "--k", 1.0, "DRAGAN target gradient norm k"))),
     "lecam": (_M, "LeCam", (Param("lam", "--lecam-lam", 1.0, "LeCam weight λ"),
                             Param("rho", "--rate", 1.0, "LeCam anchor rate ρ"))),
+    "wgan-lp": (_M, "WGANLP", (Param("lam", "--lam", 1.0, "WGAN-GP/LP weight λ"),
+                               Param("g0", "--g0", 1.0, "WGAN-GP/LP target gradient norm"))),
 }
 
 

@@ -31,7 +31,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-__all__ = ["DRAGAN", "NK", "R1", "R2", "WGANGP", "Clip", "LeCam", "Noise", "Point",
+__all__ = ["DRAGAN", "NK", "R1", "R2", "WGANGP", "WGANLP", "Clip", "LeCam", "Noise", "Point",
            "Regulariser", "regulariser"]
 
 
@@ -282,3 +282,23 @@ class LeCam(Regulariser):
         # gradient in α is v_state; the scores are held fixed (an EMA is not an optimiser)
         t = jax.lax.stop_gradient(jnp.stack([_score(x.psi, x.c), _score(x.psi, x.theta)]))
         return self.rho * (jnp.dot(t, x.state) - 0.5 * jnp.sum(x.state**2))
+
+
+@regulariser
+class WGANLP(Regulariser):
+    """Petzka, Fischer & Lukovnikov 2018 (ICLR, "On the regularization of Wasserstein GANs"):
+    the one-sided penalty J -= λ E[max(0, ‖∇_x D(x̂)‖ - g0)²]; for linear D
+    ``λ max(0, ‖ψ‖ - g0)²``. It vanishes for ‖ψ‖ <= g0, so near (c, 0) the spectrum is the
+    loss's own (g0 > 0); g0 = 0 is λ‖ψ‖²: ``-λ ± sqrt(λ² - f'(0)²)``."""
+
+    lam: Any
+    g0: Any = 1.0
+    name: ClassVar[str] = "wgan-lp"
+
+    def disc_penalty(self, x):
+        return self.lam * jnp.maximum(0.0, safe_norm(x.psi) - self.g0) ** 2
+
+    def v_disc(self, x):
+        # written out: autodiff of the norm at ψ = 0 would lose the g0 = 0 curvature -2λI
+        n = safe_norm(x.psi)
+        return -2 * self.lam * jnp.where(n < self.g0, 0.0, x.psi - kunit(self.g0, x.psi))
