@@ -47,7 +47,8 @@ REGULARISERS = {
 def regulariser_class(name: str):
     """The class registered under ``name`` (imports its module)."""
     if name not in REGULARISERS:
-        raise ValueError(f"unknown Dirac-GAN regulariser {name!r}; valid: {', '.join(REGULARISERS)}")
+        raise ValueError(f"unknown Dirac-GAN regulariser {name!r}; "
+                         f"valid: {', '.join(REGULARISERS)}")
     module, cls, _ = REGULARISERS[name]
     return getattr(importlib.import_module(module), cls)
 
