@@ -293,7 +293,9 @@ def _disc_objective(theta, d, p):
     d_fake, d_real, _ = _PIECES[p.loss]
     j = (_expect(d_fake, _score(psi, theta), psi, var, noisy)
          + _expect(d_real, _score(psi, p.c), psi, var, noisy))
-    j = j - _add(0.0, (r.disc_penalty(x) for r, x in zip(p.regs, xs)))
+    # a regulariser's state (LeCam's anchors) moves by its own field, not by the penalties
+    held = [x._replace(state=jax.lax.stop_gradient(x.state)) for x in xs]
+    j = j - _add(0.0, (r.disc_penalty(x) for r, x in zip(p.regs, held)))
     return j + _add(0.0, (r.state_objective(x) for r, x in zip(p.regs, xs)))
 
 

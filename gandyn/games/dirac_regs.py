@@ -270,8 +270,7 @@ class LeCam(Regulariser):
 
     def disc_penalty(self, x):
         t_f, t_r = _score(x.psi, x.theta), _score(x.psi, x.c)
-        a = jax.lax.stop_gradient(x.state)  # the anchors move by their EMA, not by this penalty
-        return self.lam * ((t_r - a[1]) ** 2 + (t_f - a[0]) ** 2)
+        return self.lam * ((t_r - x.state[1]) ** 2 + (t_f - x.state[0]) ** 2)
 
     def init_state(self, dim):
         return jnp.zeros((2,), jnp.float64)
