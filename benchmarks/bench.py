@@ -131,9 +131,9 @@ def _classic_game():
 
 
 def _dirac_game():
-    from gandyn.games.dirac import dirac
+    from gandyn.games.dirac import R1, dirac
 
-    return dirac("gan", "r1", gamma=DIRAC_GAMMA)
+    return dirac("gan", R1(DIRAC_GAMMA))
 
 
 def _inits(name, n, dtype, seed=0):
@@ -234,13 +234,13 @@ def bench_stability_map(n, log):
         f"({res['compile_s']:.2f}s)  load {_load()}")
     try:  # the generic path: jax.jacfwd of one updater step, when the analysis module is there
         from gandyn.analysis.discrete import stability_map
-        from gandyn.games.dirac import dirac
+        from gandyn.games.dirac import R1, dirac
         from gandyn.updaters import simultaneous
 
         def mk(h, g):
             return simultaneous(h)
 
-        game = dirac("gan", "r1", gamma=DIRAC_GAMMA)
+        game = dirac("gan", R1(DIRAC_GAMMA))
         k = min(n, 300)
         hs64, gs64 = jnp.linspace(1e-3, 2.0, k), jnp.linspace(0.0, 4.0, k)
         _, c = _timed(lambda: jax.block_until_ready(stability_map(game, mk, hs64, gs64)))

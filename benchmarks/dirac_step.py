@@ -1,4 +1,4 @@
-"""Focused benchmark: the engine on dirac("gan", "r1") with the old vs the current GAN loss piece.
+"""Focused benchmark: the engine on dirac("gan", R1(1.0)) with the old vs the current GAN loss piece.
 
     PYTHONPATH=. python benchmarks/dirac_step.py [batch=1e5] [devices=2]
 
@@ -66,7 +66,7 @@ def main(name):
     else:
         if name == "old":
             D._PIECES["gan"] = (old_f, lambda t: old_f(-t), lambda t: -old_f(t))
-        game = D.dirac("gan", "r1", gamma=1.0)
+        game = D.dirac("gan", D.R1(1.0))
     rate, r = timed(game, z0)
     print(f"{name:9s} batch {n:.0e}: {rate:.3g} traj-steps/s  "
           f"load {[round(x, 2) for x in os.getloadavg()]}  theta[0] {float(r.final.gen[0, 0]):.7f}",

@@ -45,8 +45,10 @@ def dirac_game(loss: str = "gan", regs: Sequence[str] = (), *, gamma: float = 1.
     ``gandyn.games.dirac.dirac`` signature is one edit here.
     """
     from gandyn.games.dirac import dirac
+    from gandyn.games.dirac_names import build
 
-    return dirac(loss, tuple(regs), gamma=gamma, sigma=sigma, c=c, dim=dim)
+    return dirac(loss, tuple(build(r, gamma=gamma, sigma=sigma, eta=gamma) for r in regs),
+                 c=c, dim=dim)
 
 
 def resolve_updaters(updaters, lr: float = 0.1) -> dict:
@@ -64,10 +66,14 @@ def resolve_updaters(updaters, lr: float = 0.1) -> dict:
     return out
 
 
-def _is_dirac_1d(game) -> bool:
-    info = dict(game.info or ())
-    return info.get("section") == "dirac" and info.get("dim") == 1 and "lecam" not in info.get(
-        "reg", ())
+def axes(game) -> tuple:
+    """The plane a picture of ``game`` uses: players with one-element vector states (the 1-D
+    Dirac-GAN: θ across, ψ up) as ``("gen", "disc")``; scalar players (the pointwise games:
+    D across, p_g up) as ``("disc", "gen")``."""
+    g, d = game.equilibrium if game.equilibrium is not None else (None, None)
+    if g is not None and np.ndim(g) == 1 and np.ndim(d) == 1 and np.size(g) == np.size(d) == 1:
+        return ("gen", "disc")
+    return ("disc", "gen")
 
 
 def _window(paths: list, centre: np.ndarray, start: np.ndarray, cap: float = 3.0):
@@ -99,8 +105,8 @@ def panel_data(game, updaters, start, steps: int, *, lr: float = 0.1, xlim=None,
     out = {}
     for label, item in panels.items():
         g, upd = item if isinstance(item, tuple) else (game, item)
-        pl = plane(g, x="gen", y="disc") if _is_dirac_1d(g) or "dirac" in dict(
-            g.info or ()).get("section", "") else plane(g, x="disc", y="gen")
+        x, y = axes(g)
+        pl = plane(g, x=x, y=y)
         out[label] = {"game": g, "plane": pl, "xy": iterates(g, upd, start, int(steps), pl)}
     first = next(iter(out.values()))
     pl = first["plane"]

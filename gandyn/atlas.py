@@ -69,7 +69,9 @@ def analyse_game(section: str, name: str, game) -> dict:
         row.update(spectrum_summary(eigenvalues(J)))
         return row
     if section == "dirac":
-        rep = _dirac_analyse(game)
+        from gandyn.analysis.dirac import analyse
+
+        rep = analyse(game)
         row["eigenvalues"] = rep.get("eigenvalues") or []
         row["kind"], row["verdict"] = rep.get("kind"), rep.get("verdict")
         row["note"] = rep.get("note", "")
@@ -78,14 +80,6 @@ def analyse_game(section: str, name: str, game) -> dict:
         row["note"] = "the Jacobian is not finite at the equilibrium"
     row["max_lr"] = 0.0
     return row
-
-
-def _dirac_analyse(game) -> dict:
-    try:
-        from gandyn.analysis.dirac import analyse
-    except ModuleNotFoundError:  # the Dirac analysis still lives with its game
-        from gandyn.games.dirac import analyse
-    return analyse(game)
 
 
 def atlas_rows(sections: Iterable[str] | None = None) -> list:

@@ -78,12 +78,8 @@ def make_game(loss: str, reg: str = "none", *, pd=1.0, gamma=0.3, sigma=0.5):
 
         if reg not in DIRAC_REGS:
             raise ValueError(f"regulariser must be one of {', '.join(DIRAC_REGS)}, got {reg!r}")
-        regs = () if reg == "none" else (reg,)
-        if reg == "nk":  # the Nagarajan–Kolter weight shares the γ slider
-            from gandyn.games.dirac import dirac
-
-            return dirac(name, regs, eta=gamma)
-        return dirac_game(name, regs, gamma=gamma, sigma=sigma)
+        # the Nagarajan–Kolter weight η shares the γ slider
+        return dirac_game(name, () if reg == "none" else (reg,), gamma=gamma, sigma=sigma)
     if family == "pointwise":
         from gandyn.games import pointwise
 
@@ -111,7 +107,9 @@ def make_updater(rule: str, lr, n_disc: int = 1):
 
 
 def _axes_names(game):
-    return ("gen", "disc") if dict(game.info or ()).get("section") == "dirac" else ("disc", "gen")
+    from gandyn.animate import axes
+
+    return axes(game)
 
 
 @functools.lru_cache(maxsize=64)

@@ -138,7 +138,7 @@ DIRAC_H, DIRAC_STEPS, DIRAC_START = 0.2, 500, (1.0, 1.0)
 
 def _dirac_rows():
     """The rows of Mescheder et al. (2018)'s Fig. 3 / notebook: (label, game)."""
-    from gandyn.games.dirac import dirac
+    from gandyn.games.dirac import WGANGP, Clip, Noise, R1, dirac
     from gandyn.updaters.consensus import consensus_field
 
     base = dirac("gan")
@@ -153,13 +153,13 @@ def _dirac_rows():
     return (
         ("GAN", base),
         ("non-saturating GAN", dirac("nsgan")),
-        ("WGAN, clipping 1.0", dirac("wgan", "clip", clip=1.0)),
-        ("WGAN-GP (λ 0.7, target 1.0)", dirac("wgan", "wgan-gp", lam=0.7, g0=1.0)),
-        ("instance noise σ = 0.7", dirac("gan", "noise", sigma=0.7)),
-        ("gradient penalty γ = 0.3", dirac("gan", "r1", gamma=0.3)),
-        ("gradient penalty γ = 1.0 (critical)", dirac("gan", "r1", gamma=1.0)),
+        ("WGAN, clipping 1.0", dirac("wgan", Clip(1.0))),
+        ("WGAN-GP (λ 0.7, target 1.0)", dirac("wgan", WGANGP(0.7, 1.0))),
+        ("instance noise σ = 0.7", dirac("gan", Noise(0.7))),
+        ("gradient penalty γ = 0.3", dirac("gan", R1(0.3))),
+        ("gradient penalty γ = 1.0 (critical)", dirac("gan", R1(1.0))),
         ("consensus γ = 1.0", cons),
-        ("non-saturating + penalty γ = 0.3", dirac("nsgan", "r1", gamma=0.3)),
+        ("non-saturating + penalty γ = 0.3", dirac("nsgan", R1(0.3))),
     )
 
 
@@ -235,15 +235,15 @@ def fig_dirac_grid(smoke=False):
 
 
 def _penalty_eigs(gammas):
-    from gandyn.games.dirac import dirac
+    from gandyn.games.dirac import R1, dirac
 
-    return np.asarray(jax.vmap(lambda g: eigenvalues(jacobian(dirac("gan", "r1", gamma=g))))(
+    return np.asarray(jax.vmap(lambda g: eigenvalues(jacobian(dirac("gan", R1(g)))))(
         jnp.asarray(gammas)))
 
 
 def fig_dirac_penalty_path(smoke=False):
     from gandyn.analysis.discrete import update_eigenvalues
-    from gandyn.games.dirac import dirac, loss_constants
+    from gandyn.games.dirac import R1, dirac, loss_constants
     from gandyn.updaters import simultaneous
 
     fp0 = float(loss_constants("gan")[0]) if callable(loss_constants) else 0.5
@@ -255,7 +255,7 @@ def fig_dirac_penalty_path(smoke=False):
     eigenvalue_path(a, gam, eigs, critical=crit, param_label="γ",
                     title=f"continuous time: λ = -γ/2 ± sqrt(γ²/4 - f'(0)²), critical γ = "
                           f"2 f'(0) = {crit:g}")
-    disc = np.asarray(jax.vmap(lambda g: update_eigenvalues(dirac("gan", "r1", gamma=g),
+    disc = np.asarray(jax.vmap(lambda g: update_eigenvalues(dirac("gan", R1(g)),
                                                             simultaneous(DIRAC_H)))(
         jnp.asarray(gam)))
     eigenvalue_path(b, gam, disc, discrete=True, critical=crit, param_label="γ", zoom=True,
@@ -324,7 +324,7 @@ def fig_stability_map(smoke=False):
     from gandyn.analysis.discrete import stability_map as rho_map
     from gandyn.analysis.discrete import update_spectral_radius
     from gandyn.games.bilinear import xy
-    from gandyn.games.dirac import dirac
+    from gandyn.games.dirac import R1, dirac
     from gandyn.updaters import simultaneous
     from gandyn.updaters.consensus import consensus
 
@@ -334,7 +334,7 @@ def fig_stability_map(smoke=False):
 
     @jax.jit
     def dirac_rho(H, G):
-        one = lambda h, gam: update_spectral_radius(dirac("gan", "r1", gamma=gam),
+        one = lambda h, gam: update_spectral_radius(dirac("gan", R1(gam)),
                                                     simultaneous(h))
         return jax.vmap(jax.vmap(one))(H, G)
 

@@ -131,3 +131,23 @@ def test_update_jacobian_needs_a_state_when_no_equilibrium():
     game = from_fields("x", _wgan_gen, _wgan_disc, {"pd": 1.0})
     with pytest.raises(ValueError, match="linearise the update map"):
         update_jacobian(game, simultaneous(0.1))
+
+
+def test_as_state_and_typed_facts():
+    from gandyn.games.base import as_state
+
+    assert as_state((1.0, 2.0)) == State(1.0, 2.0)
+    s = State(1.0, 2.0)
+    assert as_state(s) is s
+    game = from_fields("g", lambda g, d, p: -d, lambda g, d, p: g, equilibrium=(0.0, 0.0))
+    assert game.smooth is True and game.continua == () and game.objectives is None
+    zs = zero_sum("xy", _xy_loss, equilibrium=(0.0, 0.0))
+    assert zs.objectives is not None and zs.objectives[1] is _xy_loss
+    # static facts are metadata: a jitted function of the game sees them as Python values
+    assert jax.jit(lambda g: jnp.asarray(g.smooth))(zs.replace(smooth=False)) == False  # noqa: E712
+    with pytest.raises(ValueError, match="pair"):
+        from_fields("g", lambda g, d, p: -d, lambda g, d, p: g, objectives=(_xy_loss,))
+
+
+def _xy_loss(g, d, p):
+    return g * d

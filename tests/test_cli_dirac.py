@@ -1,5 +1,6 @@
 """`gandyn dirac`: in-process through gandyn.cli.main, plus one real subprocess."""
 
+import dataclasses
 import json
 import math
 import subprocess
@@ -10,7 +11,8 @@ import pytest
 
 from gandyn.cli import main
 from gandyn.commands import dirac as cmd
-from gandyn.games import dirac as D
+from gandyn.games import dirac_names as D
+from gandyn.games.dirac_names import build
 
 
 def _json(capsys, *argv):
@@ -19,7 +21,37 @@ def _json(capsys, *argv):
 
 
 def test_choices_match_the_library():
-    assert set(cmd.LOSSES) == set(D.LOSSES) and set(cmd.REGS) == set(D.REGULARISERS)
+    # every name of the table builds its class with the table's parameters, in order
+    assert cmd.LOSSES is D.LOSSES and set(cmd.REGULARISERS) == set(D.REGULARISERS)
+    for name, (_, cls, params) in D.REGULARISERS.items():
+        reg = build(name)
+        assert type(reg).__name__ == cls and type(reg).name == name
+        assert [f.name for f in dataclasses.fields(reg)] == [p.name for p in params]
+
+
+def test_json_lists_only_the_chosen_parameters(capsys):
+    out = _json(capsys, "--loss", "wgan", "--reg", "dragan", "--reg", "r1", "--dragan-lam", "0.5",
+                "--k", "0", "--gamma", "0.25")
+    assert out["params"] == {"c": 0.0, "dragan": {"lam": 0.5, "k": 0.0}, "r1": {"gamma": 0.25}}
+    # ψψ entry -(2λ + γ) = -1.25, f'(0) = 1: -0.625 ± sqrt(0.625² - 1)
+    np.testing.assert_allclose(out["eigenvalues"], [[-0.625, math.sqrt(1 - 0.625**2)],
+                                                    [-0.625, -math.sqrt(1 - 0.625**2)]],
+                               atol=1e-12)
+    assert _json(capsys, "--loss", "hinge")["params"] == {"c": 0.0}
+
+
+def test_a_parameter_of_an_unchosen_regulariser_exits_2(capsys):
+    assert main(["dirac", "--reg", "wgan-gp", "--gamma", "0.75"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--gamma is a parameter of r1, r2" in err
+
+
+def test_help_does_not_load_the_game():
+    code = ("import sys; from gandyn.cli import build_parser; build_parser(); "
+            "print(sorted(m for m in sys.modules if m.startswith('gandyn.games.dirac')))")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=True)
+    assert res.stdout.strip() == "['gandyn.games.dirac_names']"
 
 
 def test_r1_gamma_2_is_a_stable_node(capsys):
@@ -75,7 +107,7 @@ def test_subprocess():
 
 
 def test_wgan_gp_reports_its_set_of_rest_points(capsys):
-    out = _json(capsys, "--loss", "wgan", "--reg", "wgan-gp", "--gamma", "0.75", "--g0", "2")
+    out = _json(capsys, "--loss", "wgan", "--reg", "wgan-gp", "--lam", "0.75", "--g0", "2")
     assert out["eigenvalues"] == [] and out["kind"] == "non-smooth"
     assert out["rest_set"] == {"psi": 0.0, "theta_centre": [0.0], "theta_radius": 3.0}
     assert out["jump"] == pytest.approx(3.0, rel=1e-6)

@@ -16,8 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gandyn.analysis import KINDS, classify, eigenvalues, jacobian, kind_name, verdict, verdict_name
+from gandyn.analysis.dirac import analyse
 from gandyn.games import State
 from gandyn.games import dirac as D
+from gandyn.games.dirac import DRAGAN, NK, R1, R2, WGANGP, Clip, LeCam, Noise
 from gandyn.updaters.base import Updater
 
 F1 = {"gan": 0.5, "nsgan": 0.5, "wgan": 1.0, "lsgan": 1.0, "hinge": 1.0}
@@ -37,16 +39,16 @@ def _sorted(e):
     return e[np.lexsort((np.round(e.imag, 6), np.round(e.real, 6)))]
 
 
-@functools.partial(jax.jit, static_argnames=("loss", "reg", "dim"))
-def _eigs(loss, reg, dim, c, **num):
-    game = D.dirac(loss, reg, dim=dim, c=c, **num)
+@functools.partial(jax.jit, static_argnames=("loss", "dim"))
+def _eigs(loss, regs, dim, c):
+    game = D.dirac(loss, regs, dim=dim, c=c)
     return eigenvalues(jacobian(game))
 
 
-def eigs(loss, reg=(), dim=1, c=0.0, **num):
-    num = {k: jnp.asarray(v, jnp.float64) for k, v in num.items()}
-    return _sorted(_eigs(loss, tuple(reg) if not isinstance(reg, str) else (reg,), dim,
-                         jnp.asarray(c, jnp.float64), **num))
+def eigs(loss, regs=(), dim=1, c=0.0):
+    regs = (regs,) if isinstance(regs, D.Regulariser) else tuple(regs)
+    regs = jax.tree_util.tree_map(lambda v: jnp.asarray(v, jnp.float64), regs)
+    return _sorted(_eigs(loss, regs, dim, jnp.asarray(c, jnp.float64)))
 
 
 # -- definitions ----------------------------------------------------------------------------
@@ -103,15 +105,15 @@ def test_nonzero_data_point_damps_like_noise(c):
 @given(st.sampled_from(["gan", "nsgan", "lsgan"]), st.floats(0.01, 3.0))
 def test_instance_noise(loss, sigma):
     f1, f2 = F1[loss], F2[loss]
-    np.testing.assert_allclose(eigs(loss, "noise", sigma=sigma),
+    np.testing.assert_allclose(eigs(loss, Noise(sigma)),
                                pair(f2 * sigma**2, f2**2 * sigma**4 - f1**2), atol=1e-9)
 
 
 @FEW
-@given(st.sampled_from(["r1", "r2"]), st.sampled_from(D.LOSSES), st.floats(0.01, 5.0))
+@given(st.sampled_from([R1, R2]), st.sampled_from(D.LOSSES), st.floats(0.01, 5.0))
 def test_zero_centred_penalties(reg, loss, gamma):
     f1 = F1[loss]
-    np.testing.assert_allclose(eigs(loss, reg, gamma=gamma),
+    np.testing.assert_allclose(eigs(loss, reg(gamma)),
                                pair(-gamma / 2, gamma**2 / 4 - f1**2), atol=1e-9)
 
 
@@ -119,7 +121,7 @@ def test_zero_centred_penalties(reg, loss, gamma):
 @given(st.sampled_from(["gan", "nsgan", "wgan"]), st.floats(0.01, 5.0))
 def test_nagarajan_kolter(loss, eta):
     f1 = F1[loss]
-    np.testing.assert_allclose(eigs(loss, "nk", eta=eta),
+    np.testing.assert_allclose(eigs(loss, NK(eta)),
                                pair(-eta * f1**2, eta**2 * f1**4 - f1**2), atol=1e-9)
 
 
@@ -127,16 +129,16 @@ def test_nagarajan_kolter(loss, eta):
 @given(st.floats(0.01, 5.0))
 def test_zero_centred_dragan_is_an_r_penalty_of_weight_2lambda(lam):
     f1 = F1["gan"]
-    np.testing.assert_allclose(eigs("gan", "dragan", dragan_lam=lam, dragan_k=0.0),
+    np.testing.assert_allclose(eigs("gan", DRAGAN(lam, 0.0)),
                                pair(-lam, lam**2 - f1**2), atol=1e-9)
 
 
-@pytest.mark.parametrize("reg, key", [("r1", "gamma"), ("noise", "sigma"), ("nk", "eta")])
+@pytest.mark.parametrize("reg", [R1, Noise, NK])
 @settings(max_examples=10)
 @given(x=st.floats(0.05, 2.0))
-def test_n_dimensional_spectrum_is_the_1d_one_repeated(reg, key, x):
-    one = eigs("gan", reg, **{key: x})
-    many = eigs("gan", reg, dim=3, **{key: x})
+def test_n_dimensional_spectrum_is_the_1d_one_repeated(reg, x):
+    one = eigs("gan", reg(x))
+    many = eigs("gan", reg(x), dim=3)
     np.testing.assert_allclose(many, _sorted(np.repeat(one, 3)), atol=1e-8)
 
 
@@ -145,7 +147,7 @@ def test_regularisers_compose_additively():
     gamma, sigma = 0.8, 0.6
     f1, f2 = 0.5, -0.25
     tr_half = (-gamma + 2 * f2 * sigma**2) / 2
-    np.testing.assert_allclose(eigs("gan", ("r1", "noise"), gamma=gamma, sigma=sigma),
+    np.testing.assert_allclose(eigs("gan", (R1(gamma), Noise(sigma))),
                                pair(tr_half, tr_half**2 - f1**2), atol=1e-10)
 
 
@@ -162,7 +164,7 @@ def test_noise_field_is_the_exact_expectation_away_from_equilibrium():
     gps = jax.vmap(jax.vmap(jax.grad(L, 1), (None, None, 0, 0)), (None, None, 0, 0))
     ref_gen = -np.sum(W * gth(th, ps, E1, E2))
     ref_disc = np.sum(W * gps(th, ps, E1, E2))
-    v = D.dirac("gan", "noise", sigma=sigma, c=c).field(State(jnp.array([th]), jnp.array([ps])))
+    v = D.dirac("gan", Noise(sigma), c=c).field(State(jnp.array([th]), jnp.array([ps])))
     np.testing.assert_allclose([v.gen[0], v.disc[0]], [ref_gen, ref_disc], rtol=1e-8)
 
 
@@ -170,7 +172,7 @@ def test_noise_field_is_the_exact_expectation_away_from_equilibrium():
 def test_wgan_is_a_global_centre():
     """Linear field: the Jacobian is the same everywhere and |z - z*|² is conserved."""
     game = D.dirac("wgan", c=0.3)
-    rep = D.analyse(game)
+    rep = analyse(game)
     assert rep["kind"] == "centre" and rep["verdict"] == "marginal"
     J0 = np.asarray(jacobian(game))
     J1 = np.asarray(jacobian(game, State(jnp.array([2.0]), jnp.array([-1.0]))))
@@ -178,13 +180,13 @@ def test_wgan_is_a_global_centre():
     np.testing.assert_allclose(J0 + J0.T, 0.0, atol=1e-15)  # skew: rotation
 
 
-@pytest.mark.parametrize("reg, kw", [("wgan-gp", {"lam": 0.7, "g0": 1.0}),
-                                     ("dragan", {"dragan_lam": 0.7, "dragan_k": 1.0})])
+@pytest.mark.parametrize("reg, kw", [(WGANGP, {"lam": 0.7, "g0": 1.0}),
+                                     (DRAGAN, {"lam": 0.7, "k": 1.0})])
 def test_norm_penalties_with_nonzero_target_have_no_smooth_rest_point(reg, kw):
-    game = D.dirac("wgan", reg, **kw)
+    game = D.dirac("wgan", reg(**kw))
     J = np.asarray(jacobian(game))
     assert np.isnan(J).any()  # by construction, not a finite wrong number
-    rep = D.analyse(game)
+    rep = analyse(game)
     assert rep["kind"] == "non-smooth" and rep["verdict"] == "unstable"
     lam, k = list(kw.values())
     assert rep["jump"] == pytest.approx(2 * lam * k, rel=1e-6)
@@ -198,7 +200,7 @@ def test_norm_penalties_with_nonzero_target_have_no_smooth_rest_point(reg, kw):
 
 
 def test_wgan_gp_with_zero_target_is_smooth_and_stable():
-    e = eigs("wgan", "wgan-gp", lam=0.5, g0=0.0)
+    e = eigs("wgan", WGANGP(0.5, g0=0.0))
     np.testing.assert_allclose(e, pair(-0.5, 0.25 - 1.0), atol=1e-12)
 
 
@@ -212,9 +214,9 @@ class _Euler(Updater):
 
 
 def test_clipping_is_a_projection_that_leaves_the_local_centre():
-    game = D.dirac("wgan", "clip", clip=0.1)
+    game = D.dirac("wgan", Clip(0.1))
     assert game.projection is not None
-    rep = D.analyse(game)
+    rep = analyse(game)
     assert rep["kind"] == "centre" and rep["verdict"] == "marginal"
     assert "projection" in rep["note"]
     p = game.project(State(jnp.array([3.0]), jnp.array([-5.0])))
@@ -245,17 +247,17 @@ def test_lecam_jacobian_matches_hand_derivation(c, lam, rho):
 
 @jax.jit
 def _lecam_jac(c, lam, rho):
-    return jacobian(D.dirac("gan", "lecam", c=c, lecam_lam=lam, lecam_rate=rho))
+    return jacobian(D.dirac("gan", LeCam(lam, rho), c=c))
 
 
 def test_lecam_at_c0_keeps_the_centre_and_damps_the_anchors():
-    e = eigs("gan", "lecam", lecam_lam=2.0, lecam_rate=0.7)
+    e = eigs("gan", LeCam(2.0, 0.7))
     np.testing.assert_allclose(e, _sorted([-0.7, -0.7, 0.5j, -0.5j]), atol=1e-10)
     assert verdict_name(verdict(e)) == "marginal"
 
 
 def test_lecam_anchors_follow_the_moving_average():
-    game = D.dirac("gan", "lecam", c=0.5, lecam_rate=2.0)
+    game = D.dirac("gan", LeCam(1.0, 2.0), c=0.5)
     th, ps, a = jnp.array([1.0]), jnp.array([0.8]), jnp.array([0.1, -0.3])
     v_alpha = game.field(State(th, (ps, a))).disc[1]
     np.testing.assert_allclose(v_alpha, 2.0 * (np.array([0.8 * 0.5, 0.8 * 1.0]) - a))
@@ -266,15 +268,15 @@ def test_errors_name_what_is_valid():
     with pytest.raises(ValueError, match="valid losses: gan, nsgan"):
         D.dirac("vanilla")
     with pytest.raises(ValueError, match="valid: noise, r1"):
-        D.dirac("gan", "r3")
+        D.dirac("gan", ("r3",))
     with pytest.raises(ValueError, match="gamma must be"):
-        D.dirac("gan", "r1", gamma=-1.0)
+        D.dirac("gan", R1(-1.0))
     with pytest.raises(ValueError, match="dim must be a positive integer"):
         D.dirac("gan", dim=0)
     with pytest.raises(ValueError, match=r"shape \(2,\)"):
         D.dirac("gan", dim=2, c=[1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match="twice"):
-        D.dirac("gan", ("r1", "r1"))
+        D.dirac("gan", (R1(1.0), R1(2.0)))
 
 
 def test_changing_numbers_does_not_recompile():
@@ -285,8 +287,8 @@ def test_changing_numbers_does_not_recompile():
         traces.append(1)
         return eigenvalues(jacobian(game))
 
-    f(D.dirac("gan", ("r1", "noise"), gamma=1.0, sigma=0.1))
-    f(D.dirac("gan", ("noise", "r1"), gamma=2.0, sigma=0.3))
+    f(D.dirac("gan", (R1(1.0), Noise(0.1))))
+    f(D.dirac("gan", (Noise(0.3), R1(2.0))))
     assert len(traces) == 1
 
 
@@ -296,8 +298,8 @@ def test_zoo_games_work_with_the_analysis(name, factory):
     assert game.name == name and game.equilibrium is not None
     v = game.field(game.equilibrium)
     assert all(float(jnp.max(jnp.abs(x))) < 1e-14 for x in jax.tree_util.tree_leaves(v))
-    rep = D.analyse(game)  # jacobian(game) at the equilibrium, jitted
-    smooth = dict(game.info)["smooth_at_equilibrium"]
+    rep = analyse(game)  # jacobian(game) at the equilibrium, jitted
+    smooth = game.smooth
     assert (rep["jacobian"] is not None) == smooth
     assert rep["kind"] in ("non-smooth",) + KINDS
     assert len(rep["eigenvalues"]) == (2 * game.equilibrium.gen.size + 2 * ("lecam" in name)
@@ -324,7 +326,7 @@ def test_n_dimensional_data_point_damps_only_its_own_direction(c):
 
 @jax.jit
 def _lsgan_noise_field(theta, psi, c, sigma):
-    return D.dirac("lsgan", "noise", dim=2, c=c, sigma=sigma).field(State(theta, psi))
+    return D.dirac("lsgan", Noise(sigma), dim=2, c=c).field(State(theta, psi))
 
 
 _vec2 = st.lists(st.floats(-2.0, 2.0), min_size=2, max_size=2)
@@ -348,7 +350,7 @@ def test_lsgan_noise_field_matches_the_exact_expectation_everywhere(theta, psi, 
 
 @jax.jit
 def _nk_noise_jac(eta, sigma):
-    return jacobian(D.dirac("gan", ("noise", "nk"), eta=eta, sigma=sigma))
+    return jacobian(D.dirac("gan", (Noise(sigma), NK(eta))))
 
 
 @FEW
@@ -364,13 +366,13 @@ def test_nagarajan_kolter_with_noise_has_the_cross_term(eta, sigma):
 
 def test_r1_and_r2_add_up():
     """For a linear D both penalties are γ/2‖ψ‖²: together the ψψ entry is -2γ."""
-    np.testing.assert_allclose(eigs("wgan", ("r1", "r2"), gamma=0.4),
+    np.testing.assert_allclose(eigs("wgan", (R1(0.4), R2(0.4))),
                                pair(-0.4, 0.16 - 1.0), atol=1e-12)
 
 
 def test_vmap_over_the_penalty_weight():
     gammas = jnp.linspace(0.1, 4.0, 9)
-    e = jax.vmap(lambda g: eigenvalues(jacobian(D.dirac("gan", "r1", gamma=g))))(gammas)
+    e = jax.vmap(lambda g: eigenvalues(jacobian(D.dirac("gan", R1(g)))))(gammas)
     for g, row in zip(np.asarray(gammas), np.asarray(e)):
         np.testing.assert_allclose(_sorted(row), pair(-g / 2, g**2 / 4 - 0.25), atol=1e-12)
 
@@ -379,8 +381,8 @@ def test_wgan_gp_gradient_flow_does_not_settle_at_the_equilibrium():
     """Heun steps of dz/dt = v(z) from 1e-3 off (0, 0): ψ is thrown onto |ψ| ~ g0 while θ
     drifts, and the orbit comes to rest at the far end θ = c - 2λg0/f'(0) = -2 of the rest set,
     2000 times farther from the equilibrium than it started."""
-    game = D.dirac("wgan", "wgan-gp", lam=1.0, g0=1.0)
-    rep = D.analyse(game)
+    game = D.dirac("wgan", WGANGP(1.0, 1.0))
+    rep = analyse(game)
     assert rep["rest_set"] == {"psi": 0.0, "theta_centre": [0.0], "theta_radius": 2.0}
     h = 1e-2
 
@@ -397,7 +399,7 @@ def test_wgan_gp_gradient_flow_does_not_settle_at_the_equilibrium():
 
 @jax.jit
 def _gp_field(theta, psi, c, lam, g0):
-    return D.dirac("gan", "wgan-gp", c=c, lam=lam, g0=g0).field(State(theta, psi))
+    return D.dirac("gan", WGANGP(lam, g0), c=c).field(State(theta, psi))
 
 
 @FEW
@@ -423,16 +425,14 @@ def test_wgan_gp_rest_set_is_where_the_field_flips_across_psi_zero(c, lam, g0, u
 
 
 def test_analyse_reports_the_wgan_gp_rest_set():
-    rep = D.analyse(D.dirac("gan", "wgan-gp", c=0.3, lam=0.7, g0=1.5))
+    rep = analyse(D.dirac("gan", WGANGP(0.7, 1.5), c=0.3))
     assert rep["rest_set"]["theta_centre"] == [0.3]
     assert rep["rest_set"]["theta_radius"] == pytest.approx(2 * 0.7 * 1.5 / F1["gan"], rel=1e-14)
     assert "not isolated" in rep["note"]
 
 
 def test_nagarajan_kolter_shrinks_the_wgan_gp_rest_set_to_the_equilibrium():
-    rep = D.analyse(D.dirac("wgan", ("wgan-gp", "nk", "dragan"), lam=0.5, g0=1.0,
-                            dragan_lam=0.5, dragan_k=1.0))
+    rep = analyse(D.dirac("wgan", (WGANGP(0.5, 1.0), NK(1.0), DRAGAN(0.5, 1.0))))
     assert rep["kind"] == "non-smooth" and rep["rest_set"]["theta_radius"] == 0.0
-    rep = D.analyse(D.dirac("wgan", ("wgan-gp", "dragan"), lam=0.5, g0=1.0,
-                            dragan_lam=0.25, dragan_k=2.0))
+    rep = analyse(D.dirac("wgan", (WGANGP(0.5, 1.0), DRAGAN(0.25, 2.0))))
     assert rep["rest_set"]["theta_radius"] == pytest.approx(2 * (0.5 + 0.5))

@@ -24,7 +24,7 @@ _WORKER = textwrap.dedent("""
         assert jax.process_count() == 2 and len(jax.devices()) == 2, jax.devices()
     import gandyn
     from gandyn import State
-    from gandyn.games.dirac import dirac
+    from gandyn.games.dirac import R1, dirac
     from gandyn.simulate import simulate
     from gandyn.updaters import ALL_UPDATERS
     from jax.experimental import multihost_utils
@@ -32,7 +32,7 @@ _WORKER = textwrap.dedent("""
     rng = np.random.default_rng(0)   # the same initial batch in every process
     # Adam on the Dirac-GAN with R1: updater state in the carry, jax.grad of a game parameter
     # inside the sharded body; 51 lanes: padding across the two processes
-    runs = [(dirac("gan", "r1"), ALL_UPDATERS["optax"](0.05),
+    runs = [(dirac("gan", R1(1.0)), ALL_UPDATERS["optax"](0.05),
              State(rng.uniform(-1, 1, (51, 1)), rng.uniform(-1, 1, (51, 1))))]
     leaves = []
     for game, upd, z0 in runs:

@@ -152,9 +152,9 @@ def test_phase_portrait_artists():
 
 
 def test_portrait_of_the_dirac_gan_plane():
-    from gandyn.games.dirac import dirac
+    from gandyn.games.dirac import R1, dirac
 
-    g = dirac("gan", "r1", gamma=0.3)
+    g = dirac("gan", R1(0.3))
     data = P.portrait(g, (-2, 2), (-2, 2), n_grid=21, with_separatrices=False)
     (e,) = data.equilibria
     assert e.kind == "stable focus" and np.allclose(e.xy, 0, atol=1e-9)

@@ -54,28 +54,16 @@ def _jit(f, **kw):
 
 # -- the Dirac reference: the ONE function that knows gandyn.games.dirac's API ----------------
 def dirac_reference(loss, spec, c):
-    """``dirac(loss, ...)`` for a neutral spec ``((name, kwargs), ...)``; None if unsupported.
-
-    Two spellings: ``dirac(loss, regs=(R1(gamma), ...))`` when the module has the classes,
-    else the older ``dirac(loss, ("r1", ...), gamma=...)``.
-    """
+    """``dirac(loss, regs=...)`` for a neutral spec ``((name, kwargs), ...)``."""
     from gandyn.games import dirac as dm
 
     dim = c.shape[0]
-    if hasattr(dm, "R1"):
-        make = {"r1": lambda gamma: dm.R1(gamma), "r2": lambda gamma: dm.R2(gamma),
-                "wgan-gp": lambda lam, g0: dm.WGANGP(lam, g0),
-                "wgan-lp": lambda lam, g0: dm.WGANLP(lam, g0),
-                "dragan": lambda lam, k: dm.DRAGAN(lam, k), "nk": lambda eta: dm.NK(eta),
-                "clip": lambda c: dm.Clip(c)}
-        return dm.dirac(loss, regs=tuple(make[n](**kw) for n, kw in spec), dim=dim, c=c)
-    rename = {"r1": {"gamma": "gamma"}, "r2": {"gamma": "gamma"},
-              "wgan-gp": {"lam": "lam", "g0": "g0"}, "nk": {"eta": "eta"},
-              "dragan": {"lam": "dragan_lam", "k": "dragan_k"}, "clip": {"c": "clip"}}
-    if any(n not in rename for n, _ in spec):
-        return None
-    kw = {rename[n][k]: v for n, a in spec for k, v in a.items()}
-    return dm.dirac(loss, tuple(n for n, _ in spec), dim=dim, c=c, **kw)
+    make = {"r1": lambda gamma: dm.R1(gamma), "r2": lambda gamma: dm.R2(gamma),
+            "wgan-gp": lambda lam, g0: dm.WGANGP(lam, g0),
+            "wgan-lp": lambda lam, g0: dm.WGANLP(lam, g0),
+            "dragan": lambda lam, k: dm.DRAGAN(lam, k), "nk": lambda eta: dm.NK(eta),
+            "clip": lambda c: dm.Clip(c)}
+    return dm.dirac(loss, regs=tuple(make[n](**kw) for n, kw in spec), dim=dim, c=c)
 
 
 DELTA = np.array([[0.3, -0.1], [-0.2, 0.25], [0.05, 0.4]])  # DRAGAN's perturbation bank

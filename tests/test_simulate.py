@@ -115,10 +115,10 @@ def test_record_every_shapes_and_distance():
 
 
 def test_measured_rate_matches_log_spectral_radius_dirac_r1():
-    from gandyn.games.dirac import dirac
+    from gandyn.games.dirac import R1, dirac
 
     gamma, h = 2.0, 0.1
-    game = dirac("gan", "r1", gamma=gamma)
+    game = dirac("gan", R1(gamma))
     # Mescheder et al. 2018: v'(0) eigenvalues -γ/2 ± sqrt(γ²/4 - f'(0)²), f'(0) = 1/2;
     # simultaneous map eigenvalues 1 + h λ.
     lam = -gamma / 2 + np.sqrt(gamma ** 2 / 4 - 0.25)
@@ -195,9 +195,9 @@ _DEVICES_SCRIPT = textwrap.dedent("""
     # inside the sharded body: under shard_map's vma typing the cotangent of a replicated
     # value is psum'd over devices unless the engine casts it to device-varying (it does;
     # see gandyn.simulate._run). Every leaf of the Result must match one device exactly.
-    from gandyn.games.dirac import dirac
-    games = [dirac("gan", "r1"), dirac("gan", ("noise", "r2", "nk"), sigma=0.3, dim=2, c=0.5),
-             dirac("lsgan", ("r1", "lecam"), dim=2, c=[0.5, -0.25])]
+    from gandyn.games.dirac import NK, R1, R2, LeCam, Noise, dirac
+    games = [dirac("gan", R1(1.0)), dirac("gan", (Noise(0.3), R2(1.0), NK(1.0)), dim=2, c=0.5),
+             dirac("lsgan", (R1(1.0), LeCam(1.0, 1.0)), dim=2, c=[0.5, -0.25])]
     for g in games:
         dim = g.equilibrium.gen.shape[0]
         disc = rng.uniform(-1, 1, (21, dim))
@@ -255,10 +255,10 @@ def test_one_and_four_cpu_devices_give_identical_results():
 def test_dirac_gan_step_compiles_to_logistics_not_logaddexp_derivatives():
     """Regression (benchmarks/RESULTS.md): autodiff through logaddexp's JVP put exp + log1p + exp
     into every loss derivative and made the Dirac-GAN 5x slower in the engine. One compiled
-    simultaneous step of dirac("gan", "r1") must contain no log at all (only the logistic's exp)."""
-    from gandyn.games.dirac import dirac
+    simultaneous step of dirac("gan", R1(1.0)) must contain no log at all (only the logistic's exp)."""
+    from gandyn.games.dirac import R1, dirac
 
-    game = sim_mod.cast_floats(dirac("gan", "r1", gamma=1.0, c=0.5), jnp.float32)
+    game = sim_mod.cast_floats(dirac("gan", R1(1.0), c=0.5), jnp.float32)
     upd = sim_mod.cast_floats(simultaneous(1e-2), jnp.float32)
     z = State(jnp.zeros((64, 1), jnp.float32), jnp.zeros((64, 1), jnp.float32))
     step = jax.jit(lambda g, u, z: jax.vmap(lambda zz: u.step(g, zz, None)[0])(z))

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from gandyn import State, jacobian, zero_sum
 from gandyn.games.bilinear import xy
-from gandyn.games.dirac import dirac
+from gandyn.games.dirac import Clip, dirac
 from gandyn.updaters import (
     ALL_UPDATERS,
     alternating,
@@ -83,17 +83,19 @@ def test_registry_shapes_dtypes_finite_no_recompile(name, dtype):
                                   "negative_momentum", "lookahead", "optax", "hamiltonian"])
 def test_projection_applied_after_every_step(name):
     # WGAN Dirac-GAN with weight clipping at 0.1: the discriminator never leaves [-0.1, 0.1]
-    game = dirac("wgan", "clip", clip=0.1)
+    game = dirac("wgan", Clip(0.1))
     traj = _trajectory(game, ALL_UPDATERS[name](0.3), State(jnp.array([1.0]), jnp.array([0.5])), 4)
     assert np.all(np.abs(traj[:, 1]) <= 0.1 + 1e-15)
     assert np.any(np.abs(traj[:, 1]) > 0.099)     # started outside: the clip was active
 
 
 def test_lola_needs_objectives():
+    # the x·y game given by its fields alone (every built-in game declares its objectives)
+    fields_only = xy().replace(objectives=None)
     with pytest.raises(ValueError, match="objective"):
-        lola(0.1).step(xy(), State(1.0, 1.0), ())
+        lola(0.1).step(fields_only, State(1.0, 1.0), ())
     # LA needs only the fields
-    la(0.1).step(xy(), State(1.0, 1.0), ())
+    la(0.1).step(fields_only, State(1.0, 1.0), ())
 
 
 def test_bad_arguments():

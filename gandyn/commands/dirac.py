@@ -5,8 +5,8 @@ rest point and the verdict (Mescheder, Geiger & Nowozin 2018). Example:
 
     gandyn dirac --loss gan --reg r1 --gamma 2 --json     # -1 ± sqrt(3)/2: stable node
 
---gamma is the weight of whichever weighted regulariser is chosen (γ of R1/R2, η of
-Nagarajan–Kolter, λ of WGAN-GP / DRAGAN / LeCam); --sigma the instance-noise std.
+Each regulariser takes its own options (listed below; R1 and R2 share --gamma, WGAN-GP's
+weight is --lam); an option of a regulariser that was not chosen is an error.
 Where the Jacobian is not defined (WGAN-GP or DRAGAN with a target norm k > 0) the output says
 so: kind "non-smooth", no eigenvalues, the jump of the field at ψ = 0 and the set of
 (Filippov) rest points {ψ = 0, |θ - c| <= 2λk/f'(0)} that replaces the isolated equilibrium.
@@ -14,30 +14,54 @@ so: kind "non-smooth", no eigenvalues, the jump of the field at ψ = 0 and the s
 
 from __future__ import annotations
 
-# Kept here (equal to gandyn.games.dirac.LOSSES / REGULARISERS, checked by the tests) so that
-# `gandyn --help` does not import jax.
-LOSSES = ("gan", "nsgan", "wgan", "lsgan", "hinge")
-REGS = ("r1", "r2", "noise", "wgan-gp", "clip", "nk", "dragan", "lecam")
+from gandyn.games.dirac_names import LOSSES, REGULARISERS
+
+
+def _flags():
+    """``{flag: (default, help, [(reg, param), ...])}`` over the whole table."""
+    out: dict = {}
+    for reg, (_, _, params) in REGULARISERS.items():
+        for p in params:
+            default, helps, users = out.setdefault(p.flag, (p.default, p.help, []))
+            users.append((reg, p.name))
+    return out
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--loss", choices=LOSSES, default="gan", help="loss (default gan)")
-    parser.add_argument("--reg", choices=REGS, action="append", default=[],
+    parser.add_argument("--reg", choices=tuple(REGULARISERS), action="append", default=[],
                         help="regulariser; repeat to compose (e.g. --reg r1 --reg noise)")
-    parser.add_argument("--gamma", type=float, default=1.0,
-                        help="weight of the regulariser (γ, η or λ; default 1)")
-    parser.add_argument("--sigma", type=float, default=0.5,
-                        help="instance-noise std σ (default 0.5; used with --reg noise)")
-    parser.add_argument("--g0", type=float, default=1.0,
-                        help="target gradient norm of WGAN-GP / DRAGAN (default 1)")
-    parser.add_argument("--clip", type=float, default=0.1,
-                        help="clipping bound C (default 0.1; used with --reg clip)")
-    parser.add_argument("--rate", type=float, default=1.0,
-                        help="LeCam anchor rate ρ (default 1)")
+    for flag, (default, help_, users) in _flags().items():
+        regs = "/".join(dict.fromkeys(r for r, _ in users))
+        parser.add_argument(flag, type=float, default=None, metavar="X",
+                            help=f"{help_} (--reg {regs}; default {default:g})")
     parser.add_argument("--c", type=float, default=0.0,
                         help="data point, every coordinate (default 0, the paper's)")
     parser.add_argument("--dim", type=int, default=1, help="dimension n (default 1)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _attr(flag):
+    return flag.lstrip("-").replace("-", "_")
+
+
+def _regulariser_values(args):
+    """``{reg: {param: value}}`` for the chosen regularisers; ValueError for a flag given to
+    none of them."""
+    chosen = list(dict.fromkeys(args.reg))
+    values = {r: {} for r in chosen}
+    used = set()
+    for r in chosen:
+        for p in REGULARISERS[r][2]:
+            given = getattr(args, _attr(p.flag))
+            values[r][p.name] = p.default if given is None else given
+            used.add(p.flag)
+    for flag, (_, _, users) in _flags().items():
+        if flag not in used and getattr(args, _attr(flag)) is not None:
+            regs = ", ".join(dict.fromkeys(r for r, _ in users))
+            raise ValueError(f"{flag} is a parameter of {regs}, which was not chosen "
+                             f"(--reg {' '.join(chosen) or '(none)'})")
+    return values
 
 
 def _fmt(z):
@@ -50,25 +74,25 @@ def run(args) -> int:
     import sys
 
     import gandyn  # noqa: F401  (x64)
-    from gandyn.games.dirac import analyse, dirac
+    from gandyn.analysis.dirac import analyse
+    from gandyn.games.dirac import dirac
+    from gandyn.games.dirac_names import build
 
-    g = args.gamma
     try:
-        game = dirac(args.loss, tuple(args.reg), dim=args.dim, c=args.c, gamma=g,
-                     sigma=args.sigma, lam=g, g0=args.g0, clip=args.clip, eta=g,
-                     dragan_lam=g, dragan_k=args.g0, lecam_lam=g, lecam_rate=args.rate)
+        values = _regulariser_values(args)
+        game = dirac(args.loss, tuple(build(r, **v) for r, v in values.items()), dim=args.dim,
+                     c=args.c)
     except ValueError as e:
         print(f"gandyn dirac: error: {e}", file=sys.stderr)
         return 2
     rep = analyse(game)
-    regs = dict(game.info)["reg"]
+    stateful = isinstance(game.equilibrium.disc, tuple)
     out = {
         "game": game.name,
         "loss": args.loss,
-        "reg": list(regs),
+        "reg": list(values),
         "dim": args.dim,
-        "params": {"c": args.c, "gamma": g, "sigma": args.sigma, "g0": args.g0,
-                   "clip": args.clip, "rate": args.rate},
+        "params": {"c": args.c, **values},
         "equilibrium": {"gen": rep["equilibrium"][0], "disc": rep["equilibrium"][1]},
         "eigenvalues": rep["eigenvalues"],
         "kind": rep["kind"],
@@ -83,7 +107,7 @@ def run(args) -> int:
         return 0
     print(f"Dirac-GAN {game.name}  (dim {args.dim}, data point c = {args.c:g})")
     eq = out["equilibrium"]
-    disc = "(psi, [alpha_R, alpha_F])" if "lecam" in regs else "psi"
+    disc = "(psi, [alpha_R, alpha_F])" if stateful else "psi"
     print(f"equilibrium: theta = {eq['gen']}, {disc} = {eq['disc']}")
     if rep["eigenvalues"]:
         print("eigenvalues of the Jacobian (continuous time):")

@@ -38,14 +38,14 @@ class State(NamedTuple):
 
 
 def as_state(z) -> State:
-    """``z`` as a ``State``: a ``State`` is returned as is, any pair ``(gen, disc)`` is wrapped."""
+    """``z`` as a ``State``: a ``State`` unchanged, any ``(gen, disc)`` pair wrapped."""
     if isinstance(z, State):
         return z
     gen, disc = z
     return State(gen, disc)
 
 
-_as_state = as_state  # old private name, kept until every caller uses ``as_state``
+_as_state = as_state
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,7 +65,7 @@ class Box:
 
     def contains(self, state) -> jax.Array:
         """Boolean (jit/vmap-able): every coordinate of ``state`` lies in the box."""
-        g, d = _as_state(state)
+        g, d = as_state(state)
 
         def inside(tree, lo, hi, closed):
             ok = jnp.asarray(True)
@@ -111,10 +111,12 @@ class Game:
       projection: optional ``(state, params) -> state`` applied by updaters after every step
         (weight clipping); ``None`` when the game declares none.
       info: static, hashable extra description (tuple of (key, value) pairs).
-      smooth: False where the field is not differentiable at the rest point (its Jacobian
-        there is not a linearisation).
-      continua: intervals ``((lo, hi), ...)`` of the discriminator on which every point is a
-        rest point (pointwise games whose ``f1' + f2'`` vanishes on an interval).
+      smooth: static; False when the field is known not to be differentiable at the
+        equilibrium (its Jacobian there is NaN by construction, e.g. WGAN-GP's kink at ψ = 0).
+      continua: static intervals of rest points, ``((lo, hi), ...)`` (empty when isolated).
+      objectives: static pair ``(I, J)`` of ``(gen, disc, params) -> scalar``, the objectives
+        the players ascend (``v_gen = ∂I/∂gen``, ``v_disc = ∂J/∂disc``), or ``None`` when the
+        game is given by its fields alone. Opponent shaping (LOLA) needs them.
     """
 
     name: str
@@ -127,11 +129,12 @@ class Game:
     info: tuple = ()
     smooth: bool = True
     continua: tuple = ()
+    objectives: tuple | None = None
 
     # -- the joint field in its three everyday forms ------------------------------------
     def field(self, state) -> State:
         """Joint ascent field ``v(z) = (v_gen(g, d), v_disc(g, d))`` as a ``State``."""
-        g, d = _as_state(state)
+        g, d = as_state(state)
         return State(
             jax.tree_util.tree_map(jnp.asarray, self.v_gen(g, d, self.params)),
             jax.tree_util.tree_map(jnp.asarray, self.v_disc(g, d, self.params)),
@@ -141,7 +144,7 @@ class Game:
         """The field on a flat vector, unravelled like ``like`` (used by Jacobians)."""
         from jax.flatten_util import ravel_pytree
 
-        _, unravel = ravel_pytree(_as_state(like))
+        _, unravel = ravel_pytree(as_state(like))
         v, _ = ravel_pytree(self.field(unravel(z_flat)))
         return v
 
@@ -150,10 +153,10 @@ class Game:
 
     def project(self, state) -> State:
         """Apply the declared projection (identity when there is none)."""
-        state = _as_state(state)
+        state = as_state(state)
         if self.projection is None:
             return state
-        return _as_state(self.projection(state, self.params))
+        return as_state(self.projection(state, self.params))
 
     def replace(self, **changes) -> Game:
         return dataclasses.replace(self, **changes)
@@ -162,17 +165,27 @@ class Game:
 jax.tree_util.register_dataclass(
     Game,
     data_fields=["params", "equilibrium"],
-    meta_fields=["name", "v_gen", "v_disc", "domain", "projection", "info", "smooth", "continua"],
+    meta_fields=["name", "v_gen", "v_disc", "domain", "projection", "info", "smooth", "continua",
+                 "objectives"],
 )
 
 
 def from_fields(name, v_gen, v_disc, params=None, *, equilibrium=None, domain=UNBOUNDED,
-                projection=None, info=(), smooth=True, continua=()) -> Game:
-    """A game from its two explicit ascent fields ``v_gen(g, d, p)`` and ``v_disc(g, d, p)``."""
+                projection=None, info=(), smooth=True, continua=(), objectives=None) -> Game:
+    """A game from its two explicit ascent fields ``v_gen(g, d, p)`` and ``v_disc(g, d, p)``.
+
+    ``objectives=(I, J)`` declares the objectives the fields are the gradients of (the caller
+    vouches for ``v_gen = ∂I/∂g``, ``v_disc = ∂J/∂d``; explicit fields are often cheaper or
+    more exact than autodiff of the objectives).
+    """
     if equilibrium is not None:
-        equilibrium = _as_state(equilibrium)
+        equilibrium = as_state(equilibrium)
+    if objectives is not None:
+        objectives = tuple(objectives)
+        if len(objectives) != 2 or not all(callable(f) for f in objectives):
+            raise ValueError("objectives must be a pair (I, J) of (gen, disc, params) -> scalar")
     return Game(name, v_gen, v_disc, params, equilibrium, domain, projection, tuple(info),
-                bool(smooth), tuple(continua))
+                bool(smooth), tuple(continua), objectives)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -197,7 +210,8 @@ def from_objectives(name, gen_objective, disc_objective, params=None, **kw) -> G
     For a zero-sum game with loss ``L`` that the generator descends and the discriminator
     ascends use ``zero_sum``.
     """
-    return from_fields(name, _GradOf(gen_objective, 0), _GradOf(disc_objective, 1), params, **kw)
+    return from_fields(name, _GradOf(gen_objective, 0), _GradOf(disc_objective, 1), params,
+                       objectives=(gen_objective, disc_objective), **kw)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -57,6 +57,16 @@ def _v_y_scalar(x, y, p):
     return p.A * x - p.b * y
 
 
+def _loss(x, y, p):
+    """``L = xᵀAy + a/2‖x‖² - b/2‖y‖²``: the generator ascends -L, the discriminator L."""
+    xay = p.A * x * y if p.A.ndim == 0 else x @ p.A @ y
+    return xay + 0.5 * p.a * jnp.sum(x * x) - 0.5 * p.b * jnp.sum(y * y)
+
+
+def _neg_loss(x, y, p):
+    return -_loss(x, y, p)
+
+
 def bilinear(A=1.0, a=0.0, b=0.0, *, name: str | None = None) -> Game:
     """``min_x max_y xᵀAy + (a/2)‖x‖² - (b/2)‖y‖²``.
 
@@ -93,7 +103,8 @@ def bilinear(A=1.0, a=0.0, b=0.0, *, name: str | None = None) -> Game:
         eq = State(jnp.zeros((m,), jnp.float64), jnp.zeros((n,), jnp.float64))
         vx, vy = _v_x, _v_y
         shape = f"{m}x{n}"
-    return from_fields(name or f"bilinear-{shape}", vx, vy, params, equilibrium=eq)
+    return from_fields(name or f"bilinear-{shape}", vx, vy, params, equilibrium=eq,
+                       objectives=(_neg_loss, _loss))
 
 
 def xy() -> Game:

@@ -1,7 +1,7 @@
 """The Dirac-GAN of Mescheder, Geiger & Nowozin (2018) with its losses and regulariser zoo.
 
 Reference: L. Mescheder, A. Geiger, S. Nowozin, "Which Training Methods for GANs do actually
-Converge?", ICML 2018 (arXiv:1801.04406), Sections 2-3 and Appendix; seed ``003``.
+Converge?", ICML 2018 (arXiv:1801.04406), Sections 2-3 and Appendix.
 
 The game
 --------
@@ -39,9 +39,9 @@ linear discriminator is not translation-equivariant: the ψψ block is ``2 f''(0
 direction of c gets ``f''(0)|c|² ± sqrt(f''(0)²|c|⁴ - f'(0)²)`` (the instance-noise formula with
 σ² = |c|²) and the n-1 orthogonal directions stay at ``± f'(0) i``.
 
-Regularisers (names for ``reg``; any subset composes with any loss)
--------------------------------------------------------------------
-noise    instance noise (Sønderby et al. 2016): data and fakes convolved with
+Regularisers (objects from ``gandyn.games.dirac_regs``; any set composes with any loss)
+------------------------------------------------------------------------------------------
+Noise    instance noise (Sønderby et al. 2016): data and fakes convolved with
          N(0, σ² I). The *expected* field is exact: by Stein's lemma
          ``E[h'(t + ψ·ε) ε] = σ² ψ E[h''(t + ψ·ε)]`` and ``ψ·ε ~ N(0, σ²|ψ|²)``, so
              v_θ = E[g'(t_f + τz)] ψ,
@@ -51,16 +51,16 @@ noise    instance noise (Sønderby et al. 2016): data and fakes convolved with
          the polynomial losses and at ψ = 0; for the hinge the kink at |t| = 1 is resolved
          only to quadrature accuracy, irrelevant near the equilibrium). Jacobian at (0, 0):
          ``f''(0)σ² ± sqrt(f''(0)²σ⁴ - f'(0)²)`` (paper, Sec. 3, "instance noise").
-r1, r2   zero-centred gradient penalties (paper, Sec. 3 and Sec. 4): the disc ascends
+R1, R2   zero-centred gradient penalties (paper, Sec. 3 and Sec. 4): the disc ascends
          ``J - γ/2 ‖∇_x D_ψ(x)‖²`` at x = c (R1, data) or x = θ (R2, fakes). For linear D the
          penalty is γ/2 ‖ψ‖²: eigenvalues ``-γ/2 ± sqrt(γ²/4 - f'(0)²)`` (the paper's convergence theorems for R1 and R2).
-wgan-gp  Gulrajani et al. 2017: ``-λ E_u[(‖∇_x D(x̂_u)‖ - g0)²]``, x̂_u = c + u(θ - c). For
+WGANGP   Gulrajani et al. 2017: ``-λ E_u[(‖∇_x D(x̂_u)‖ - g0)²]``, x̂_u = c + u(θ - c). For
          linear D the gradient is ψ at every interpolate, so the penalty is λ(‖ψ‖ - g0)²
          exactly. For g0 > 0 the field contains ``2λ g0 ψ/‖ψ‖``, discontinuous at ψ = 0, the
          only place where v_θ = g'(ψ·θ)ψ can vanish (losses with g' ≠ 0 near 0): no rest point
          where the field is differentiable. Its Jacobian there is NaN *by construction* (a
          custom JVP), never a silently wrong finite number. What the analysis finds instead
-         (``analyse``): in the set-valued (Filippov) sense the penalty's gradient at ψ = 0 is the
+         (``gandyn.analysis.dirac.analyse``): in the set-valued (Filippov) sense the penalty's gradient at ψ = 0 is the
          ball 2λ g0 B, and v_ψ(θ, 0) = f'(0)(θ - c) + 2λ g0 B contains 0 iff
          ``‖θ - c‖ <= r = 2λ g0 / f'(0)``: a whole *set* of rest points {ψ = 0, ‖θ - c‖ <= r},
          so (c, 0) is not isolated. Inside the set the discriminator field points away from
@@ -68,17 +68,17 @@ wgan-gp  Gulrajani et al. 2017: ``-λ E_u[(‖∇_x D(x̂_u)‖ - g0)²]``, x̂_
          in one dimension a trajectory started 1e-3 from (c, 0) is thrown onto |ψ| ≈ g0 while θ
          drifts, and comes to rest at the far end θ = c ∓ r of the set (tested). DRAGAN with k > 0 adds 2λ_d k to 2λ g0; the
          Nagarajan–Kolter term -2ηf'(0)²(θ - c) in v_θ shrinks the set to (c, 0) alone.
-clip     weight clipping ψ ← clip(ψ, -C, C) (Arjovsky et al. 2017), declared as the game's
+Clip     weight clipping ψ ← clip(ψ, -C, C) (Arjovsky et al. 2017), declared as the game's
          ``projection`` so updaters apply it after each step. It is inactive in a
          neighbourhood of (c, 0), so the local spectrum is the loss's own (WGAN: a centre).
-nk       Nagarajan & Kolter 2017: the generator ascends ``I - η‖∇_ψ J‖²`` (J the discriminator's
+NK       Nagarajan & Kolter 2017: the generator ascends ``I - η‖∇_ψ J‖²`` (J the discriminator's
          loss objective, noise included, regularisers not). Eigenvalues
          ``-η f'(0)² ± sqrt(η² f'(0)⁴ - f'(0)²)``.
-dragan   Kodali et al. 2017: ``-λ_d E_{x~p_D, δ}[(‖∇_x D(x + δ)‖ - k)²]``. For linear D the
+DRAGAN   Kodali et al. 2017: ``-λ_d E_{x~p_D, δ}[(‖∇_x D(x + δ)‖ - k)²]``. For linear D the
          gradient does not depend on the point, so the perturbation scale drops out and the
          penalty is λ_d(‖ψ‖ - k)² exactly: k = 0 gives ``-λ_d ± sqrt(λ_d² - f'(0)²)``; k > 0
          (the original k = 1) is non-smooth at ψ = 0 like WGAN-GP.
-lecam    Tseng et al. 2021 (CVPR), "Regularizing GANs under limited data": the disc ascends
+LeCam    Tseng et al. 2021 (CVPR), "Regularizing GANs under limited data": the disc ascends
          ``J - λ_lc[(D(x) - α_F)² + (D(G(z)) - α_R)²]`` with α_R, α_F moving averages of
          D(real), D(fake). The anchors are part of the discriminator's state,
          ``disc = (ψ, α)`` with ``α = [α_R, α_F]``, and their dynamics are part of the field:
@@ -88,36 +88,39 @@ lecam    Tseng et al. 2021 (CVPR), "Regularizing GANs under limited data": the d
          c = 0 the regulariser's curvature vanishes at the equilibrium: spectrum
          ``{± f'(0) i} ∪ {-ρ, -ρ}`` (no help; a marginal centre).
 
-API: ``dirac(loss, reg, *, dim, c, gamma, sigma, ...)`` returns a ``Game``. The configuration
-(loss, regulariser names) is static and hashable; every number (c, γ, σ, ...) is a leaf of
-``params``, so changing it does not recompile a jitted function of the game, and a game can be
-built inside ``jit``/``vmap`` from traced numbers.
+API: ``dirac(loss, regs, *, dim, c)`` returns a ``Game``, e.g. ``dirac("gan", (Noise(0.5),
+R1(0.3)))``. The loss name and the regularisers' classes are static; every number (c and the
+regularisers' fields) is a leaf of ``params``, so changing it does not recompile a jitted function
+of the game, and a game can be built inside ``jit``/``vmap`` from traced numbers. The game
+carries its objectives ``(I, J)`` (regularisers included), so opponent shaping works on it.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any, NamedTuple
+from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from gandyn.games.base import Game, State, from_fields
+from gandyn.games.dirac_names import LOSSES, REGULARISERS
+from gandyn.games import dirac_regs
+from gandyn.games.dirac_regs import *  # noqa: F403  (the regularisers are this module's API too)
+from gandyn.games.dirac_regs import Point, Regulariser, safe_norm
 
 __all__ = [
     "LOSSES",
     "REGULARISERS",
     "ZOO",
     "DiracParams",
-    "analyse",
     "dirac",
     "loss_constants",
+    "split_disc",
+    *dirac_regs.__all__,
 ]
-
-LOSSES = ("gan", "nsgan", "wgan", "lsgan", "hinge")
-REGULARISERS = ("noise", "r1", "r2", "wgan-gp", "clip", "nk", "dragan", "lecam")
 
 
 # -- the scalar pieces of each loss ------------------------------------------------------------
@@ -127,10 +130,8 @@ def _f_gan(t):
 
 
 # f'(t) = σ(-t) (σ the logistic function), one ``logistic`` op. Without this rule jax.grad
-# differentiates logaddexp's own JVP, exp(x - logaddexp(x, y)) with its inf guards: every
-# derivative re-evaluates the loss (exp, log1p, exp, four selects), which made one simultaneous
-# step of dirac("gan", "r1") ~5× slower than the explicit sigmoid field in ``gandyn.simulate``
-# (benchmarks/RESULTS.md). Higher derivatives (instance noise needs f'') differentiate σ.
+# differentiates logaddexp's own JVP (exp, log1p, exp, four selects per derivative), ~5× slower
+# per simultaneous step of the R1 game; higher derivatives (instance noise needs f'') use σ.
 _f_gan.defjvps(lambda dt, ans, t: jax.nn.sigmoid(-t) * dt)
 
 
@@ -151,6 +152,11 @@ _PIECES = {
     "hinge": (lambda t: jnp.minimum(0.0, t - 1.0), lambda t: jnp.minimum(0.0, -t - 1.0),
               lambda t: -t),
 }
+
+
+def _check_loss(loss):
+    if loss not in LOSSES:
+        raise ValueError(f"unknown Dirac-GAN loss {loss!r}; valid losses: {', '.join(LOSSES)}")
 
 
 def loss_constants(loss: str):
@@ -179,334 +185,209 @@ def _gauss(h, t, tau):
     return jnp.sum(w * h(t + math.sqrt(2.0) * tau * x))
 
 
-def _safe_norm(v):
-    """‖v‖ with a finite derivative (0) at v = 0.
-
-    Only used inside Gaussian expectations ``E[h(t + σ‖ψ‖z)]``, which are even in ‖ψ‖: their
-    true first derivative at ψ = 0 is 0, which is what this returns.
-    """
-    q = jnp.sum(v * v)
-    pos = q > 0
-    return jnp.where(pos, jnp.sqrt(jnp.where(pos, q, 1.0)), 0.0)
-
-
-@jax.custom_jvp
-def _unit(v):
-    """``v/‖v‖``, 0 at v = 0; its derivative at v = 0 is NaN (the map has no derivative there)."""
-    q = jnp.sum(v * v)
-    pos = q > 0
-    return jnp.where(pos, v / jnp.sqrt(jnp.where(pos, q, 1.0)), 0.0)
-
-
-@_unit.defjvp
-def _unit_jvp(primals, tangents):
-    (v,), (dv,) = primals, tangents
-    q = jnp.sum(v * v)
-    pos = q > 0
-    r = jnp.sqrt(jnp.where(pos, q, 1.0))
-    u = jnp.where(pos, v / r, 0.0)
-    du = jnp.where(pos, (dv - u * jnp.dot(u, dv)) / r, jnp.nan)
-    return u, du
-
-
-class DiracParams(NamedTuple):
-    """Numeric parameters (pytree leaves; traced under jit/vmap).
-
-    c: data point (n,); gamma: R1/R2 weight; sigma: instance-noise std; lam, g0: WGAN-GP weight
-    and target norm; clip: clipping bound C; eta: Nagarajan–Kolter weight; dragan_lam,
-    dragan_k: DRAGAN weight and target norm; lecam_lam, lecam_rate: LeCam weight and anchor
-    rate ρ.
-    """
-
-    c: Any
-    gamma: Any = 0.0
-    sigma: Any = 0.0
-    lam: Any = 0.0
-    g0: Any = 1.0
-    clip: Any = 0.0
-    eta: Any = 0.0
-    dragan_lam: Any = 0.0
-    dragan_k: Any = 1.0
-    lecam_lam: Any = 0.0
-    lecam_rate: Any = 1.0
-
-
-def _psi(d, regs):
-    return d[0] if "lecam" in regs else d
-
-
 def _score(psi, x):
-    """The linear discriminator ``D_ψ(x) = ψ·x``."""
     return jnp.dot(psi, x)
 
 
-def _grad_x_D(psi, x):
-    return jax.grad(_score, argnums=1)(psi, x)
-
-
+# -- parameters and state layout -----------------------------------------------------------------
 @dataclasses.dataclass(frozen=True)
-class _DiscLossField:
-    """Ascent direction of the loss part of J (instance noise included), w.r.t. ψ."""
+class DiracParams:
+    """``c`` the data point (n,) and ``regs`` the regularisers (leaves); ``loss`` static."""
 
-    loss: str
-    noise: bool
-
-    def __call__(self, theta, psi, p):
-        d_fake, d_real, _ = _PIECES[self.loss]
-        t_f, t_r = _score(psi, theta), _score(psi, p.c)
-        if not self.noise:
-            return _d1(d_fake)(t_f) * theta + _d1(d_real)(t_r) * p.c
-        tau = p.sigma * _safe_norm(psi)
-        return (
-            _gauss(_d1(d_fake), t_f, tau) * theta
-            + _gauss(_d1(d_real), t_r, tau) * p.c
-            + p.sigma**2 * psi * (_gauss(_d2(d_fake), t_f, tau) + _gauss(_d2(d_real), t_r, tau))
-        )
-
-
-@dataclasses.dataclass(frozen=True)
-class _GenField:
-    loss: str
+    c: Any
     regs: tuple
+    loss: str = "gan"
 
-    def __call__(self, theta, d, p):
-        psi = _psi(d, self.regs)
-        g_fake = _PIECES[self.loss][2]
-        t_f = _score(psi, theta)
-        if "noise" in self.regs:
-            v = _gauss(_d1(g_fake), t_f, p.sigma * _safe_norm(psi)) * psi
-        else:
-            v = _d1(g_fake)(t_f) * psi
-        if "nk" in self.regs:
-            disc = _DiscLossField(self.loss, "noise" in self.regs)
-            v = v - p.eta * jax.grad(lambda th: jnp.sum(disc(th, psi, p) ** 2))(theta)
+
+jax.tree_util.register_dataclass(DiracParams, data_fields=["c", "regs"], meta_fields=["loss"])
+
+
+def _stateful(regs):
+    return tuple(i for i, r in enumerate(regs) if r.init_state(1) is not None)
+
+
+def split_disc(disc, regs):
+    """``(ψ, {index of a regulariser: its state})``: the discriminator's state is ψ alone, or
+    ``(ψ, s_1, s_2, ...)`` with one entry per regulariser that keeps a state, in ``regs`` order."""
+    idx = _stateful(regs)
+    if not idx:
+        return disc, {}
+    return disc[0], dict(zip(idx, disc[1:]))
+
+
+def _noise_var(regs):
+    return sum((r.noise_var() for r in regs), 0.0)
+
+
+def _noisy(regs):
+    return any(type(r).noise_var is not Regulariser.noise_var for r in regs)
+
+
+def _loss_disc_field(loss, noisy, theta, psi, c, var):
+    """Ascent direction of the loss part of J w.r.t. ψ, instance noise included (Stein)."""
+    d_fake, d_real, _ = _PIECES[loss]
+    t_f, t_r = _score(psi, theta), _score(psi, c)
+    if not noisy:
+        return _d1(d_fake)(t_f) * theta + _d1(d_real)(t_r) * c
+    tau = jnp.sqrt(var) * safe_norm(psi)
+    return (_gauss(_d1(d_fake), t_f, tau) * theta + _gauss(_d1(d_real), t_r, tau) * c
+            + var * psi * (_gauss(_d2(d_fake), t_f, tau) + _gauss(_d2(d_real), t_r, tau)))
+
+
+def _points(theta, d, p):
+    """ψ, the noise variance and one ``Point`` per regulariser."""
+    psi, states = split_disc(d, p.regs)
+    noisy, var = _noisy(p.regs), _noise_var(p.regs)
+
+    def loss_field(th, ps):
+        return _loss_disc_field(p.loss, noisy, th, ps, p.c, var)
+
+    return psi, noisy, var, [Point(theta, psi, p.c, states.get(i), loss_field)
+                             for i in range(len(p.regs))]
+
+
+def _add(v, extras):
+    for e in extras:
+        if e is not None:
+            v = v + e
+    return v
+
+
+def _gen_field(theta, d, p):
+    psi, noisy, var, xs = _points(theta, d, p)
+    g_fake = _PIECES[p.loss][2]
+    t_f = _score(psi, theta)
+    if noisy:
+        v = _gauss(_d1(g_fake), t_f, jnp.sqrt(var) * safe_norm(psi)) * psi
+    else:
+        v = _d1(g_fake)(t_f) * psi
+    return _add(v, (r.v_gen(x) for r, x in zip(p.regs, xs)))
+
+
+def _disc_field(theta, d, p):
+    psi, noisy, var, xs = _points(theta, d, p)
+    v = _add(xs[0].loss_field(theta, psi) if xs else _loss_disc_field(p.loss, noisy, theta, psi,
+                                                                       p.c, var),
+             (r.v_disc(x) for r, x in zip(p.regs, xs)))
+    idx = _stateful(p.regs)
+    if not idx:
         return v
+    return (v, *(p.regs[i].v_state(xs[i]) for i in idx))
 
 
-@dataclasses.dataclass(frozen=True)
-class _DiscField:
-    loss: str
-    regs: tuple
-
-    def __call__(self, theta, d, p):
-        psi = _psi(d, self.regs)
-        v = _DiscLossField(self.loss, "noise" in self.regs)(theta, psi, p)
-        if "r1" in self.regs:
-            pen = lambda s: 0.5 * jnp.sum(_grad_x_D(s, p.c) ** 2)
-            v = v - p.gamma * jax.grad(pen)(psi)
-        if "r2" in self.regs:
-            pen = lambda s: 0.5 * jnp.sum(_grad_x_D(s, theta) ** 2)
-            v = v - p.gamma * jax.grad(pen)(psi)
-        # (‖∇D‖ - k)² penalties: ∇D = ψ at every point for linear D, so the gradient of
-        # λ(‖ψ‖ - k)² is 2λ(ψ - k ψ/‖ψ‖); the unit vector carries the non-smoothness.
-        if "wgan-gp" in self.regs:
-            v = v - 2 * p.lam * (psi - _kunit(p.g0, psi))
-        if "dragan" in self.regs:
-            v = v - 2 * p.dragan_lam * (psi - _kunit(p.dragan_k, psi))
-        if "lecam" in self.regs:
-            alpha = d[1]
-            t_f, t_r = _score(psi, theta), _score(psi, p.c)
-            v = v - 2 * p.lecam_lam * ((t_r - alpha[1]) * p.c + (t_f - alpha[0]) * theta)
-            v_alpha = p.lecam_rate * (jnp.stack([t_r, t_f]) - alpha)
-            return (v, v_alpha)
-        return v
+# -- objectives (for opponent shaping; their gradients are the fields above) ---------------------
+def _expect(h, t, psi, var, noisy):
+    return _gauss(h, t, jnp.sqrt(var) * safe_norm(psi)) if noisy else h(t)
 
 
-def _kunit(k, psi):
-    # k * ψ/‖ψ‖, exactly 0 (value and derivative) when k = 0 so that zero-centred penalties
-    # stay smooth; NaN derivative at ψ = 0 otherwise.
-    return jnp.where(k == 0, 0.0, k * _unit(psi))
+def _gen_objective(theta, d, p):
+    """I = E[g_fake(ψ·θ)] - Σ gen penalties."""
+    psi, noisy, var, xs = _points(theta, d, p)
+    i = _expect(_PIECES[p.loss][2], _score(psi, theta), psi, var, noisy)
+    return i - _add(0.0, (r.gen_penalty(x) for r, x in zip(p.regs, xs)))
 
 
-def _clip_projection(state, p):
-    """Weight clipping of ψ to [-C, C] coordinate-wise (Arjovsky et al. 2017)."""
+def _disc_objective(theta, d, p):
+    """J = E[d_fake(ψ·θ)] + E[d_real(ψ·c)] - Σ disc penalties + Σ state objectives."""
+    psi, noisy, var, xs = _points(theta, d, p)
+    d_fake, d_real, _ = _PIECES[p.loss]
+    j = (_expect(d_fake, _score(psi, theta), psi, var, noisy)
+         + _expect(d_real, _score(psi, p.c), psi, var, noisy))
+    # a regulariser's state (LeCam's anchors) moves by its own field, not by the penalties
+    held = [x._replace(state=jax.lax.stop_gradient(x.state)) for x in xs]
+    j = j - _add(0.0, (r.disc_penalty(x) for r, x in zip(p.regs, held)))
+    return j + _add(0.0, (r.state_objective(x) for r, x in zip(p.regs, xs)))
+
+
+def _project(state, p):
+    """Each regulariser's projection of ψ (weight clipping), in order."""
     g, d = state
-    if isinstance(d, tuple):
-        return State(g, (jnp.clip(d[0], -p.clip, p.clip),) + tuple(d[1:]))
-    return State(g, jnp.clip(d, -p.clip, p.clip))
+    psi, states = split_disc(d, p.regs)
+    for r in p.regs:
+        psi = r.project(psi)
+    if not states:
+        return State(g, psi)
+    return State(g, (psi, *states.values()))
 
 
-def _check_loss(loss):
-    if loss not in LOSSES:
-        raise ValueError(f"unknown Dirac-GAN loss {loss!r}; valid losses: {', '.join(LOSSES)}")
-
-
-def _concrete(x):
-    try:
-        return np.asarray(x, dtype=np.float64)
-    except (TypeError, jax.errors.ConcretizationTypeError, jax.errors.TracerArrayConversionError):
-        return None  # traced: checked by the caller of jit, not here
-
-
-def _check_nonneg(name, x):
-    v = _concrete(x)
-    if v is not None and not (np.all(np.isfinite(v)) and np.all(v >= 0)):
-        raise ValueError(f"{name} must be a finite number >= 0, got {x!r}")
-
-
-def _normalise_regs(reg):
-    if reg is None:
+# -- construction --------------------------------------------------------------------------------
+def _normalise_regs(regs) -> tuple:
+    if regs is None:
         return ()
-    regs = (reg,) if isinstance(reg, str) else tuple(reg)
+    regs = (regs,) if isinstance(regs, (Regulariser, str)) else tuple(regs)
     for r in regs:
-        if r not in REGULARISERS:
+        if isinstance(r, str):
             raise ValueError(
-                f"unknown Dirac-GAN regulariser {r!r}; valid: {', '.join(REGULARISERS)}"
-            )
-    if len(set(regs)) != len(regs):
-        raise ValueError(f"regulariser listed twice in {regs!r}")
-    # canonical order so that equal configurations hash equal
-    return tuple(r for r in REGULARISERS if r in regs)
+                f"regularisers are objects, not names: got {r!r} (e.g. dirac('gan', (R1(1.0),)));"
+                f" valid: {', '.join(REGULARISERS)} (classes in gandyn.games.dirac_regs)")
+        if not isinstance(r, Regulariser):
+            raise TypeError(f"not a Dirac-GAN regulariser: {r!r}")
+        r.check()
+    names = [type(r).name for r in regs]
+    if len(set(names)) != len(names):
+        raise ValueError(f"regulariser listed twice in {tuple(names)!r}")
+    # canonical order: equal sets build equal games (same name, same compiled program)
+    f64 = lambda x: jnp.asarray(x, dtype=jnp.float64)
+    return tuple(jax.tree_util.tree_map(f64, r) for r in sorted(regs, key=lambda r: type(r).name))
 
 
-def dirac(loss: str = "gan", reg=(), *, dim: int = 1, c=None, gamma=1.0, sigma=0.0,
-          lam=1.0, g0=1.0, clip=0.1, eta=1.0, dragan_lam=1.0, dragan_k=1.0,
-          lecam_lam=1.0, lecam_rate=1.0, name: str | None = None) -> Game:
-    """The n-dimensional Dirac-GAN with loss ``loss`` and regularisers ``reg``.
+def _known_zero(x) -> bool:
+    try:
+        return bool(np.all(np.asarray(x, dtype=np.float64) == 0.0))
+    except (TypeError, jax.errors.ConcretizationTypeError, jax.errors.TracerArrayConversionError):
+        return False  # traced: not known to be smooth
+
+
+def dirac(loss: str = "gan", regs=(), *, dim: int = 1, c=0.0, name: str | None = None) -> Game:
+    """The n-dimensional Dirac-GAN with loss ``loss`` and regularisers ``regs``.
 
     Args:
       loss: one of ``LOSSES`` (see the module docstring for each objective).
-      reg: a name or a sequence of names from ``REGULARISERS`` (empty: unregularised).
+      regs: a ``Regulariser`` or a sequence of them (``R1(gamma)``, ``Noise(sigma)``, ...),
+        at most one of each class, in any order.
       dim: n, the dimension of θ, ψ and c.
       c: the data point (scalar broadcast or shape (n,)); default 0 (the paper's).
-      gamma: R1/R2 weight γ.  sigma: instance-noise std σ.  lam, g0: WGAN-GP weight and target.
-      clip: clipping bound C.  eta: Nagarajan–Kolter weight η.  dragan_lam, dragan_k: DRAGAN.
-      lecam_lam, lecam_rate: LeCam weight λ_lc and anchor rate ρ.
-      Numbers only matter for the regularisers in ``reg``; all are traced leaves.
+      name: label (default ``loss+reg+...``).
 
     Returns:
-      A ``Game`` with ``equilibrium = State(c, 0)`` (``State(c, (0, [0, 0]))`` with LeCam),
-      the clip projection when ``"clip"`` is in ``reg``, and ``info`` describing the setup.
+      A ``Game`` with ``equilibrium = State(c, 0)`` (``State(c, (0, [0, 0]))`` with LeCam's
+      anchors), the regularisers' projection when one projects, ``smooth=False`` when a
+      penalty has a kink at ψ = 0 (or its size is traced), and ``objectives = (I, J)``.
 
     Example:
       >>> from gandyn.analysis import jacobian, eigenvalues
-      >>> eigenvalues(jacobian(dirac("gan", "r1", gamma=2.0)))  # -1 ± sqrt(3)/2
+      >>> eigenvalues(jacobian(dirac("gan", R1(2.0))))  # -1 ± sqrt(3)/2
     """
     _check_loss(loss)
-    regs = _normalise_regs(reg)
+    regs = _normalise_regs(regs)
     if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool) or dim < 1:
         raise ValueError(f"dim must be a positive integer, got {dim!r}")
     dim = int(dim)
-    if c is None:
-        c = jnp.zeros((dim,), jnp.float64)
-    else:
-        c = jnp.asarray(c, dtype=jnp.float64)
-        if c.ndim == 0:
-            c = jnp.full((dim,), c)
-        if c.shape != (dim,):
-            raise ValueError(f"c must be a scalar or have shape ({dim},), got shape {c.shape}")
-    for nm, x in (("gamma", gamma), ("sigma", sigma), ("lam", lam), ("g0", g0), ("clip", clip),
-                  ("eta", eta), ("dragan_lam", dragan_lam), ("dragan_k", dragan_k),
-                  ("lecam_lam", lecam_lam), ("lecam_rate", lecam_rate)):
-        _check_nonneg(nm, x)
-    if "clip" in regs:
-        v = _concrete(clip)
-        if v is not None and not v > 0:
-            raise ValueError(f"clip must be > 0 when 'clip' is used, got {clip!r}")
-    f64 = lambda x: jnp.asarray(x, dtype=jnp.float64)
-    params = DiracParams(c, *(f64(x) for x in (gamma, sigma, lam, g0, clip, eta, dragan_lam,
-                                                dragan_k, lecam_lam, lecam_rate)))
+    c = jnp.asarray(0.0 if c is None else c, dtype=jnp.float64)
+    if c.ndim == 0:
+        c = jnp.full((dim,), c)
+    if c.shape != (dim,):
+        raise ValueError(f"c must be a scalar or have shape ({dim},), got shape {c.shape}")
     psi0 = jnp.zeros((dim,), jnp.float64)
-    disc0 = (psi0, jnp.zeros((2,), jnp.float64)) if "lecam" in regs else psi0
-    label = name or "+".join((loss,) + regs)
-    smooth = True
-    for r, k in (("wgan-gp", g0), ("dragan", dragan_k)):
-        if r in regs:
-            v = _concrete(k)
-            smooth = None if v is None or smooth is None else (smooth and float(v) == 0.0)
-    # True / False, or None when a target norm is traced (unknown at construction)
-    info = (("section", "dirac"), ("loss", loss), ("reg", regs), ("dim", dim),
-            ("smooth_at_equilibrium", smooth))
+    states = tuple(r.init_state(dim) for r in regs if r.init_state(dim) is not None)
+    disc0 = (psi0, *states) if states else psi0
     return from_fields(
-        label, _GenField(loss, regs), _DiscField(loss, regs), params,
+        name or "+".join((loss,) + tuple(type(r).name for r in regs)),
+        _gen_field, _disc_field, DiracParams(c, regs, loss),
         equilibrium=State(c, disc0),
-        projection=_clip_projection if "clip" in regs else None,
-        info=info,
+        projection=_project if any(r.projects for r in regs) else None,
+        smooth=all(_known_zero(r.kink()) for r in regs),
+        objectives=(_gen_objective, _disc_objective),
     )
 
 
-def analyse(game: Game) -> dict:
-    """Equilibrium, Jacobian, eigenvalues, kind and verdict of a Dirac game, with a note.
-
-    Where the Jacobian at the equilibrium is not defined (WGAN-GP / DRAGAN with a non-zero
-    target norm) the report says so and measures instead the jump of the field at ψ = 0:
-    ``‖v(c, εu)‖`` for a unit u and ε → 0, which equals ``2λ g0`` (no rest point where the field
-    is differentiable), and gives the set of Filippov rest points on ψ = 0,
-    ``rest_set = {"psi": 0, "theta_centre": c, "theta_radius": r}`` with
-    ``r = 2(λ g0 + λ_d k)/f'(0)`` (0 with the Nagarajan–Kolter term); see the module docstring.
-    Numbers are Python floats/lists.
-    """
-    from gandyn.analysis import classify, eigenvalues, jacobian, kind_name, verdict, verdict_name
-
-    info = dict(game.info)
-    regs = info.get("reg", ())
-    J = jax.jit(jacobian)(game)
-    out: dict = {"equilibrium": jax.tree_util.tree_map(lambda x: np.asarray(x).tolist(),
-                                                       tuple(game.equilibrium))}
-    notes = []
-    if not bool(jnp.all(jnp.isfinite(J))):
-        eq = game.equilibrium
-        psi0 = _psi(eq.disc, regs)
-        u = jnp.zeros_like(psi0).at[0].set(1.0)
-        eps = 1e-9
-        disc = (psi0 + eps * u, eq.disc[1]) if "lecam" in regs else psi0 + eps * u
-        vd = _psi(game.field(State(eq.gen, disc)).disc, regs)
-        jump = float(jnp.linalg.norm(vd))
-        out.update(jacobian=None, eigenvalues=[], kind="non-smooth", verdict="unstable")
-        p = game.params
-        f1 = loss_constants(info["loss"])[0]
-        ball = 0.0  # radius of the penalties' subgradient at psi = 0: 2 lam k summed
-        if "wgan-gp" in regs:
-            ball += 2 * float(p.lam) * float(p.g0)
-        if "dragan" in regs:
-            ball += 2 * float(p.dragan_lam) * float(p.dragan_k)
-        radius = 0.0 if "nk" in regs else ball / f1
-        out["rest_set"] = {"psi": 0.0, "theta_centre": np.asarray(p.c).tolist(),
-                           "theta_radius": radius}
-        notes.append(
-            "the field is discontinuous at psi=0 (penalty (|grad D| - k)^2 with k > 0): along "
-            f"psi = eps*u the discriminator field tends to 2*lam*k*u, |jump| = {jump:.6g} != 0; "
-            "near the equilibrium the generator field vanishes only at psi = 0, so there is no "
-            "rest point where the "
-            "field is differentiable. In the set-valued (Filippov) sense the rest points on "
-            f"psi = 0 are the whole set |theta - c| <= {radius:.6g} (= 2 lam k / f'(0)"
-            + (", collapsed to theta = c by the Nagarajan-Kolter term" if "nk" in regs else "")
-            + "): (c, 0) is not isolated, and not attracting: inside the set the psi-field "
-            "points away from psi = 0 on both sides, psi is thrown onto |psi| ~ k and the "
-            "trajectory comes to rest elsewhere (in 1-D at the end theta = c -/+ r) "
-            "(Mescheder et al. 2018, Sec. 3, WGAN-GP: no convergence to the equilibrium)"
-        )
-        out["jump"] = jump
-    else:
-        e = np.asarray(eigenvalues(J))
-        order = np.lexsort((-e.imag, -e.real))
-        e = e[order]
-        out.update(jacobian=np.asarray(J).tolist(),
-                   eigenvalues=[[float(z.real), float(z.imag)] for z in e],
-                   kind=kind_name(classify(jnp.asarray(e))),
-                   verdict=verdict_name(verdict(jnp.asarray(e))))
-        if out["kind"] == "centre":
-            notes.append("purely imaginary spectrum: trajectories circle the equilibrium "
-                         "(no convergence in continuous time; simultaneous GD spirals out)")
-        elif out["verdict"] == "marginal":
-            notes.append("some eigenvalues lie on the imaginary axis (the rest have Re < 0): "
-                         "along those directions trajectories circle, the equilibrium is not "
-                         "attracting")
-    if "clip" in regs:
-        notes.append("weight clipping is a projection inactive within |psi_i| < C, hence "
-                     "in a neighbourhood of (c, 0): it leaves the local spectrum unchanged and "
-                     "cannot make the equilibrium attracting")
-    out["note"] = "; ".join(notes)
-    return out
-
-
 # -- the registry ---------------------------------------------------------------------------
-def _entry(name, loss, reg=(), **kw):
+def _entry(name, loss, *regs, **kw):
     def factory():
-        return dirac(loss, reg, name=name, **kw)
+        return dirac(loss, regs, name=name, **kw)
 
     factory.__name__ = f"dirac_{name.replace('+', '_').replace('-', '_')}"
-    factory.__doc__ = f"Dirac-GAN {name}: dirac({loss!r}, {reg!r}, **{kw!r})"
+    factory.__doc__ = f"Dirac-GAN {name}: dirac({loss!r}, {regs!r}, **{kw!r})"
     return name, factory
 
 
@@ -517,14 +398,14 @@ ZOO = (
     _entry("lsgan", "lsgan"),
     _entry("hinge", "hinge"),
     _entry("gan(c=1)", "gan", c=1.0),
-    _entry("gan+noise(sigma=0.7)", "gan", "noise", sigma=0.7),
-    _entry("gan+r1(gamma=1)", "gan", "r1", gamma=1.0),
-    _entry("gan+r1(gamma=2)", "gan", "r1", gamma=2.0),
-    _entry("gan+r2(gamma=0.5)", "gan", "r2", gamma=0.5),
-    _entry("nsgan+r1(gamma=1)", "nsgan", "r1", gamma=1.0),
-    _entry("gan+nk(eta=1)", "gan", "nk", eta=1.0),
-    _entry("gan+dragan(k=0)", "gan", "dragan", dragan_lam=1.0, dragan_k=0.0),
-    _entry("gan+lecam", "gan", "lecam", lecam_lam=1.0, lecam_rate=1.0),
-    _entry("wgan-gp", "wgan", "wgan-gp", lam=1.0, g0=1.0),
-    _entry("wgan+clip(0.1)", "wgan", "clip", clip=0.1),
+    _entry("gan+noise(sigma=0.7)", "gan", Noise(0.7)),
+    _entry("gan+r1(gamma=1)", "gan", R1(1.0)),
+    _entry("gan+r1(gamma=2)", "gan", R1(2.0)),
+    _entry("gan+r2(gamma=0.5)", "gan", R2(0.5)),
+    _entry("nsgan+r1(gamma=1)", "nsgan", R1(1.0)),
+    _entry("gan+nk(eta=1)", "gan", NK(1.0)),
+    _entry("gan+dragan(k=0)", "gan", DRAGAN(1.0, 0.0)),
+    _entry("gan+lecam", "gan", LeCam(1.0, 1.0)),
+    _entry("wgan-gp", "wgan", WGANGP(1.0, 1.0)),
+    _entry("wgan+clip(0.1)", "wgan", Clip(0.1)),
 )

@@ -99,6 +99,27 @@ class _VGen:
         return self.f3(d) - self.f3(jnp.asarray(params["D0"], dtype=jnp.result_type(d)))
 
 
+@dataclasses.dataclass(frozen=True)
+class _IGen:
+    """The generator's objective ``I = p_g (f3(D) - f3(D0))`` (``∂I/∂p_g = v_gen``)."""
+
+    f3: Callable
+
+    def __call__(self, g, d, params):
+        return g * _VGen(self.f3)(g, d, params)
+
+
+@dataclasses.dataclass(frozen=True)
+class _JDisc:
+    """The discriminator's objective ``J = p_d f1(D) + p_g f2(D)`` (``∂J/∂D = v_disc``)."""
+
+    f1: Callable
+    f2: Callable
+
+    def __call__(self, g, d, params):
+        return params["pd"] * self.f1(d) + g * self.f2(d)
+
+
 def _box(domain) -> Box:
     if isinstance(domain, Box):
         return domain
@@ -138,7 +159,8 @@ def triple(f1: Callable, f2: Callable, f3: Callable, pd=1.0, D0=None, domain=Non
     pd = jnp.asarray(pd, ftype)
     D0 = jnp.asarray(D0, ftype)
     return from_fields(name, _VGen(f3), _VDisc(f1, f2), {"pd": pd, "D0": D0},
-                       equilibrium=State(pd, D0), domain=box, continua=continua)
+                       equilibrium=State(pd, D0), domain=box, continua=continua,
+                       objectives=(_IGen(f3), _JDisc(f1, f2)))
 
 
 def at_pd(game: Game, pd) -> Game:

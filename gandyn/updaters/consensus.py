@@ -14,34 +14,32 @@ Dirac-GAN the continuous eigenvalues are ``-γ f'(0)² ± i f'(0)``.
 from __future__ import annotations
 
 from gandyn.games.base import State
-from gandyn.updaters._tree import axpy, field_and_vjp, step_state
-from gandyn.updaters.base import Updater, player_lrs, updater
+from gandyn.updaters._tree import axpy, field_and_vjp
+from gandyn.updaters.adjust import Adjusted, Adjustment, adjustment
+from gandyn.updaters.base import player_lrs
+from gandyn.updaters.simultaneous import Simultaneous
 
 __all__ = ["Consensus", "consensus", "consensus_field"]
 
 
-def consensus_field(game, state, gamma) -> State:
-    """``v - γ Jᵀv`` at ``state`` (one vjp)."""
-    v, vjp = field_and_vjp(game, state)
-    jtv = vjp(v)
-    return State(axpy(-gamma, jtv.gen, v.gen), axpy(-gamma, jtv.disc, v.disc))
+@adjustment()
+class Consensus(Adjustment):
+    """``v - γ Jᵀv`` (one vjp)."""
 
-
-@updater()
-class Consensus(Updater):
-    lr_gen: float
-    lr_disc: float
-    gamma: float
+    gamma: float = 1.0
     name = "consensus"
 
     def field(self, game, state) -> State:
-        """The adjusted continuous field ``v - γ Jᵀv`` (its Jacobian gives the ODE spectrum)."""
-        return consensus_field(game, state, self.gamma)
-
-    def _step(self, game, state, ustate):
-        return step_state(state, self.field(game, state), self.lr_gen, self.lr_disc), ustate
+        v, vjp = field_and_vjp(game, state)
+        jtv = vjp(v)
+        return State(axpy(-self.gamma, jtv.gen, v.gen), axpy(-self.gamma, jtv.disc, v.disc))
 
 
-def consensus(lr, lr_disc: float | None = None, *, gamma: float = 1.0) -> Consensus:
-    """Consensus optimisation with rates ``lr``/``lr_disc`` and regularisation ``gamma``."""
-    return Consensus(*player_lrs(lr, lr_disc), gamma)
+def consensus_field(game, state, gamma) -> State:
+    """``v - γ Jᵀv`` at ``state``."""
+    return Consensus(gamma).field(game, state)
+
+
+def consensus(lr, lr_disc: float | None = None, *, gamma: float = 1.0) -> Adjusted:
+    """Consensus optimisation: the adjusted field, simultaneous steps ``lr``/``lr_disc``."""
+    return Adjusted(Consensus(gamma), Simultaneous(*player_lrs(lr, lr_disc)))

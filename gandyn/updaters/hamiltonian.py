@@ -13,31 +13,30 @@ all stationary points of H, including non-equilibria where J is singular. On min
 from __future__ import annotations
 
 from gandyn.games.base import State
-from gandyn.updaters._tree import field_and_vjp, scale, step_state
-from gandyn.updaters.base import Updater, player_lrs, updater
+from gandyn.updaters._tree import field_and_vjp, scale
+from gandyn.updaters.adjust import Adjusted, Adjustment, adjustment
+from gandyn.updaters.base import player_lrs
+from gandyn.updaters.simultaneous import Simultaneous
 
 __all__ = ["Hamiltonian", "hamiltonian", "hamiltonian_field"]
 
 
-def hamiltonian_field(game, state) -> State:
-    """``-∇H = -Jᵀv``: the direction Hamiltonian gradient descent follows."""
-    v, vjp = field_and_vjp(game, state)
-    return scale(-1.0, vjp(v))
+@adjustment()
+class Hamiltonian(Adjustment):
+    """``-∇H = -Jᵀv``, H = ½‖v‖²."""
 
-
-@updater()
-class Hamiltonian(Updater):
-    lr_gen: float
-    lr_disc: float
     name = "hamiltonian"
 
     def field(self, game, state) -> State:
-        return hamiltonian_field(game, state)
-
-    def _step(self, game, state, ustate):
-        return step_state(state, self.field(game, state), self.lr_gen, self.lr_disc), ustate
+        v, vjp = field_and_vjp(game, state)
+        return scale(-1.0, vjp(v))
 
 
-def hamiltonian(lr, lr_disc: float | None = None) -> Hamiltonian:
+def hamiltonian_field(game, state) -> State:
+    """``-∇H = -Jᵀv``: the direction Hamiltonian gradient descent follows."""
+    return Hamiltonian().field(game, state)
+
+
+def hamiltonian(lr, lr_disc: float | None = None) -> Adjusted:
     """Hamiltonian gradient descent with rates ``lr``/``lr_disc``."""
-    return Hamiltonian(*player_lrs(lr, lr_disc))
+    return Adjusted(Hamiltonian(), Simultaneous(*player_lrs(lr, lr_disc)))

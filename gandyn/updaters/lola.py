@@ -18,8 +18,8 @@ gradient step of size α:
 
 (LOLA's extra "shaping" term is the gradient through the opponent's update: player g ascends
 ``I(g, d + α v_d(g, d))``). ``J_off v`` is one jvp per block and ``J_dgᵀ u`` one vjp;
-``∇_d I`` and ``∇_g J`` need the objectives, so LOLA requires a game built by
-``from_objectives`` or ``zero_sum``. On min_x max_y xy the maps are ``I + η(A - αI)`` (LA)
+``∇_d I`` and ``∇_g J`` need the objectives: LOLA requires a game that declares them
+(``game.objectives``; every built-in game does, as do ``from_objectives`` and ``zero_sum``). On min_x max_y xy the maps are ``I + η(A - αI)`` (LA)
 and ``I + η(A - 2αI)`` (LOLA): eigenvalues ``1 - ηα ± iη`` and ``1 - 2ηα ± iη``.
 """
 
@@ -27,72 +27,70 @@ from __future__ import annotations
 
 import jax
 
-from gandyn.games.base import State, _GradOf
-from gandyn.updaters._tree import axpy, cross_jvp, step_state
-from gandyn.updaters.base import Updater, player_lrs, updater
+from gandyn.games.base import State
+from gandyn.updaters._tree import axpy, cross_jvp
+from gandyn.updaters.adjust import Adjusted, Adjustment, adjustment
+from gandyn.updaters.base import player_lrs
+from gandyn.updaters.simultaneous import Simultaneous
 
-__all__ = ["LookAheadOpponent", "la", "la_field", "lola", "lola_field"]
+__all__ = ["LA", "LOLA", "la", "la_field", "lola", "lola_field"]
+
+
+@adjustment()
+class LA(Adjustment):
+    """``v + α J_off v``: each player ascends at the opponent's anticipated next point."""
+
+    alpha: float
+    name = "la"
+
+    def field(self, game, state) -> State:
+        v = game.field(state)
+        c = cross_jvp(game, state, v)
+        return State(axpy(self.alpha, c.gen, v.gen), axpy(self.alpha, c.disc, v.disc))
+
+
+@adjustment()
+class LOLA(Adjustment):
+    """``v + α J_off v + α (J_dgᵀ ∇_d I, J_gdᵀ ∇_g J)`` (needs ``game.objectives``)."""
+
+    alpha: float
+    name = "lola"
+
+    def field(self, game, state) -> State:
+        if game.objectives is None:
+            raise ValueError(
+                f"LOLA needs the players' objectives, but game {game.name!r} was built from "
+                "fields: build it with gandyn.from_objectives(name, I, J), gandyn.zero_sum(name, "
+                "L) or from_fields(..., objectives=(I, J)), or use la() (LA needs only the fields)")
+        obj_g, obj_d = game.objectives
+        g, d, p = state.gen, state.disc, game.params
+        la = LA(self.alpha).field(game, state)
+        dI_dd = jax.grad(obj_g, argnums=1)(g, d, p)     # how the generator's objective moves with d
+        dJ_dg = jax.grad(obj_d, argnums=0)(g, d, p)
+        _, vjp_dg = jax.vjp(lambda gg: game.field(State(gg, d)).disc, g)   # J_dgᵀ
+        _, vjp_gd = jax.vjp(lambda dd: game.field(State(g, dd)).gen, d)    # J_gdᵀ
+        shape_g = vjp_dg(dI_dd)[0]
+        shape_d = vjp_gd(dJ_dg)[0]
+        return State(axpy(self.alpha, shape_g, la.gen), axpy(self.alpha, shape_d, la.disc))
 
 
 def la_field(game, state, alpha) -> State:
     """``v + α J_off v``."""
-    v = game.field(state)
-    c = cross_jvp(game, state, v)
-    return State(axpy(alpha, c.gen, v.gen), axpy(alpha, c.disc, v.disc))
-
-
-def _objective(field, argnum, who):
-    if isinstance(field, _GradOf) and field.argnum == argnum:
-        return field.objective
-    raise ValueError(
-        f"LOLA needs the {who}'s objective, but the game was built from fields: build it with "
-        "gandyn.from_objectives(name, I, J) or gandyn.zero_sum(name, L), or use la() (LA "
-        "needs only the fields)"
-    )
+    return LA(alpha).field(game, state)
 
 
 def lola_field(game, state, alpha) -> State:
     """``v + α J_off v + α (J_dgᵀ ∇_d I, J_gdᵀ ∇_g J)``."""
-    obj_g = _objective(game.v_gen, 0, "generator")
-    obj_d = _objective(game.v_disc, 1, "discriminator")
-    g, d, p = state.gen, state.disc, game.params
-    la = la_field(game, state, alpha)
-    dI_dd = jax.grad(obj_g, argnums=1)(g, d, p)     # how the generator's objective moves with d
-    dJ_dg = jax.grad(obj_d, argnums=0)(g, d, p)
-    _, vjp_dg = jax.vjp(lambda gg: game.field(State(gg, d)).disc, g)   # J_dgᵀ
-    _, vjp_gd = jax.vjp(lambda dd: game.field(State(g, dd)).gen, d)    # J_gdᵀ
-    shape_g = vjp_dg(dI_dd)[0]
-    shape_d = vjp_gd(dJ_dg)[0]
-    return State(axpy(alpha, shape_g, la.gen), axpy(alpha, shape_d, la.disc))
+    return LOLA(alpha).field(game, state)
 
 
-@updater(meta=("shaping",))
-class LookAheadOpponent(Updater):
-    lr_gen: float
-    lr_disc: float
-    alpha: float
-    shaping: bool = False     # False: LA, True: LOLA
-
-    @property
-    def name(self):
-        return "lola" if self.shaping else "la"
-
-    def field(self, game, state) -> State:
-        if self.shaping:
-            return lola_field(game, state, self.alpha)
-        return la_field(game, state, self.alpha)
-
-    def _step(self, game, state, ustate):
-        return step_state(state, self.field(game, state), self.lr_gen, self.lr_disc), ustate
-
-
-def la(lr, lr_disc: float | None = None, *, alpha: float | None = None) -> LookAheadOpponent:
+def la(lr, lr_disc: float | None = None, *, alpha: float | None = None) -> Adjusted:
     """LA: each player ascends at the opponent's anticipated next point (α defaults to lr)."""
     lg, ld = player_lrs(lr, lr_disc)
-    return LookAheadOpponent(lg, ld, lg if alpha is None else alpha, False)
+    return Adjusted(LA(lg if alpha is None else alpha), Simultaneous(lg, ld))
 
 
-def lola(lr, lr_disc: float | None = None, *, alpha: float | None = None) -> LookAheadOpponent:
+def lola(lr, lr_disc: float | None = None, *, alpha: float | None = None) -> Adjusted:
     """LOLA: LA plus the opponent-shaping term (needs the objectives; α defaults to lr)."""
     lg, ld = player_lrs(lr, lr_disc)
-    return LookAheadOpponent(lg, ld, lg if alpha is None else alpha, True)
+    return Adjusted(LOLA(lg if alpha is None else alpha), Simultaneous(lg, ld))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import optax
 
+from gandyn.updaters.adjust import Adjusted
 from gandyn.updaters.alternating import alternating
 from gandyn.updaters.cgd import cgd
 from gandyn.updaters.consensus import consensus
@@ -16,6 +17,7 @@ from gandyn.updaters.hamiltonian import hamiltonian
 from gandyn.updaters.lola import la, lola
 from gandyn.updaters.lookahead import lookahead
 from gandyn.updaters.momentum import negative_momentum
+from gandyn.updaters.nk import NKPenalty
 from gandyn.updaters.optax_players import optax_players
 from gandyn.updaters.optimistic import optimistic
 from gandyn.updaters.sga import sga
@@ -49,5 +51,6 @@ ALL_UPDATERS = {
     "negative_momentum": lambda lr=0.1: negative_momentum(lr, beta=-0.5),
     "lookahead": lambda lr=0.1: lookahead(extragradient(lr), alpha=0.5, k=5),
     "hamiltonian": lambda lr=0.1: hamiltonian(lr),
+    "nk": lambda lr=0.1: Adjusted(NKPenalty(1.0), simultaneous(lr)),
     "optax": _optax_sgd_adam,
 }

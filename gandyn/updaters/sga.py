@@ -23,43 +23,42 @@ from __future__ import annotations
 import jax.numpy as jnp
 
 from gandyn.games.base import State
-from gandyn.updaters._tree import axpy, field_and_vjp, field_jvp, scale, size, step_state, sub, vdot
-from gandyn.updaters.base import Updater, player_lrs, updater
+from gandyn.updaters._tree import axpy, field_and_vjp, field_jvp, scale, size, sub, vdot
+from gandyn.updaters.adjust import Adjusted, Adjustment, adjustment
+from gandyn.updaters.base import player_lrs
+from gandyn.updaters.simultaneous import Simultaneous
 
 __all__ = ["SGA", "sga", "sga_field"]
 
 
-def sga_field(game, state, lam, align: bool = True, eps=0.1) -> State:
-    """The adjusted ascent field ``v - λ_s A_Jᵀ v`` (λ_s = λ · alignment sign when ``align``)."""
-    v, vjp = field_and_vjp(game, state)
-    jtv = vjp(v)                       # Jᵀv = ∇ℋ
-    jv = field_jvp(game, state, v)     # J v
-    atv = scale(0.5, sub(jtv, jv))     # A_Jᵀ v
-    if align:
-        d = size(state)
-        s = jnp.sign(-vdot(v, jtv) * vdot(atv, jtv) / d + eps)
-        lam = lam * s
-    return State(axpy(-lam, atv.gen, v.gen), axpy(-lam, atv.disc, v.disc))
+@adjustment(meta=("align",))
+class SGA(Adjustment):
+    """``v - λ_s A_Jᵀ v`` (λ_s = λ · alignment sign when ``align``)."""
 
-
-@updater(meta=("align",))
-class SGA(Updater):
-    lr_gen: float
-    lr_disc: float
     lam: float = 1.0
     eps: float = 0.1
     align: bool = True
     name = "sga"
 
     def field(self, game, state) -> State:
-        return sga_field(game, state, self.lam, self.align, self.eps)
+        v, vjp = field_and_vjp(game, state)
+        jtv = vjp(v)                       # Jᵀv = ∇ℋ
+        jv = field_jvp(game, state, v)     # J v
+        atv = scale(0.5, sub(jtv, jv))     # A_Jᵀ v
+        lam = self.lam
+        if self.align:
+            s = jnp.sign(-vdot(v, jtv) * vdot(atv, jtv) / size(state) + self.eps)
+            lam = lam * s
+        return State(axpy(-lam, atv.gen, v.gen), axpy(-lam, atv.disc, v.disc))
 
-    def _step(self, game, state, ustate):
-        return step_state(state, self.field(game, state), self.lr_gen, self.lr_disc), ustate
+
+def sga_field(game, state, lam, align: bool = True, eps=0.1) -> State:
+    """The adjusted ascent field ``v - λ_s A_Jᵀ v``."""
+    return SGA(lam, eps, align).field(game, state)
 
 
 def sga(lr, lr_disc: float | None = None, *, lam: float = 1.0, align: bool = True,
-        eps: float = 0.1) -> SGA:
+        eps: float = 0.1) -> Adjusted:
     """Symplectic gradient adjustment with rates ``lr``/``lr_disc``, strength ``lam`` and
     the sign-alignment rule (``align=False`` keeps λ's sign fixed)."""
-    return SGA(*player_lrs(lr, lr_disc), lam, eps, align)
+    return Adjusted(SGA(lam, eps, align), Simultaneous(*player_lrs(lr, lr_disc)))

@@ -1,0 +1,104 @@
+"""What the Dirac-GAN's spectrum says, including where the field has no Jacobian.
+
+``analyse(game)`` reports the equilibrium, the jacfwd Jacobian, eigenvalues, kind, verdict and a
+note for a game built by ``gandyn.games.dirac.dirac``. Where a penalty ``λ(‖ψ‖ - k)²`` with
+k > 0 (WGAN-GP, DRAGAN) makes the field jump at ψ = 0 its regularisers declare it (``kink()``
+= ``2λk``, the radius of the penalty gradient's set-valued limit at ψ = 0; ``pins_theta`` when
+the generator field at ψ = 0 vanishes only at θ = c). In the Filippov sense the rest points
+on ψ = 0 are then ``{ψ = 0, ‖θ - c‖ <= r}`` with ``r = Σ kink / f'(0)`` (0 when a regulariser
+pins θ): v_ψ(θ, 0) = f'(0)(θ - c) + (Σ kink) B contains 0 iff ‖θ - c‖ <= r (Mescheder et al.
+2018, Sec. 3, WGAN-GP: no convergence to the equilibrium).
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from gandyn.analysis.spectrum import (
+    classify,
+    eigenvalues,
+    jacobian,
+    kind_name,
+    verdict,
+    verdict_name,
+)
+from gandyn.games.base import Game, State
+from gandyn.games.dirac import loss_constants, split_disc
+
+__all__ = ["analyse", "sorted_eigenvalues"]
+
+
+def sorted_eigenvalues(e) -> np.ndarray:
+    """Eigenvalues in a fixed order: real part descending, then imaginary part descending."""
+    e = np.asarray(e)
+    return e[np.lexsort((-e.imag, -e.real))]
+
+
+def _with_psi(disc, psi, regs):
+    _, states = split_disc(disc, regs)
+    return (psi, *states.values()) if states else psi
+
+
+def analyse(game: Game) -> dict:
+    """Equilibrium, Jacobian, eigenvalues, kind and verdict of a Dirac game, with a note.
+
+    Where the Jacobian at the equilibrium is not defined (``game.smooth`` is False: WGAN-GP /
+    DRAGAN with a non-zero target norm) the report says so and measures instead the jump of
+    the field at ψ = 0: ``‖v(c, εu)‖`` for a unit u and ε → 0 (= ``Σ kink``), and gives the set
+    of Filippov rest points ``rest_set = {"psi": 0, "theta_centre": c, "theta_radius": r}``
+    (module docstring). Numbers are Python floats/lists.
+    """
+    p = game.params
+    regs = p.regs
+    J = jax.jit(jacobian)(game)
+    out: dict = {"equilibrium": jax.tree_util.tree_map(lambda x: np.asarray(x).tolist(),
+                                                       tuple(game.equilibrium))}
+    notes = []
+    if not game.smooth or not bool(jnp.all(jnp.isfinite(J))):
+        eq = game.equilibrium
+        psi0, _ = split_disc(eq.disc, regs)
+        u = jnp.zeros_like(psi0).at[0].set(1.0)
+        vd, _ = split_disc(game.field(State(eq.gen, _with_psi(eq.disc, psi0 + 1e-9 * u,
+                                                               regs))).disc, regs)
+        jump = float(jnp.linalg.norm(vd))
+        out.update(jacobian=None, eigenvalues=[], kind="non-smooth", verdict="unstable")
+        ball = sum(float(r.kink()) for r in regs)
+        pinned = any(r.pins_theta for r in regs)
+        radius = 0.0 if pinned else ball / loss_constants(p.loss)[0]
+        out["rest_set"] = {"psi": 0.0, "theta_centre": np.asarray(p.c).tolist(),
+                           "theta_radius": radius}
+        notes.append(
+            "the field is discontinuous at psi=0 (penalty (|grad D| - k)^2 with k > 0): along "
+            f"psi = eps*u the discriminator field tends to 2*lam*k*u, |jump| = {jump:.6g} != 0; "
+            "near the equilibrium the generator field vanishes only at psi = 0, so there is no "
+            "rest point where the field is differentiable. In the set-valued (Filippov) sense "
+            f"the rest points on psi = 0 are the whole set |theta - c| <= {radius:.6g} "
+            "(= 2 lam k / f'(0)"
+            + (", collapsed to theta = c by the Nagarajan-Kolter term" if pinned else "")
+            + "): (c, 0) is not isolated, and not attracting: inside the set the psi-field "
+            "points away from psi = 0 on both sides, psi is thrown onto |psi| ~ k and the "
+            "trajectory comes to rest elsewhere (in 1-D at the end theta = c -/+ r) "
+            "(Mescheder et al. 2018, Sec. 3, WGAN-GP: no convergence to the equilibrium)"
+        )
+        out["jump"] = jump
+    else:
+        e = sorted_eigenvalues(eigenvalues(J))
+        out.update(jacobian=np.asarray(J).tolist(),
+                   eigenvalues=[[float(z.real), float(z.imag)] for z in e],
+                   kind=kind_name(classify(jnp.asarray(e))),
+                   verdict=verdict_name(verdict(jnp.asarray(e))))
+        if out["kind"] == "centre":
+            notes.append("purely imaginary spectrum: trajectories circle the equilibrium "
+                         "(no convergence in continuous time; simultaneous GD spirals out)")
+        elif out["verdict"] == "marginal":
+            notes.append("some eigenvalues lie on the imaginary axis (the rest have Re < 0): "
+                         "along those directions trajectories circle, the equilibrium is not "
+                         "attracting")
+    if any(r.projects for r in regs):
+        notes.append("weight clipping is a projection inactive within |psi_i| < C, hence "
+                     "in a neighbourhood of (c, 0): it leaves the local spectrum unchanged and "
+                     "cannot make the equilibrium attracting")
+    out["note"] = "; ".join(notes)
+    return out
