@@ -71,9 +71,12 @@ def axes(game) -> tuple:
     Dirac-GAN: θ across, ψ up) as ``("gen", "disc")``; scalar players (the pointwise games:
     D across, p_g up) as ``("disc", "gen")``."""
     g, d = game.equilibrium if game.equilibrium is not None else (None, None)
-    if g is not None and np.ndim(g) == 1 and np.ndim(d) == 1 and np.size(g) == np.size(d) == 1:
-        return ("gen", "disc")
-    return ("disc", "gen")
+    vec = [hasattr(x, "shape") and x.shape == (1,) for x in (g, d)]
+    return ("gen", "disc") if all(vec) else ("disc", "gen")
+
+
+def _is_dirac_1d(game) -> bool:
+    return axes(game) == ("gen", "disc")
 
 
 def _window(paths: list, centre: np.ndarray, start: np.ndarray, cap: float = 3.0):

@@ -17,18 +17,11 @@ the empirical NTK of that MLP at initialisation. Points: --points N evenly space
 
 from __future__ import annotations
 
+VALUE_OPTIONS = ("--f1", "--f2", "--f3")  # values may start with "-" (cli.attach_values)
 ARCHS = ("relu", "leaky_relu", "tanh", "sigmoid", "gelu", "softplus", "erf")
 
 
 def add_arguments(parser) -> None:
-    parse_optional = parser._parse_optional
-
-    def _parse_optional(arg_string):  # "-x" is an expression, not an option (as in check)
-        if arg_string.startswith("-") and not arg_string.startswith("--") and arg_string != "-h":
-            return None
-        return parse_optional(arg_string)
-
-    parser._parse_optional = _parse_optional
     parser.add_argument("--f1", required=True, metavar="EXPR", help="f1(x): reward on data")
     parser.add_argument("--f2", required=True, metavar="EXPR", help="f2(x): reward on fakes")
     parser.add_argument("--f3", required=True, metavar="EXPR", help="f3(x): generator's reward")
