@@ -162,7 +162,7 @@ def _info(p, q):
     m = 0.5 * (p + q)
     kl = jnp.sum(rel_entr(p, q))
     js = 0.5 * jnp.sum(rel_entr(p, m)) + 0.5 * jnp.sum(rel_entr(q, m))
-    return jnp.clip(js, 0.0, LOG2), kl, 0.5 * jnp.sum(jnp.abs(p - q))
+    return jnp.clip(js, 0.0, LOG2), kl, jnp.clip(0.5 * jnp.sum(jnp.abs(p - q)), 0.0, 1.0)
 
 
 def _on_atoms(xs, p, q):
