@@ -82,7 +82,9 @@ def test_gaussians_against_closed_forms_and_quadrature():
     assert all(abs(float(v)) < 1e-12 for v in same)
 
 
-weights = st.lists(st.floats(0.0, 1.0), min_size=5, max_size=5).filter(lambda w: sum(w) > 1e-3)
+# no subnormal weights: XLA on the CPU flushes them to zero
+weights = st.lists(st.one_of(st.just(0.0), st.floats(1e-6, 1.0)), min_size=5,
+                   max_size=5).filter(lambda w: sum(w) > 1e-3)
 
 
 @given(weights, weights)
