@@ -124,3 +124,12 @@ def test_empirical_sets():
     assert math.isclose(float(e.js), LOG2, rel_tol=1e-14)                  # disjoint atoms
     assert (float(e.kl), float(e.tv)) == (math.inf, 1.0)
     assert all(float(v) == 0.0 for v in D.empirical_1d(x, x[::-1]))
+
+
+def test_parallel_lines_figure_smoke():
+    from gandyn.figures import names
+    from gandyn.figures_divergences import fig_divergences_parallel_lines
+
+    assert "divergences_parallel_lines" in names()
+    fig = fig_divergences_parallel_lines(smoke=True)
+    assert len(fig.axes) == 3
