@@ -25,6 +25,7 @@ from matplotlib.figure import Figure as MplFigure
 
 from gandyn.analysis import portrait as P
 from gandyn.analysis.spectrum import eigenvalues, jacobian
+from gandyn.figures_divergences import FIGURES as DIVERGENCE_FIGURES
 from gandyn.games.base import State, from_fields
 from gandyn.io import atomic_write, ensure_writable_output
 from gandyn.plot import (
@@ -395,6 +396,7 @@ FIGURES = (
            fig_stability_map),
     Figure("zoo_spectra", "Eigenvalues of every built-in game at its equilibrium.",
            fig_zoo_spectra),
+    *DIVERGENCE_FIGURES,
 )
 
 
