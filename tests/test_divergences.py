@@ -128,7 +128,7 @@ def test_empirical_sets():
 
 def test_parallel_lines_figure_smoke():
     from gandyn.figures import names
-    from gandyn.figures_divergences import fig_divergences_parallel_lines
+    from gandyn.figures.divergences import fig_divergences_parallel_lines
 
     assert "divergences_parallel_lines" in names()
     fig = fig_divergences_parallel_lines(smoke=True)

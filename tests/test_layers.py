@@ -27,7 +27,7 @@ LAYERS = (
     ("facade", 2, ("gandyn",)),  # ``import gandyn``: the package imports games and analysis
     ("simulate", 3, ("gandyn.simulate",)),
     ("front", 4, ("gandyn.plot", "gandyn.figures", "gandyn.atlas", "gandyn.commands",
-                  "gandyn.cli", "gandyn.__main__", "gandyn.figures_kernel", "gandyn.animate",
+                  "gandyn.cli", "gandyn.__main__", "gandyn.animate",
                   "gandyn.explore")),
 )
 

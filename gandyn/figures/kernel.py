@@ -1,6 +1,6 @@
 """Figures of the parametric kernel K_θ (registered in ``gandyn.figures.FIGURES``).
 
-Same records as :mod:`gandyn.figures`: ``Figure(name, caption, make)`` with ``make(smoke)``
+Records as in :mod:`gandyn.figures.record`: ``Figure(name, caption, make)`` with ``make(smoke)``
 returning a matplotlib figure. Networks come from :mod:`gandyn.players`, kernels from
 :mod:`gandyn.kernel`, spectra from :mod:`gandyn.analysis.kernel`, flows from
 :mod:`gandyn.particles`; nothing here computes maths of its own.
@@ -8,19 +8,15 @@ returning a matplotlib figure. Networks come from :mod:`gandyn.players`, kernels
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import NamedTuple
 
 import numpy as np
 from matplotlib.figure import Figure as MplFigure
 
+from gandyn.figures.record import Figure
+
 __all__ = ["FIGURES"]
 
 
-class Figure(NamedTuple):   # the same fields as gandyn.figures.Figure
-    name: str
-    caption: str
-    make: Callable
 
 
 def _ring(n):

@@ -1,22 +1,9 @@
-"""The committed figures (``figures/*.png``) and how to make each: ``gandyn figures``.
-
-``FIGURES`` is an ordered tuple of ``Figure(name, caption, make)``; ``make(smoke)`` returns a
-matplotlib ``Figure`` (object-oriented API, no pyplot state). ``smoke=True`` shrinks grids and
-step counts so that tests and notebooks can run every recipe in seconds; the committed PNGs are
-made with ``smoke=False``.
-
-Every number comes from the library: games from ``gandyn.games`` (pointwise triples, the
-Dirac-GAN, x·y), update rules from ``gandyn.updaters``, flows from ``gandyn.ode``, long runs
-from ``gandyn.simulate``, spectra and stability maps from ``gandyn.analysis``; the plot
-functions of ``gandyn.plot`` only draw.
-"""
+"""The idealised games' figures: pointwise fields, the Dirac-GAN, bilinear games, spectra."""
 
 from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable
-from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -25,9 +12,9 @@ from matplotlib.figure import Figure as MplFigure
 
 from gandyn.analysis import portrait as P
 from gandyn.analysis.spectrum import eigenvalues, jacobian
-from gandyn.figures_divergences import FIGURES as DIVERGENCE_FIGURES
 from gandyn.games.base import State, from_fields
-from gandyn.io import atomic_write, ensure_writable_output
+from gandyn.io import atomic_write
+from gandyn.figures.record import Figure
 from gandyn.plot import (
     convergence,
     distances,
@@ -37,17 +24,13 @@ from gandyn.plot import (
     stability_map,
 )
 
-__all__ = ["FIGURES", "SEED_PD", "SEED_START", "Figure", "make", "names"]
+__all__ = ["FIGURES", "SEED_PD", "SEED_START", "portrait_hook"]
 
 SEED_PD = 0.2          # the article's p_d
-SEED_START = (0.75, 0.9)  # (D, p_g): the seed script's D = 0.75 (its text says 0.25), p_g = 0.9
+SEED_START = (0.75, 0.9)  # (D, p_g): the article script's D = 0.75 (its text says 0.25), p_g = 0.9
 SEED_LR, SEED_STEPS = 1e-3, 100_000
 
 
-class Figure(NamedTuple):
-    name: str            # file stem in figures/
-    caption: str         # one sentence for the README
-    make: Callable       # (smoke: bool) -> matplotlib Figure
 
 
 # -- pointwise games ------------------------------------------------------------------------
@@ -396,25 +379,8 @@ FIGURES = (
            fig_stability_map),
     Figure("zoo_spectra", "Eigenvalues of every built-in game at its equilibrium.",
            fig_zoo_spectra),
-    *DIVERGENCE_FIGURES,
 )
 
-
-def names() -> tuple:
-    return tuple(f.name for f in FIGURES)
-
-
-def make(name: str, out_dir: str = "figures", smoke: bool = False, dpi: int = 110) -> str:
-    """Make figure ``name`` and save it as ``out_dir/name.png``; returns the path."""
-    table = {f.name: f for f in FIGURES}
-    if name not in table:
-        raise ValueError(f"unknown figure {name!r}; valid: {', '.join(table)}")
-    fig = table[name].make(smoke)
-    ensure_writable_output(out_dir)
-    path = os.path.join(out_dir, f"{name}.png")
-    # the 9 x 4 Dirac grid is large: a lower resolution keeps the PNG small
-    atomic_write(path, lambda t: fig.savefig(t, dpi=min(dpi, 75) if name == "dirac_grid" else dpi))
-    return path
 
 
 # -- the atlas hook: one phase portrait per two-dimensional game ----------------------------
@@ -457,4 +423,3 @@ def portrait_hook(row, game, out_dir):
     atomic_write(os.path.join(out_dir, rel), lambda t: fig.savefig(t, dpi=90, bbox_inches="tight"))
     plt.close(fig)
     return {"portrait": rel}
-FIGURES = FIGURES + tuple(Figure(*f) for f in __import__("gandyn.figures_kernel", fromlist=["FIGURES"]).FIGURES)  # noqa: E501

@@ -8,13 +8,13 @@ comes from ``gandyn.divergences`` and its ``jax.grad``.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from matplotlib.figure import Figure as MplFigure
+
+from gandyn.figures.record import Figure
 
 from gandyn import divergences as D
 
@@ -23,10 +23,6 @@ __all__ = ["FIGURES", "Figure", "fig_divergences_parallel_lines"]
 COLORS = {"w1": "tab:blue", "js": "tab:red", "tv": "tab:green", "kl": "tab:purple"}
 
 
-class Figure(NamedTuple):
-    name: str
-    caption: str
-    make: Callable
 
 
 def _curves(thetas):
