@@ -11,6 +11,7 @@ import optax
 from gandyn.updaters.alternating import alternating
 from gandyn.updaters.cgd import cgd
 from gandyn.updaters.consensus import consensus
+from gandyn.updaters.drift import drift_cancelled
 from gandyn.updaters.extragradient import extragradient, extrapolation_from_past
 from gandyn.updaters.hamiltonian import hamiltonian
 from gandyn.updaters.lola import la, lola
@@ -50,4 +51,5 @@ ALL_UPDATERS = {
     "lookahead": lambda lr=0.1: lookahead(extragradient(lr), alpha=0.5, k=5),
     "hamiltonian": lambda lr=0.1: hamiltonian(lr),
     "optax": _optax_sgd_adam,
+    "drift_cancelled": lambda lr=0.1: drift_cancelled(lr),
 }
