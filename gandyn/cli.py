@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("atlas", "check", "dirac", "figures", "bench")
+COMMANDS = ("atlas", "check", "dirac", "figures", "bench", "bifurcate")
 
 
 def _modules():
