@@ -394,6 +394,7 @@ FIGURES = (
            fig_stability_map),
     Figure("zoo_spectra", "Eigenvalues of every built-in game at its equilibrium.",
            fig_zoo_spectra),
+    *__import__("gandyn.figures_change", fromlist=["FIGURES"]).FIGURES,
 )
 
 
