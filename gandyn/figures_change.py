@@ -6,6 +6,9 @@ every number comes from ``gandyn.analysis.continuation`` / ``modified``, the plo
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import NamedTuple
+
 import jax.numpy as jnp
 import numpy as np
 from matplotlib.figure import Figure as MplFigure
@@ -148,9 +151,15 @@ def fig_modified_flow(smoke=False):
     return fig
 
 
-def _records():
-    from gandyn.figures import Figure
+class Figure(NamedTuple):
+    """Same fields as ``gandyn.figures.Figure`` (kept here so either module imports first)."""
 
+    name: str
+    caption: str
+    make: Callable
+
+
+def _records():
     return (
         Figure("bifurcation_r1", "Continuation of the Dirac-GAN + R1 rest point in γ: the "
                "node-focus switch located at γ = 2 f'(0) (GAN 1, WGAN 2).", fig_bifurcation_r1),
