@@ -78,7 +78,7 @@ def test_hopf_normal_form_located_at_zero():
 
 
 def test_two_parameter_boundary_lr_gamma():
-    # simultaneous GD on Dirac-GAN + R1: the critical rate is γ/f'² below γ = 2f' (Neimark-Sacker)
+    # simultaneous GD on Dirac-GAN + R1: critical rate γ/f'² below γ = 2f' (Neimark-Sacker)
     gammas = np.array([0.3, 0.6])
     out = boundary(lambda h, g: dirac_r1("gan", g), "neimark-sacker", 0.05, 4.0, gammas,
                    make_updater=lambda h, g: simultaneous(h), num=10)

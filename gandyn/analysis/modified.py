@@ -24,8 +24,8 @@ flips sign; ``order="gen_first"`` swaps the roles).
 
 drift_cancelled (``z <- z + H (v + ½ J H v)``):  Δt ṽ = H v  (the drift is cancelled).
 
-``leading_field`` is ``ṽ`` without the ``O(h)`` terms (``H v / Δt``, ``(u_g, u_d) / Δt``): the flow
-the iterates follow to first order. ``drift_distances`` measures both distances at a horizon
+``leading_field`` is ``ṽ`` without the ``O(h)`` terms (``H v / Δt``, ``(u_g, u_d) / Δt``):
+the flow the iterates follow to first order. ``drift_distances`` measures both distances at a horizon
 and ``fitted_order`` the slope of ``log distance`` against ``log h``.
 """
 

@@ -144,7 +144,8 @@ def run(args) -> int:
         from gandyn.updaters import ALL_UPDATERS
 
         if args.updater not in ALL_UPDATERS:
-            return fail(f"unknown updater {args.updater!r}; valid: {', '.join(sorted(ALL_UPDATERS))}")
+            valid = ", ".join(sorted(ALL_UPDATERS))
+            return fail(f"unknown updater {args.updater!r}; valid: {valid}")
         make_updater = ALL_UPDATERS[args.updater]
     try:
         family = _family(args.game, args.param, fixed, map_mode)
