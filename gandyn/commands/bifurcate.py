@@ -13,7 +13,8 @@ flip (-1), Neimark–Sacker (a complex pair). Games:
 Examples:
 
     gandyn bifurcate --game dirac:gan+r1 --param gamma --from 0 --to 3
-    gandyn bifurcate --game dirac:gan+r1 --updater simultaneous --param lr --from 0.01 --to 8
+    gandyn bifurcate --game dirac:gan+r1 --updater simultaneous --param lr --from 0.01 --to 8 \
+        --set gamma=0.6
     gandyn bifurcate --game xy --updater extragradient --param lr --from 0.05 --to 2 --json
 """
 
