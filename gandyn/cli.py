@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("atlas", "check", "dirac", "kernel", "animate", "figures", "bench")
+COMMANDS = ("atlas", "check", "dirac", "kernel", "bifurcate", "animate", "figures", "bench")
 
 
 def _modules():

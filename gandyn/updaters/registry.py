@@ -12,6 +12,7 @@ from gandyn.updaters.adjust import Adjusted
 from gandyn.updaters.alternating import alternating
 from gandyn.updaters.cgd import cgd
 from gandyn.updaters.consensus import consensus
+from gandyn.updaters.drift import drift_cancelled
 from gandyn.updaters.extragradient import extragradient, extrapolation_from_past
 from gandyn.updaters.hamiltonian import hamiltonian
 from gandyn.updaters.lola import la, lola
@@ -53,4 +54,5 @@ ALL_UPDATERS = {
     "hamiltonian": lambda lr=0.1: hamiltonian(lr),
     "nk": lambda lr=0.1: Adjusted(NKPenalty(1.0), simultaneous(lr)),
     "optax": _optax_sgd_adam,
+    "drift_cancelled": lambda lr=0.1: drift_cancelled(lr),
 }

@@ -1,0 +1,336 @@
+"""Continuation of equilibria and their bifurcations, for flows and for update maps.
+
+Given a one-parameter family of games ``make_game(p) -> Game`` (any ``Game``: pointwise, Dirac,
+bilinear, ``from_fields``; ``p`` is traced, so ``make_game`` must build the game from a traced
+number, which every built-in factory does), ``continue_equilibrium`` follows a rest point
+``z*(p)`` by *natural continuation*: on a grid ``p_0 < p_1 < ...`` the rest point at ``p_k`` is
+found by Newton's method (``optimistix.Newton``) started from the one at ``p_{k-1}``, and its
+spectrum is recorded. Along the branch it watches real *test functions* that vanish at a
+bifurcation and changes sign through it (Kuznetsov, "Elements of Applied Bifurcation Theory",
+3rd ed. 2004, §10.2), with λ the eigenvalues of the flow's Jacobian ``v'(z*)``:
+
+  * fold (a real eigenvalue through 0):             ``ψ_fold = det v' = Π λ_i``
+  * Hopf (a complex pair through the imaginary axis): ``ψ_H = Π_{i<j} (λ_i + λ_j)``
+    (the determinant of the bialternate product 2 v' ⊙ I);
+  * node-focus (a real pair meets and turns complex): ``ψ_NF = Π_{i<j} (λ_i - λ_j)²``
+    (the discriminant of the characteristic polynomial).
+
+For an update map ``x <- F_h(x)`` (``make_updater(p)`` gives the updater; its multipliers μ are
+the eigenvalues of ``gandyn.analysis.discrete.update_jacobian`` at the augmented fixed point):
+
+  * fold (μ through +1):                 ``Π (μ_i - 1)``
+  * flip / period doubling (μ through -1): ``Π (μ_i + 1)``
+  * Neimark–Sacker (a complex pair through |μ| = 1): ``Π_{i<j} (μ_i μ_j - 1)``.
+
+A sign change between two grid points is *located* by bisection on the test function (each
+midpoint's rest point by Newton from the left end) down to ``tol`` (default 1e-12) in p.
+``ψ_H`` and the Neimark–Sacker function also vanish at a *neutral saddle* (real λ_i = -λ_j,
+real μ_i μ_j = 1); the located point is labelled by the pair that vanishes there.
+
+Limits: natural continuation cannot turn around a fold of the branch (``p`` is the arclength
+parameter), so a fold where the branch turns back shows as Newton failing between two grid
+points (``Branch.converged`` false) rather than as a sign change of ``det v'``; transcritical
+and pitchfork crossings, where the branch goes through, are located. For maps the rest point is
+a zero of the flow (true of every first-order rule whose fixed points are the game's rest points).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optimistix as optx
+from jax.flatten_util import ravel_pytree
+
+from gandyn.analysis.discrete import update_jacobian
+from gandyn.analysis.spectrum import eigenvalues, jacobian
+from gandyn.games.base import Game, _as_state
+
+__all__ = [
+    "FLOW_TESTS",
+    "MAP_TESTS",
+    "Branch",
+    "Point",
+    "boundary",
+    "continue_equilibrium",
+    "flow_tests",
+    "map_tests",
+    "newton_equilibrium",
+]
+
+FLOW_TESTS = ("fold", "hopf", "node-focus")
+MAP_TESTS = ("fold", "flip", "neimark-sacker")
+
+
+def _pairs(n):
+    i, j = np.triu_indices(n, k=1)
+    return jnp.asarray(i), jnp.asarray(j)
+
+
+def flow_tests(eigs: jax.Array) -> jax.Array:
+    """``(ψ_fold, ψ_H, ψ_NF)`` from the eigenvalues λ of ``v'(z*)`` (real; see module doc)."""
+    eigs = jnp.asarray(eigs)
+    i, j = _pairs(eigs.shape[0])
+    fold = jnp.prod(eigs).real
+    hopf = jnp.prod(eigs[i] + eigs[j]).real
+    nf = jnp.prod((eigs[i] - eigs[j]) ** 2).real
+    return jnp.stack([fold, hopf, nf])
+
+
+def map_tests(mults: jax.Array) -> jax.Array:
+    """``(fold, flip, Neimark–Sacker)`` test functions from the multipliers μ of a map."""
+    mults = jnp.asarray(mults)
+    i, j = _pairs(mults.shape[0])
+    return jnp.stack([jnp.prod(mults - 1).real, jnp.prod(mults + 1).real,
+                      jnp.prod(mults[i] * mults[j] - 1).real])
+
+
+class Point(NamedTuple):
+    """A located bifurcation point.
+
+    kind: "fold", "hopf", "node-focus", "neutral saddle" (flows) or "fold", "flip",
+      "neimark-sacker", "neutral saddle" (maps).
+    param: the parameter value (bisection midpoint; ``bracket`` its final interval).
+    state: the rest point there (flat, generator first).
+    eigenvalues: of ``v'`` (flows) or the map's multipliers, at ``param``.
+    """
+
+    kind: str
+    param: float
+    bracket: tuple
+    state: np.ndarray
+    eigenvalues: np.ndarray
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "param": self.param, "bracket": list(self.bracket),
+                "state": [float(x) for x in self.state],
+                "eigenvalues": [[float(e.real), float(e.imag)] for e in self.eigenvalues]}
+
+
+class Branch(NamedTuple):
+    """A continued branch: ``params (m,)``, ``states (m, n)``, ``eigenvalues (m, k)`` complex,
+    ``tests (m, 3)`` (``FLOW_TESTS`` or ``MAP_TESTS`` order), ``converged (m,)`` (Newton
+    converged and finite), the located ``points`` and ``mode`` ("flow" or "map")."""
+
+    params: np.ndarray
+    states: np.ndarray
+    eigenvalues: np.ndarray
+    tests: np.ndarray
+    converged: np.ndarray
+    points: tuple
+    mode: str
+
+
+def _flat_field(game: Game, like):
+    _, unravel = ravel_pytree(_as_state(like))
+
+    def fn(z, args):
+        del args
+        v, _ = ravel_pytree(game.field(unravel(z)))
+        return v
+
+    return fn, unravel
+
+
+def newton_equilibrium(game: Game, z0, *, rtol=1e-13, atol=1e-13, max_steps=50):
+    """A rest point ``v(z*) = 0`` near ``z0`` by ``optimistix.Newton``.
+
+    Returns ``(z*, ok)``: the state (same structure as ``z0``) and whether Newton converged to
+    a finite point with ``‖v(z*)‖_∞ <= 1e-9``.
+    """
+    z0 = jax.tree_util.tree_map(lambda x: jnp.asarray(x, jnp.result_type(float)), _as_state(z0))
+    flat0, _ = ravel_pytree(z0)
+    fn, unravel = _flat_field(game, z0)
+    sol = optx.root_find(fn, optx.Newton(rtol=rtol, atol=atol), flat0, max_steps=max_steps,
+                         throw=False)
+    z = sol.value
+    res = jnp.max(jnp.abs(fn(z, None)))
+    ok = (sol.result == optx.RESULTS.successful) | (res <= 1e-12)
+    ok = ok & jnp.all(jnp.isfinite(z)) & (res <= 1e-9)
+    return unravel(z), ok
+
+
+class _Evaluator:
+    """One compiled program ``(p, q, z_guess) -> (z, ok, spectrum, tests)`` for a family."""
+
+    def __init__(self, make_game: Callable, make_updater: Callable | None, like):
+        self.mode = "flow" if make_updater is None else "map"
+        self.like = _as_state(like)
+
+        def evaluate(p, q, zflat):
+            game = make_game(p, q)
+            _, unravel = ravel_pytree(self.like)
+            z, ok = newton_equilibrium(game, unravel(zflat))
+            if make_updater is None:
+                eigs = eigenvalues(jacobian(game, z))
+                tests = flow_tests(eigs)
+            else:
+                eigs = eigenvalues(update_jacobian(game, make_updater(p, q), z))
+                tests = map_tests(eigs)
+            ok = ok & jnp.all(jnp.isfinite(tests))
+            return ravel_pytree(z)[0], ok, eigs, tests
+
+        self._f = jax.jit(evaluate)
+
+    def __call__(self, p, q, zflat):
+        z, ok, eigs, tests = self._f(p, q, zflat)
+        return np.asarray(z), bool(ok), np.asarray(eigs), np.asarray(tests)
+
+
+def _label(mode: str, which: int, eigs: np.ndarray) -> str:
+    if which == 0:
+        return "fold"
+    if mode == "flow" and which == 2:
+        return "node-focus"
+    if mode == "map" and which == 1:
+        return "flip"
+    # Hopf / Neimark-Sacker function: is the vanishing pair complex or a real neutral saddle?
+    n = len(eigs)
+    best, pair = math.inf, (0, 1)
+    for i in range(n):
+        for j in range(i + 1, n):
+            val = abs(eigs[i] + eigs[j]) if mode == "flow" else abs(eigs[i] * eigs[j] - 1)
+            if val < best:
+                best, pair = val, (i, j)
+    scale = 1e-6 * max(1.0, float(np.max(np.abs(eigs))))
+    if abs(eigs[pair[0]].imag) > scale:
+        return "hopf" if mode == "flow" else "neimark-sacker"
+    return "neutral saddle"
+
+
+def _zero_threshold(mode: str, eigs_all: np.ndarray) -> np.ndarray:
+    """Per grid point and test, the size below which a test value is round-off (zero)."""
+    n = eigs_all.shape[1]
+    scale = 1.0 + np.max(np.abs(eigs_all), axis=1, initial=0.0)
+    if mode == "flow":
+        degrees = np.array([n, n * (n - 1) / 2, n * (n - 1)])
+    else:
+        degrees = np.array([n, n, n * (n - 1)])
+    return 1e-12 * scale[:, None] ** degrees[None, :]
+
+
+def _locate(ev: _Evaluator, q, which, a, b, fa, za, tol, max_iter=200):
+    """Bisection on test ``which`` between ``a`` (value ``fa``, rest point ``za``) and b."""
+    for _ in range(max_iter):
+        if abs(b - a) <= tol * max(1.0, abs(a)):
+            break
+        m = 0.5 * (a + b)
+        zm, ok, _, tm = ev(m, q, za)
+        if not ok:
+            break
+        if np.sign(tm[which]) == np.sign(fa):
+            a, fa, za = m, tm[which], zm
+        else:
+            b = m
+    p = 0.5 * (a + b)
+    z, _, eigs, _ = ev(p, q, za)
+    return Point(_label(ev.mode, which, eigs), float(p), (float(min(a, b)), float(max(a, b))),
+                 z, eigs)
+
+
+def _run(ev: _Evaluator, q, p_from, p_to, num, z0, tol):
+    ps = np.linspace(float(p_from), float(p_to), int(num))
+    zs, eigs_all, tests_all, oks = [], [], [], []
+    z = np.asarray(ravel_pytree(ev.like if z0 is None else _as_state(z0))[0], np.float64)
+    for p in ps:
+        zn, ok, eigs, tests = ev(p, q, z)
+        if ok:
+            z = zn
+        zs.append(zn)
+        eigs_all.append(eigs)
+        tests_all.append(tests)
+        oks.append(ok)
+    zs, eigs_all, tests_all = np.array(zs), np.array(eigs_all), np.array(tests_all)
+    oks = np.array(oks)
+    zero = np.abs(tests_all) <= _zero_threshold(ev.mode, eigs_all)
+    points = []
+    for which in range(3):
+        for k in range(len(ps)):
+            if not oks[k]:
+                continue
+            if zero[k, which]:
+                # a zero at a grid node counts when its neighbours are not zero (a test that
+                # vanishes identically, e.g. det = 1 of a volume-preserving map, locates nothing)
+                nbrs = [zero[i, which] for i in (k - 1, k + 1) if 0 <= i < len(ps) and oks[i]]
+                if nbrs and not any(nbrs):
+                    points.append(Point(_label(ev.mode, which, eigs_all[k]), float(ps[k]),
+                                        (float(ps[k]), float(ps[k])), zs[k], eigs_all[k]))
+                continue
+            if k + 1 < len(ps) and oks[k + 1] and not zero[k + 1, which]:
+                fa, fb = tests_all[k, which], tests_all[k + 1, which]
+                if fa * fb < 0:
+                    points.append(_locate(ev, q, which, ps[k], ps[k + 1], fa, zs[k], tol))
+    points.sort(key=lambda pt: pt.param)
+    return Branch(ps, zs, eigs_all, tests_all, oks, tuple(points), ev.mode)
+
+
+def _starting_state(make_game, p, state):
+    if state is not None:
+        return _as_state(state)
+    game = make_game(p)
+    if game.equilibrium is None:
+        raise ValueError(f"game {game.name!r} has no known equilibrium: pass state= to start "
+                         "the continuation")
+    return game.equilibrium
+
+
+def _as_family(make_game) -> Callable:
+    if isinstance(make_game, Game):
+        game = make_game
+        return lambda p: game
+    return make_game
+
+
+def continue_equilibrium(make_game: Callable[[Any], Game] | Game, p_from, p_to, *,
+                         num: int = 61, state=None,
+                         make_updater: Callable[[Any], Any] | None = None,
+                         tol: float = 1e-12) -> Branch:
+    """Follow a rest point from ``p_from`` to ``p_to`` and locate the bifurcations on the way.
+
+    Args:
+      make_game: ``p -> Game`` (p traced), or a fixed ``Game`` when only the updater varies.
+      p_from, p_to: the parameter range (either order); ``num`` grid points.
+      state: the rest point at ``p_from`` to start from (default: the game's equilibrium).
+      make_updater: ``p -> Updater`` for the update map's bifurcations (e.g.
+        ``lambda h: simultaneous(h)`` with the learning rate as the parameter); ``None``
+        analyses the flow.
+      tol: relative width of the final bisection bracket.
+
+    Returns:
+      A ``Branch`` with the located ``points`` in increasing ``param`` order.
+    """
+    family = _as_family(make_game)
+    z0 = _starting_state(family, p_from, state)
+    z0 = jax.tree_util.tree_map(lambda x: jnp.asarray(x, jnp.result_type(float)), z0)
+    upd = None if make_updater is None else (lambda p, q: make_updater(p))
+    ev = _Evaluator(lambda p, q: family(p), upd, z0)
+    return _run(ev, 0.0, p_from, p_to, num, None, tol)
+
+
+def boundary(make_game: Callable[[Any, Any], Game], kinds, p_from, p_to, qs, *,
+             num: int = 61, state=None,
+             make_updater: Callable[[Any, Any], Any] | None = None,
+             tol: float = 1e-12) -> dict:
+    """Two-parameter map of bifurcation boundaries: for each ``q`` in ``qs`` continue in p.
+
+    ``make_game(p, q)`` (and ``make_updater(p, q)`` for maps) build the system; ``kinds`` is a
+    kind name or a tuple of them (e.g. ``("flip", "neimark-sacker")``). Returns a dict
+    ``kind -> np.ndarray (len(qs),)`` of the *first* located ``p`` of that kind for each q
+    (NaN where none lies in ``[p_from, p_to]``). One compiled program serves every q.
+    """
+    kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
+    z0 = _starting_state(lambda p: make_game(p, qs[0]), p_from, state)
+    z0 = jax.tree_util.tree_map(lambda x: jnp.asarray(x, jnp.result_type(float)), z0)
+    ev = _Evaluator(make_game, make_updater, z0)
+    out = {k: np.full(len(qs), np.nan) for k in kinds}
+    for i, q in enumerate(qs):
+        br = _run(ev, float(q), p_from, p_to, num, None, tol)
+        for k in kinds:
+            hits = [pt.param for pt in br.points if pt.kind == k]
+            if hits:
+                out[k][i] = hits[0]
+    return out

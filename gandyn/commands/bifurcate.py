@@ -1,0 +1,194 @@
+"""Locate bifurcations along one parameter: where a rest point (flow) or an update map changes.
+
+Flow mode follows the rest point of GAME as PARAM goes from --from to --to and locates fold,
+Hopf and node-focus points (to 1e-12 by bisection); update-map mode (--updater NAME with
+--param lr) locates where the update map's multipliers leave the unit circle: fold (+1),
+flip (-1), Neimark–Sacker (a complex pair). Games:
+
+    dirac:LOSS[+REG...]   Dirac-GAN (parameters: c and the chosen regularisers' own: gamma, sigma, lam, g0, eta, k, ...)
+    pointwise:NAME        a pointwise triple (parameter: pd)
+    hopf                  the Hopf normal form (parameter: mu)
+    xy                    min_x max_y x·y (update-map mode only)
+
+Examples:
+
+    gandyn bifurcate --game dirac:gan+r1 --param gamma --from 0 --to 3
+    gandyn bifurcate --game dirac:gan+r1 --updater simultaneous --param lr --from 0.01 --to 8 \
+        --set gamma=0.6
+    gandyn bifurcate --game xy --updater extragradient --param lr --from 0.05 --to 2 --json
+"""
+
+from __future__ import annotations
+
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--game", required=True, metavar="SPEC",
+                        help="dirac:LOSS[+REG...], pointwise:NAME, hopf or xy")
+    parser.add_argument("--param", required=True, metavar="NAME",
+                        help="the parameter to vary (gamma, pd, mu, ...; lr with --updater)")
+    parser.add_argument("--from", dest="p_from", type=float, required=True, metavar="A")
+    parser.add_argument("--to", dest="p_to", type=float, required=True, metavar="B")
+    parser.add_argument("--num", type=int, default=61, help="grid points (default 61)")
+    parser.add_argument("--updater", default=None, metavar="NAME",
+                        help="analyse this update rule's map (registry name) instead of the flow")
+    parser.add_argument("--set", dest="fixed", action="append", default=[], metavar="KEY=VALUE",
+                        help="fix another game parameter (e.g. --set gamma=0.5); repeatable")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+class _BadInput(ValueError):
+    pass
+
+
+def _dirac(loss, regs, c=0.0, **values):
+    """The Dirac-GAN ``loss`` with the named regularisers, their numbers from ``values``
+    (constructor names of the names table, e.g. gamma, sigma, lam, eta)."""
+    from gandyn.games.dirac import dirac
+    from gandyn.games.dirac_names import build
+
+    return dirac(loss, tuple(build(r, **values) for r in regs), c=c)
+
+
+def _family(spec: str, param: str, fixed: dict, map_mode: bool):
+    """``(make_game(p), kind)``: the game family along ``param`` (None: p is the rate)."""
+    vary = None if (map_mode and param == "lr") else param
+    if spec.startswith("dirac:"):
+        from gandyn.games.dirac_names import LOSSES, REGULARISERS
+
+        loss, *regs = spec[len("dirac:"):].split("+")
+        if loss not in LOSSES:
+            raise _BadInput(f"unknown Dirac loss {loss!r}; valid: {', '.join(LOSSES)}")
+        for r in regs:
+            if r not in REGULARISERS:
+                raise _BadInput(f"unknown regulariser {r!r}; valid: {', '.join(REGULARISERS)}")
+        names = ["c", *dict.fromkeys(p.name for r in regs for p in REGULARISERS[r][2])]
+        for k in list(fixed) + ([vary] if vary else []):
+            if k not in names:
+                raise _BadInput(f"parameter {k!r} of {spec} must be one of {', '.join(names)}"
+                                + ("" if map_mode else " (lr needs --updater)"))
+        return lambda p: _dirac(loss, tuple(regs), **fixed, **({vary: p} if vary else {}))
+    if spec.startswith("pointwise:"):
+        from gandyn.games import pointwise
+
+        name = spec[len("pointwise:"):]
+        try:
+            pointwise.by_name(name)
+        except ValueError as e:
+            raise _BadInput(str(e)) from None
+        for k in list(fixed) + ([vary] if vary else []):
+            if k != "pd":
+                raise _BadInput(f"a pointwise game has one parameter, pd (got {k!r})")
+        return lambda p: pointwise.by_name(name, p if vary else fixed.get("pd", 1.0))
+    if spec == "hopf":
+        from gandyn.analysis.cycles import hopf_normal_form
+
+        for k in list(fixed) + ([vary] if vary else []):
+            if k not in ("mu", "omega", "l1"):
+                raise _BadInput(f"the Hopf normal form's parameters are mu, omega, l1 (got {k!r})")
+        return lambda p: hopf_normal_form(**fixed, **({vary: p} if vary else {}))
+    if spec == "xy":
+        from gandyn.games.bilinear import xy
+
+        if vary is not None or fixed:
+            raise _BadInput("xy has no parameters: use --updater NAME --param lr")
+        return lambda p: xy()
+    raise _BadInput(f"unknown game spec {spec!r}; use dirac:LOSS[+REG...], pointwise:NAME, "
+                    "hopf or xy")
+
+
+def _num(x):
+    import math
+
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _c(z):
+    if abs(z.imag) < 5e-13 * max(1.0, abs(z.real)):
+        return f"{z.real:+.6g}"
+    return f"{z.real:+.6g} {'+' if z.imag >= 0 else '-'} {abs(z.imag):.6g}i"
+
+
+def run(args) -> int:
+    import json
+    import math
+    import sys
+
+    def fail(msg):
+        print(f"gandyn bifurcate: error: {msg}", file=sys.stderr)
+        return 2
+
+    if not (math.isfinite(args.p_from) and math.isfinite(args.p_to)) or args.p_from == args.p_to:
+        return fail("--from and --to must be two different finite numbers")
+    if not 2 <= args.num <= 10_000:
+        return fail("--num must be between 2 and 10000")
+    fixed = {}
+    for item in args.fixed:
+        key, eq, val = item.partition("=")
+        try:
+            fixed[key.strip()] = float(val)
+        except ValueError:
+            eq = ""
+        if not eq or not math.isfinite(fixed.get(key.strip(), math.nan)):
+            return fail(f"--set expects KEY=NUMBER, got {item!r}")
+    map_mode = args.updater is not None
+    if map_mode and args.param != "lr":
+        return fail("with --updater the parameter must be lr (fix the game's with --set)")
+    if map_mode and min(args.p_from, args.p_to) <= 0:
+        return fail("learning rates must be > 0 (every map has multiplier 1 at lr = 0)")
+
+    import gandyn  # noqa: F401  (x64)
+    from gandyn.analysis.continuation import continue_equilibrium
+
+    make_updater = None
+    if map_mode:
+        from gandyn.updaters import ALL_UPDATERS
+
+        if args.updater not in ALL_UPDATERS:
+            valid = ", ".join(sorted(ALL_UPDATERS))
+            return fail(f"unknown updater {args.updater!r}; valid: {valid}")
+        make_updater = ALL_UPDATERS[args.updater]
+    try:
+        family = _family(args.game, args.param, fixed, map_mode)
+        branch = continue_equilibrium(family, args.p_from, args.p_to, num=args.num,
+                                      make_updater=make_updater)
+    except (ValueError, TypeError) as e:
+        return fail(str(e).splitlines()[0] if str(e) else type(e).__name__)
+    except KeyboardInterrupt:
+        return 130
+    notes = []
+    lost = int((~branch.converged).sum())
+    if lost:
+        notes.append(f"Newton did not converge at {lost} of {len(branch.params)} grid points "
+                     "(a fold of the branch, or the rest point left the domain)")
+    if args.json:
+        out = {"game": args.game, "param": args.param, "mode": branch.mode,
+               "updater": args.updater, "range": [args.p_from, args.p_to], "num": args.num,
+               "fixed": fixed, "points": [], "notes": notes}
+        for p in branch.points:
+            d = p.to_dict()
+            bad = False
+            for key in ("param",):
+                d[key] = _num(d[key])
+                bad |= d[key] is None
+            d["bracket"] = [_num(x) for x in d["bracket"]]
+            d["state"] = [_num(x) for x in d["state"]]
+            d["eigenvalues"] = [[_num(a), _num(b)] for a, b in d["eigenvalues"]]
+            if bad or None in d["state"]:
+                notes.append("non-finite values written as null")
+            out["points"].append(d)
+        print(json.dumps(out, allow_nan=False))
+        return 0
+    what = f"update map of {args.updater}" if map_mode else "flow"
+    print(f"{args.game}: {what}, {args.param} from {args.p_from:g} to {args.p_to:g} "
+          f"({args.num} points)")
+    if not branch.points:
+        print("no bifurcation located in the range")
+    label = "multipliers" if map_mode else "eigenvalues"
+    for p in branch.points:
+        print(f"  {p.kind:<15} {args.param} = {p.param:.12g}   {label}: "
+              + ", ".join(_c(z) for z in p.eigenvalues))
+    for n in notes:
+        print(f"note: {n}")
+    return 0

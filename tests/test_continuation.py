@@ -1,0 +1,94 @@
+"""Located bifurcations against closed forms (flows and update maps)."""
+
+import math
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from gandyn.analysis.continuation import boundary, continue_equilibrium, flow_tests, map_tests
+from gandyn.analysis.cycles import hopf_normal_form
+from gandyn.games.bilinear import xy
+from gandyn.games.dirac import R1, dirac
+from gandyn.updaters.alternating import alternating
+from gandyn.updaters.extragradient import extragradient
+from gandyn.updaters.simultaneous import simultaneous
+
+FPRIME = {"gan": 0.5, "wgan": 1.0}
+
+
+def dirac_r1(loss, gamma):
+    """The one place this test builds a Dirac-GAN with R1 (the Dirac API is changing)."""
+    return dirac(loss, R1(gamma))
+
+
+def _kinds(branch):
+    return [(p.kind, p.param) for p in branch.points]
+
+
+@pytest.mark.parametrize("loss", ["gan", "wgan"])
+def test_r1_node_focus_at_twice_fprime(loss):
+    br = continue_equilibrium(lambda g: dirac_r1(loss, g), 0.0, 3.0, num=16)
+    nf = [p for p in br.points if p.kind == "node-focus"]
+    assert len(nf) == 1
+    assert abs(nf[0].param - 2 * FPRIME[loss]) < 1e-10
+    # R1 turns a centre (γ = 0: a pair on the imaginary axis) into a stable focus
+    assert [p.kind for p in br.points] == ["hopf", "node-focus"]
+    assert br.points[0].param == 0.0
+    assert np.all(br.converged)
+
+
+@pytest.mark.parametrize("gamma", [0.4, 1.6])
+def test_simultaneous_gd_on_r1_leaves_where_one_plus_h_lambda_is_one(gamma):
+    f = FPRIME["gan"]
+    lam = -gamma / 2 + np.sqrt(complex(gamma**2 / 4 - f**2)) * np.array([1, -1])
+    if gamma < 2 * f:      # complex pair: |1 + hλ|² = 1  <=>  h = -2 Re λ / |λ|²
+        h_star, kind = -2 * lam[0].real / abs(lam[0]) ** 2, "neimark-sacker"
+    else:                  # real pair: 1 + hλ = -1 for the most negative λ
+        h_star, kind = -2 / lam.real.min(), "flip"
+    assert abs(abs(1 + h_star * lam).max() - 1) < 1e-12
+    br = continue_equilibrium(dirac_r1("gan", gamma), 0.01, 1.5 * h_star,
+                              make_updater=lambda h: simultaneous(h), num=12)
+    assert _kinds(br)[0][0] == kind
+    assert abs(br.points[0].param - h_star) < 1e-10
+
+
+def test_extragradient_on_xy_at_eta_one():
+    br = continue_equilibrium(xy(), 0.05, 1.7, make_updater=lambda h: extragradient(h), num=12)
+    assert [p.kind for p in br.points] == ["neimark-sacker"]
+    assert abs(br.points[0].param - 1.0) < 1e-10
+
+
+@pytest.mark.parametrize("n_disc,n_gen", [(2, 1)])
+def test_alternating_dirac_flip_at_alpha_two(n_disc, n_gen):
+    f = FPRIME["gan"]
+    h_star = 2 / (math.sqrt(n_disc * n_gen) * f)
+    br = continue_equilibrium(dirac("gan"), 0.05, 1.4 * h_star, num=12,
+                              make_updater=lambda h: alternating(h, n_disc=n_disc, n_gen=n_gen))
+    # det = 1 along the whole branch (volume preserving): only the flip is located
+    assert [p.kind for p in br.points] == ["flip"]
+    assert abs(br.points[0].param - h_star) < 1e-10
+
+
+def test_hopf_normal_form_located_at_zero():
+    br = continue_equilibrium(hopf_normal_form, -0.5, 0.7, num=7)
+    assert [p.kind for p in br.points] == ["hopf"]
+    assert abs(br.points[0].param) < 1e-10
+    np.testing.assert_allclose(np.abs(br.points[0].eigenvalues.imag), 1.0, atol=1e-9)
+
+
+def test_two_parameter_boundary_lr_gamma():
+    # simultaneous GD on Dirac-GAN + R1: critical rate γ/f'² below γ = 2f' (Neimark-Sacker)
+    gammas = np.array([0.3, 0.6])
+    out = boundary(lambda h, g: dirac_r1("gan", g), "neimark-sacker", 0.05, 4.0, gammas,
+                   make_updater=lambda h, g: simultaneous(h), num=10)
+    np.testing.assert_allclose(out["neimark-sacker"], gammas / FPRIME["gan"] ** 2, atol=1e-10)
+
+
+def test_test_functions_closed_forms():
+    eigs = jnp.array([-1 + 2j, -1 - 2j])
+    fold, hopf, nf = np.asarray(flow_tests(eigs))
+    assert fold == pytest.approx(5.0) and hopf == pytest.approx(-2.0) and nf == pytest.approx(-16.0)
+    mults = jnp.array([0.5, -2.0])
+    fl, flip, ns = np.asarray(map_tests(mults))
+    assert fl == pytest.approx(1.5) and flip == pytest.approx(-1.5) and ns == pytest.approx(-2.0)
