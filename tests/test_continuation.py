@@ -18,7 +18,7 @@ FPRIME = {"gan": 0.5, "wgan": 1.0}
 
 
 def dirac_r1(loss, gamma):
-    """The one place this test builds a Dirac-GAN with R1 (the Dirac API is changing)."""
+    """The one place this test builds a Dirac-GAN with R1."""
     return dirac(loss, R1(gamma))
 
 

@@ -22,7 +22,7 @@ Z0 = State(jnp.array([1.0]), jnp.array([0.5]))
 
 
 def dirac_r1(gamma):
-    """The one place this test builds a Dirac-GAN with R1 (the Dirac API is changing)."""
+    """The one place this test builds a Dirac-GAN with R1."""
     return dirac("gan", R1(gamma))
 
 
