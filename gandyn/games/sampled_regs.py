@@ -335,3 +335,4 @@ REGULARISERS = {
     "clip": Clip,
     "sn": SpectralNorm,
 }
+import gandyn.games.methods_regs  # noqa: E402,F401  (registers "ct" and "ls-margin")
