@@ -18,6 +18,9 @@ Each regulariser is one class (hooks as in ``gandyn.games.sampled_regs``), regis
   discriminator ``D(x) = ‖Dec(Enc(x)) - x‖² / d``, an auto-encoder's reconstruction energy;
   with the energy triple and ``EBGANMargin(m)`` the critic minimises ``D(x) + [m - D(G(z))]⁺``
   and the generator minimises ``D(G(z))``. The pull-away term is not included.
+* ``Reweight`` (Wu, Hu, Zhang & Ding 2020, eq. 8): the critic weights its fakes by
+  ``w = n · softmax(stopgrad D(G(z)))``; the rest of that method is
+  ``gandyn.games.ratio_clip`` and ``gandyn.updaters.ratio_clip``.
 """
 
 from __future__ import annotations
@@ -33,8 +36,8 @@ import numpy as np
 
 from gandyn.games.sampled_regs import REGULARISERS, Regulariser, _pair, _pytree
 
-__all__ = ["AutoencoderEnergy", "ConsistencyTerm", "LossSensitive", "autoencoder_energy",
-           "ebgan_triple"]
+__all__ = ["AutoencoderEnergy", "ConsistencyTerm", "LossSensitive", "Reweight",
+           "autoencoder_energy", "ebgan_triple", "sample_weights"]
 
 
 @_pytree()
@@ -132,4 +135,23 @@ def autoencoder_energy(key, in_dim: int, code_dim: int = 2, *, width: int = 32, 
     return AutoencoderEnergy(enc, dec), {"enc": pe, "dec": pd}
 
 
-REGULARISERS.update({ConsistencyTerm.name: ConsistencyTerm, LossSensitive.name: LossSensitive})
+def sample_weights(scores):
+    """``w = n · softmax(stopgrad(scores))`` (Wu et al. 2020, eq. 8): Σ w = n, no gradient."""
+    s = jax.lax.stop_gradient(jnp.reshape(scores, (-1,)))
+    return s.shape[0] * jax.nn.softmax(s)
+
+
+@_pytree()
+class Reweight(Regulariser):
+    """Sample re-weighting as a penalty of ``gandyn.games.sampled``: subtracting
+    ``mean_j (w_j - 1) D(G(z_j))`` turns the WGAN critic's ``- mean_j D(G(z_j))`` into
+    ``- mean_j w_j D(G(z_j))`` (use with ``loss="wgan"``)."""
+
+    name: ClassVar[str] = "reweight"
+
+    def penalty(self, D, data, fakes):
+        s = D(fakes)
+        return jnp.mean((sample_weights(s) - 1.0) * s)
+
+
+REGULARISERS.update({c.name: c for c in (ConsistencyTerm, LossSensitive, Reweight)})

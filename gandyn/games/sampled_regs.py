@@ -335,4 +335,4 @@ REGULARISERS = {
     "clip": Clip,
     "sn": SpectralNorm,
 }
-import gandyn.games.methods_regs  # noqa: E402,F401  (registers "ct" and "ls-margin")
+import gandyn.games.methods_regs  # noqa: E402,F401  (registers "ct", "ls-margin", "reweight")

@@ -1,0 +1,134 @@
+"""The generator phase of probability-ratio clipping (Wu, Hu, Zhang & Ding 2020, NeurIPS,
+Algorithm 1), as an update rule around the game ``gandyn.games.ratio_clip.ratio_clip_game``.
+
+One step (one round of Algorithm 1, on the game's current banks):
+
+  1. ``n_disc`` critic steps  ψ <- ψ + h_d ∇_ψ J  (J re-weighted, with gradient penalty);
+  2. one step of the auxiliary classifier (logit ℓ, held in the updater state):
+     c <- c + h_c ∇_c [mean_i log σ(ℓ(x_i)) + mean_j log(1 - σ(ℓ(G_θ(z_j))))];
+  3. ``n_gen`` ascent steps on the clipped surrogate (eq. 5) on the *same* latents,
+     θ_old fixed, ``r_j(θ) = exp(ℓ(G_θold(z_j)) - ℓ(G_θ(z_j)))``:
+        S(θ) = mean_j min(r_j(θ) A_j(θ), clip(r_j(θ), 1-ε, 1+ε) A_j(θ)),  A_j = D(G_θ(z_j));
+  4. a backtracking line search on the generator's displacement θ - θ_old (halved up to
+     ``halvings`` times, else no move) so that every r_j lies in [1-ε, 1+ε] exactly.
+
+Simplifications (stated in ``docs/methods.md``): one bank per round (wrap in
+``gandyn.updaters.minibatch`` for a fresh bank per round, not per critic step); the
+advantage A_j is the critic score itself, differentiable in θ; step 4 is ours: the paper's
+clipped surrogate only removes the incentive to leave the range, the line search (as in
+TRPO) makes the range a guarantee for the step. Plain gradient steps, no Adam.
+
+Not in ``ALL_UPDATERS``: its factory needs the networks and the classifier's parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from gandyn.games.base import State
+from gandyn.games.ratio_clip import density_ratio
+from gandyn.updaters.base import Updater, updater
+
+__all__ = ["RatioClip", "RatioClipState", "ratio_clip"]
+
+
+class RatioClipState(NamedTuple):
+    clf: Any              # the auxiliary classifier's parameters
+    ratio_min: Any        # min / max of r_j after the last generator phase
+    ratio_max: Any
+    scale: Any            # the accepted fraction of the surrogate displacement
+
+
+def _log_sigmoid(t):
+    return -jnp.logaddexp(0.0, -t)
+
+
+def _tree_axpy(a, x, y):
+    return jax.tree_util.tree_map(lambda u, v: v + a * u, x, y)
+
+
+@updater(meta=("g_apply", "d_apply", "c_apply", "n_disc", "n_gen", "halvings"))
+class RatioClip(Updater):
+    lr_gen: Any
+    lr_disc: Any
+    lr_clf: Any
+    eps: Any
+    clf0: Any
+    g_apply: Callable = None
+    d_apply: Callable = None
+    c_apply: Callable = None
+    n_disc: int = 5
+    n_gen: int = 5
+    halvings: int = 10
+    name = "ratio-clip"
+
+    def init(self, game, state):
+        one = jnp.ones((), jnp.result_type(float))
+        return RatioClipState(self.clf0, one, one, one)
+
+    def _ratios(self, clf, theta_old, theta, z):
+        return density_ratio(self.c_apply, clf, self.g_apply(theta_old, z),
+                             self.g_apply(theta, z))
+
+    def _step(self, game, state, ustate):
+        p = game.params
+        g, d = state
+
+        def critic(_, d):
+            return _tree_axpy(self.lr_disc, game.v_disc(g, d, p), d)
+
+        d = jax.lax.fori_loop(0, self.n_disc, critic, d)
+
+        data, z = p["data"], p["latents"]
+        fakes = jax.lax.stop_gradient(self.g_apply(g, z))
+
+        def clf_obj(c):
+            lr_ = jnp.reshape(self.c_apply(c, data), (-1,))
+            lf = jnp.reshape(self.c_apply(c, fakes), (-1,))
+            return jnp.mean(_log_sigmoid(lr_)) + jnp.mean(_log_sigmoid(-lf))
+
+        clf = _tree_axpy(self.lr_clf, jax.grad(clf_obj)(ustate.clf), ustate.clf)
+
+        def surrogate(theta):
+            r = self._ratios(clf, g, theta, z)
+            A = jnp.reshape(self.d_apply(d, self.g_apply(theta, z)), (-1,))
+            return jnp.mean(jnp.minimum(r * A, jnp.clip(r, 1 - self.eps, 1 + self.eps) * A))
+
+        def gen(_, theta):
+            return _tree_axpy(self.lr_gen, jax.grad(surrogate)(theta), theta)
+
+        theta = jax.lax.fori_loop(0, self.n_gen, gen, g)
+        delta = jax.tree_util.tree_map(jnp.subtract, theta, g)
+        scales = jnp.concatenate([0.5 ** jnp.arange(self.halvings + 1.0), jnp.zeros(1)])
+
+        def inside(s):
+            r = self._ratios(clf, g, _tree_axpy(s, delta, g), z)
+            return jnp.all((r >= 1 - self.eps) & (r <= 1 + self.eps))
+
+        ok = jax.lax.map(inside, scales)
+        s = scales[jnp.argmax(ok)]                 # the largest accepted scale (0 always is)
+        theta = _tree_axpy(s, delta, g)
+        r = self._ratios(clf, g, theta, z)
+        return State(theta, d), RatioClipState(clf, jnp.min(r), jnp.max(r), s)
+
+
+def ratio_clip(lr, lr_disc=None, *, G, D, C, eps=0.2, lr_clf=None, n_disc: int = 5,
+               n_gen: int = 5, halvings: int = 10) -> RatioClip:
+    """The ratio-clipping rule (module docstring).
+
+    Args:
+      lr, lr_disc, lr_clf: rates of the generator, the critic (default ``lr``) and the
+        classifier (default ``lr_disc``).
+      G, D: the game's apply functions (``apply_fn(params, xs)``, hashable).
+      C: ``(c_apply, clf_params)``: the auxiliary classifier, logit high on data.
+      eps: the clipping range ε.  n_disc, n_gen: critic and surrogate steps per round.
+    """
+    lr_disc = lr if lr_disc is None else lr_disc
+    lr_clf = lr_disc if lr_clf is None else lr_clf
+    c_apply, clf0 = C
+    return RatioClip(lr, lr_disc, lr_clf, eps, clf0, G, D, c_apply, int(n_disc), int(n_gen),
+                     int(halvings))
