@@ -175,8 +175,8 @@ def fig_ratio_clip_variance(smoke: bool = False):
 FIGURES = (
     Figure("methods_consensus_cloud",
            "Eigenvalue cloud of a trained GAN's parametric Jacobian on the 8-Gaussian ring, with "
-           "and without consensus (Mescheder et al. 2017): consensus moves the mean and the largest "
-           "real part left.",
+           "and without consensus (Mescheder et al. 2017): consensus moves the mean and the "
+           "largest real part left.",
            fig_consensus_cloud),
     Figure("methods_ratio_clip_variance",
            "Critic-loss curves of 8 GANs trained by WGAN-GP and by ratio clipping + "
