@@ -52,6 +52,7 @@ import concurrent.futures
 import dataclasses
 import functools
 import math
+import threading
 from collections.abc import Sequence
 
 import jax
@@ -372,14 +373,41 @@ def _global_compiling(f1, f2, f3, n_pd, lo, hi, n_side, steps):
     vec = jax.ShapeDtypeStruct((n_pd,), jnp.float64)
     lowered = _global_jit.lower(f1, f2, f3, vec, jax.ShapeDtypeStruct((), jnp.float64), lo, hi,
                                 n_side, steps, vec, vec)
-    return _COMPILER.submit(lowered.compile)
+    return _submit_daemon(lowered.compile)
 
 
-_COMPILER = concurrent.futures.ThreadPoolExecutor(max_workers=1,
-                                                  thread_name_prefix="gandyn-compile")
+def _submit_daemon(fn) -> concurrent.futures.Future:
+    """Run ``fn`` in a daemon thread: unlike a ThreadPoolExecutor's workers (joined at
+    interpreter exit) a compile in flight never delays exit after Ctrl-C."""
+    fut = concurrent.futures.Future()
+
+    def work():
+        if fut.set_running_or_notify_cancel():
+            try:
+                fut.set_result(fn())
+            except BaseException as e:  # noqa: BLE001 (handed to the waiting thread)
+                fut.set_exception(e)
+
+    threading.Thread(target=work, name="gandyn-compile", daemon=True).start()
+    return fut
 
 
 # -- the driver --------------------------------------------------------------------------------
+D0_RTOL = 1e-6  # |f1'+f2'|(D0) relative to |f1'|+|f2'| for a given D0 to count as a rest value
+
+
+def _require_rest_value(f1, f2, D0, eqs):
+    """ValueError unless ``f1'(D0) + f2'(D0) ≈ 0`` relative to ``|f1'(D0)| + |f2'(D0)|``
+    (a D0 that is no rest point has no Jacobian analysis to offer)."""
+    a, b = (float(jax.grad(f)(jnp.float64(D0))) for f in (f1, f2))
+    h, scale = a + b, abs(a) + abs(b)
+    if math.isfinite(h) and abs(h) <= D0_RTOL * scale + 1e-300:
+        return
+    found = ", ".join(f"{r:.10g}" for r in eqs.points) if eqs is not None else "none"
+    raise ValueError(f"D0 = {D0:g} is no rest point: f1'(D0) + f2'(D0) = {h:.6g} (relative "
+                     f"{abs(h) / scale if scale else math.inf:.3g} > {D0_RTOL:g}); rest values "
+                     f"in the domain: {found}")
+
 def _name(f, default):
     return str(f) if hasattr(f, "source") else getattr(f, "__name__", default)
 
@@ -432,6 +460,7 @@ def check_triple(f1, f2, f3, pd: Sequence[float] = (1.0,), *, D0=None, domain=No
         D0 = float(D0)
         if not lo < D0 < hi:
             raise ValueError(f"D0 = {D0:g} is outside the domain ({lo:g}, {hi:g})")
+        _require_rest_value(f1, f2, D0, eqs)
         cands = [D0] + [c for c in cands if abs(c - D0) > 1e-9 * max(1.0, abs(D0))]
     pd_arr = np.asarray(pds, dtype=np.float64)
     analyses, curvs, worst = [], [], 0

@@ -14,7 +14,14 @@ so: kind "non-smooth", no eigenvalues, the jump of the field at ψ = 0 and the s
 
 from __future__ import annotations
 
+from gandyn.cli import bounded_int
 from gandyn.games.dirac_names import LOSSES, REGULARISERS
+
+#: the dense (2n+...)² Jacobian costs O(n²) memory and O(n³) time: n = 3000 took ~2 min and
+#: 2.5 GB, n = 10000 ran out of memory; every coordinate is an identical copy of the 1-D game
+MAX_DIM = 500
+DIM_WHY = ("the dense Jacobian grows as n^2 in memory and n^3 in time, and every coordinate "
+           "is a copy of the 1-D game: --dim 1 already gives its whole spectrum")
 
 
 def _flags():
@@ -37,7 +44,8 @@ def add_arguments(parser) -> None:
                             help=f"{help_} (--reg {regs}; default {default:g})")
     parser.add_argument("--c", type=float, default=0.0,
                         help="data point, every coordinate (default 0, the paper's)")
-    parser.add_argument("--dim", type=int, default=1, help="dimension n (default 1)")
+    parser.add_argument("--dim", type=bounded_int(1, MAX_DIM, DIM_WHY), default=1,
+                        help=f"dimension n, 1..{MAX_DIM} (default 1)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
