@@ -110,6 +110,17 @@ def attach_values(argv, options) -> list:
     return out
 
 
+def _single_value_options(parser) -> set:
+    """Every option of ``parser`` that takes exactly one value: its value may start
+    with "-" (``--f2 -x``, ``--lr -inf``) and is attached as ``--f2=-x`` (``attach_values``)."""
+    out = set()
+    for action in parser._actions:
+        if action.option_strings and action.nargs is None and isinstance(
+                action, (argparse._StoreAction, argparse._AppendAction)):
+            out.update(action.option_strings)
+    return out
+
+
 GRACE_S = 1.0  # after Ctrl-C, how long the main thread may take to unwind by itself
 
 
@@ -159,8 +170,12 @@ def main(argv=None) -> int:
 
     real = argv is None  # the console script: install the Ctrl-C watchdog
     argv = list(sys.argv[1:] if argv is None else argv)
-    options = {o for _, mod in _modules() for o in getattr(mod, "VALUE_OPTIONS", ())}
-    args = build_parser().parse_args(attach_values(argv, options))
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    cmd = next((a for a in argv if not a.startswith("-")), None)
+    if cmd in sub.choices:  # per subcommand: check's --pd takes several values, kernel's one
+        argv = attach_values(argv, _single_value_options(sub.choices[cmd]))
+    args = parser.parse_args(argv)
     label = f"gandyn {args.command}"
     uninstall = _interrupt_watchdog(label) if real else (lambda: None)
     try:
