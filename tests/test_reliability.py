@@ -242,3 +242,54 @@ def test_finding4_alternating_clips_after_every_critic_and_generator_step():
     # clipped once per round, the generator would have moved against psi = 1.5, not 0.1
     once = 1.0 + 0.5 * float(game.field(State(jnp.ones(1), jnp.full(1, 1.5))).gen[0])
     assert abs(psi) <= 0.1 and abs(float(z1.gen[0]) - once) > 0.5
+
+
+# -- finding 7: peer fidelity ------------------------------------------------------------------
+def _heun_tail(game, T=400.0, h=1e-2):
+    """θ and ψ over the last tenth of a Heun run of the flow from 1e-3 off (c, 0)."""
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    from gandyn import State
+
+    def heun(z, _):
+        v = game.field(z)
+        w = game.field(State(z.gen + h * v.gen, z.disc + h * v.disc))
+        z = State(z.gen + h / 2 * (v.gen + w.gen), z.disc + h / 2 * (v.disc + w.disc))
+        return z, (z.gen[0], z.disc[0])
+
+    n = int(round(T / h))
+    _, (th, ps) = jax.jit(lambda z: jax.lax.scan(heun, z, None, length=n))(
+        State(jnp.array([1e-3]), jnp.array([0.0])))
+    return np.asarray(th)[-n // 10:], np.asarray(ps)[-n // 10:]
+
+
+def test_finding7_wgan_gp_flow_rests_at_c_minus_r_only_for_a_strong_penalty():
+    from gandyn.games.dirac import WGANGP, dirac
+
+    th, ps = _heun_tail(dirac("wgan", WGANGP(1.0, 1.0)))  # λ = f'(0) = 1: r = 2
+    assert abs(th[-1] + 2.0) < 1e-6 and th.max() - th.min() < 1e-9 and abs(ps).max() < 1e-9
+    th, ps = _heun_tail(dirac("wgan", WGANGP(0.37, 1.0)))  # λ < f'(0): still circling
+    assert abs(ps).max() > 1.0 and th.max() - th.min() > 2.0
+
+
+def test_finding7_dirac_grid_uses_the_notebook_settings(monkeypatch):
+    import gandyn.updaters as updaters
+    from gandyn.figures import FIGURES
+    from gandyn.figures.idealised import _dirac_rows, fig_dirac_grid
+
+    gp = [g for label, g in _dirac_rows() if label.startswith("WGAN-GP")]
+    assert len(gp) == 1 and float(gp[0].params.regs[0].lam) == 0.35
+    orders = []
+
+    def spy(*a, **k):
+        orders.append(k.get("order", "disc_first"))
+        raise _Reached
+
+    monkeypatch.setattr(updaters, "alternating", spy)
+    with pytest.raises(_Reached):
+        fig_dirac_grid(smoke=True)
+    assert orders == ["gen_first"]
+    cap = next(f.caption for f in FIGURES if f.name == "dirac_grid")
+    assert "notebook" in cap and "λ = 0.35" in cap and "generator first" in cap

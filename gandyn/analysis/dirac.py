@@ -79,7 +79,9 @@ def analyse(game: Game) -> dict:
             + (", collapsed to theta = c by the Nagarajan-Kolter term" if pinned else "")
             + "): (c, 0) is not isolated, and not attracting: inside the set the psi-field "
             "points away from psi = 0 on both sides, psi is thrown onto |psi| ~ k and the "
-            "trajectory comes to rest elsewhere (in 1-D at the end theta = c -/+ r) "
+            "trajectory does not return: with a strong penalty (WGAN, k = 1: lam >= f'(0)) it "
+            "comes to rest at the end theta = c -/+ r of the set, with a weaker one it keeps "
+            "circling "
             "(Mescheder et al. 2018, Sec. 3, WGAN-GP: no convergence to the equilibrium)"
         )
         out["jump"] = jump
