@@ -293,3 +293,83 @@ def test_finding7_dirac_grid_uses_the_notebook_settings(monkeypatch):
     assert orders == ["gen_first"]
     cap = next(f.caption for f in FIGURES if f.name == "dirac_grid")
     assert "notebook" in cap and "λ = 0.35" in cap and "generator first" in cap
+
+
+# -- finding 3: honest verdicts ------------------------------------------------------------------
+def _strict(text):
+    import json
+
+    def bad(c):
+        raise ValueError(f"non-standard JSON constant {c}")
+
+    return json.loads(text, parse_constant=bad)
+
+
+def test_finding3_kink_at_D0_is_undetermined_with_a_warning():
+    from gandyn.analysis.report import check_triple
+
+    rep = check_triple("-(x-0.5)**2/2 + x", "-x", "abs(x-0.5)", with_global=False)
+    assert rep.D0s[0] == pytest.approx(0.5, abs=1e-12)
+    assert rep.verdict == "undetermined"
+    assert any("one-sided" in w and "f3'" in w for w in rep.warnings)
+    smooth = check_triple("-(x-0.5)**2/2 + x", "-x", "-x", with_global=False)
+    assert smooth.verdict != "undetermined" and smooth.warnings == ()
+
+
+def test_finding3_triple_root_refined_and_twin_roots_kept_apart():
+    from gandyn.analysis.report import check_triple
+    from gandyn.expr import parse
+    from gandyn.games.roots import equilibria
+
+    eq = equilibria(parse("(x-1)**4/4"), parse("0*x"), (-10, 10))  # h = (x-1)³
+    assert eq.roots == pytest.approx((1.0,), abs=1e-12)
+    eq = equilibria(parse("(x-1)**3/3 - 1e-10*x"), parse("0*x"), (-10, 10))  # 1 ± 1e-5
+    assert eq.roots == pytest.approx((1 - 1e-5, 1 + 1e-5), abs=1e-12)
+    rep = check_triple("(x-1)**3/3 - 1e-10*x", "0*x", "x", with_global=False)
+    verdicts = [row[0].verdict for row in rep.analyses]
+    assert len(verdicts) == 2 and "unstable" in verdicts and rep.verdict == "unstable"
+
+
+def test_finding3_scaled_triple_gains_no_roots_and_a_vanishing_tail_is_no_continuum():
+    from gandyn.expr import parse
+    from gandyn.games.roots import equilibria
+
+    for k in ("1", "1e-12"):
+        eq = equilibria(parse(f"{k}*log(x)"), parse(f"{k}*log(1-x)"), (0, 1))
+        assert eq.roots == pytest.approx((0.5,), abs=1e-12) and eq.continua == ()
+    with pytest.raises(ValueError, match="no root"):  # h = sigmoid(3x) - 1 < 0 everywhere
+        equilibria(parse("softplus(3*x)/3"), parse("-x"), (-10, 10))
+    assert equilibria(parse("x"), parse("-x"), (-10, 10)).continua == ((-10.0, 10.0),)
+
+
+@pytest.mark.parametrize("argv", [
+    ["check", "--f1", "log(x)", "--f2", "log(1-x)", "--f3", "-log(1-x)", "--pd", "1e300",
+     "--no-global"],
+    ["dirac", "--reg", "r1", "--gamma", "1e308"],
+])
+def test_finding3_overflow_is_undetermined_with_a_warning_and_strict_json(argv):
+    code, out, err = _cli([*argv, "--json"])
+    assert code == 0, err
+    d = _strict(out)
+    assert d["verdict"] == "undetermined" and d["warnings"], d
+    assert "marginal" not in out and "discontinuous" not in out
+
+
+def test_finding3_nonfinite_dirac_parameter_gets_no_wgan_gp_note():
+    from gandyn.analysis.dirac import analyse
+    from gandyn.games.dirac import R1, dirac
+
+    rep = analyse(dirac("gan", (R1(1.0),), c=float("nan")))
+    assert rep["verdict"] == "undetermined" and rep["warnings"]
+    assert "discontinuous" not in rep["note"] and "rest_set" not in rep
+
+
+@pytest.mark.parametrize("argv", [
+    ["check", "--f1", "log(x)", "--f2", "log(1-x)", "--f3", "-log(1-x)", "--no-global"],
+    ["dirac", "--reg", "wgan-gp"],
+])
+def test_finding3_json_commands_print_strict_json(argv):
+    # atlas, kernel and bifurcate dump with allow_nan=False (tested in their own files)
+    code, out, err = _cli([*argv, "--json"])
+    assert code == 0, err
+    _strict(out)

@@ -139,7 +139,7 @@ def run(args) -> int:
         print(f"gandyn check: error: {e}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps(rep.to_dict(), allow_nan=False))
+        print(json.dumps(rep.to_json_dict(), allow_nan=False))
     else:
         print(render(rep))
     return 0

@@ -106,12 +106,18 @@ def run(args) -> int:
         "kind": rep["kind"],
         "verdict": rep["verdict"],
         "note": rep["note"],
+        "warnings": list(rep["warnings"]),
     }
     for key in ("jump", "rest_set"):
         if key in rep:
             out[key] = rep[key]
     if args.json:
-        print(json.dumps(out))
+        from gandyn.io import finite_json
+
+        out, replaced = finite_json(out)
+        if replaced:
+            out["warnings"].append(f"{replaced} non-finite number(s) written as null")
+        print(json.dumps(out, allow_nan=False))
         return 0
     print(f"Dirac-GAN {game.name}  (dim {args.dim}, data point c = {args.c:g})")
     eq = out["equilibrium"]

@@ -124,5 +124,13 @@ def run(args) -> int:
                            arch=desc)
     except ValueError as e:
         return _fail(e)
-    print(json.dumps(rep.to_dict(), allow_nan=False) if args.json else render(rep))
+    if args.json:
+        from gandyn.io import finite_json
+
+        d, replaced = finite_json(rep.to_dict())
+        if replaced:
+            d.setdefault("notes", []).append(f"{replaced} non-finite number(s) written as null")
+        print(json.dumps(d, allow_nan=False))
+    else:
+        print(render(rep))
     return 0
