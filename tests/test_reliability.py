@@ -185,7 +185,7 @@ def test_finding5_pd_count_and_dirac_dim_bounded_with_reason():
                          "--pd", *pds])
     assert code == 2 and err.count("\n") == 1 and "at most 64" in err and "--no-global" in err
     code, _, err = _cli(["dirac", "--dim", "10000"])
-    assert code == 2 and err.count("\n") == 1 and "[1, 500]" in err and "n^3" in err
+    assert code == 2 and err.count("\n") == 1 and "[1, 200]" in err and "n^3" in err
 
 
 # -- finding 6: Ctrl-C -----------------------------------------------------------------------------

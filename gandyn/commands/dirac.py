@@ -17,9 +17,10 @@ from __future__ import annotations
 from gandyn.cli import bounded_int
 from gandyn.games.dirac_names import LOSSES, REGULARISERS
 
-#: the dense (2n+...)² Jacobian costs O(n²) memory and O(n³) time: n = 3000 took ~2 min and
-#: 2.5 GB, n = 10000 ran out of memory; every coordinate is an identical copy of the 1-D game
-MAX_DIM = 500
+#: the dense (2n+...)² Jacobian costs O(n²) memory and O(n³) time: n = 500 takes ~11 CPU-s,
+#: n = 3000 took ~2 min and 2.5 GB, n = 10000 ran out of memory; every coordinate is an
+#: identical copy of the 1-D game
+MAX_DIM = 200
 DIM_WHY = ("the dense Jacobian grows as n^2 in memory and n^3 in time, and every coordinate "
            "is a copy of the 1-D game: --dim 1 already gives its whole spectrum")
 
@@ -93,7 +94,10 @@ def run(args) -> int:
     except ValueError as e:
         print(f"gandyn dirac: error: {e}", file=sys.stderr)
         return 2
-    rep = analyse(game)
+    from gandyn.progress import progress
+
+    with progress(total=None, desc=f"dirac: {args.dim}-dimensional spectrum"):
+        rep = analyse(game)
     stateful = isinstance(game.equilibrium.disc, tuple)
     out = {
         "game": game.name,
