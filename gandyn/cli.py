@@ -175,10 +175,7 @@ def main(argv=None) -> int:
     cmd = next((a for a in argv if not a.startswith("-")), None)
     if cmd in sub.choices:  # per subcommand: check's --pd takes several values, kernel's one
         argv = attach_values(argv, _single_value_options(sub.choices[cmd]))
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as e:  # a refused option (exit 2, one line) or --help (0): a return code
-        return e.code if isinstance(e.code, int) else 2
+    args = parser.parse_args(argv)  # a refused option: SystemExit(2) after one stderr line
     label = f"gandyn {args.command}"
     uninstall = _interrupt_watchdog(label) if real else (lambda: None)
     try:
