@@ -27,7 +27,7 @@ import os
 import tempfile
 from collections.abc import Callable
 
-__all__ = ["OutputError", "atomic_open", "atomic_write", "ensure_writable_output"]
+__all__ = ["OutputError", "atomic_open", "atomic_write", "ensure_writable_output", "finite_json"]
 
 _NAME_MAX = 255  # bytes of one path component (ext4, xfs, btrfs, apfs, ntfs)
 _PATH_MAX = 4096  # bytes of a whole path (Linux)
@@ -202,3 +202,30 @@ def atomic_open(path, mode: str = "w", *, encoding: str | None = "utf-8"):
     with _replacing(path) as tmp:
         with open(tmp, mode, encoding=None if "b" in mode else encoding) as fh:
             yield fh
+
+
+def finite_json(obj):
+    """``(clean, n)``: ``obj`` (dicts, lists, tuples, numbers) with every non-finite float
+    replaced by ``None`` and ``n`` the number replaced, so that ``json.dumps(clean,
+    allow_nan=False)`` succeeds (strict JSON has no NaN or Infinity)."""
+    import math
+
+    count = 0
+
+    def walk(x):
+        nonlocal count
+        if isinstance(x, dict):
+            return {k: walk(v) for k, v in x.items()}
+        if isinstance(x, (list, tuple)):
+            return [walk(v) for v in x]
+        if isinstance(x, complex):
+            return [walk(x.real), walk(x.imag)]
+        if isinstance(x, float) and not math.isfinite(x):
+            count += 1
+            return None
+        if hasattr(x, "dtype") and hasattr(x, "tolist"):  # numpy scalars and arrays
+            return walk(x.tolist())
+        return x
+
+    clean = walk(obj)
+    return clean, count

@@ -48,15 +48,24 @@ def analyse(game: Game) -> dict:
     DRAGAN with a non-zero target norm) the report says so and measures instead the jump of
     the field at ψ = 0: ``‖v(c, εu)‖`` for a unit u and ε → 0 (= ``Σ kink``), and gives the set
     of Filippov rest points ``rest_set = {"psi": 0, "theta_centre": c, "theta_radius": r}``
-    (module docstring). Numbers are Python floats/lists.
+    (module docstring). A Jacobian or spectrum that is not finite (overflow, a non-finite
+    parameter) gives verdict ``"undetermined"`` and a line in ``warnings``. Numbers are Python
+    floats/lists.
     """
     p = game.params
     regs = p.regs
     J = jax.jit(jacobian)(game)
     out: dict = {"equilibrium": jax.tree_util.tree_map(lambda x: np.asarray(x).tolist(),
                                                        tuple(game.equilibrium))}
-    notes = []
-    if not game.smooth or not bool(jnp.all(jnp.isfinite(J))):
+    notes, warnings = [], []
+    e = None if not game.smooth else np.asarray(eigenvalues(J))
+    if game.smooth and not (np.all(np.isfinite(np.asarray(J))) and np.all(np.isfinite(e))):
+        # overflow (a huge weight) or a non-finite parameter: nothing can be concluded
+        out.update(jacobian=None, eigenvalues=[], kind="degenerate", verdict="undetermined")
+        warnings.append("the Jacobian or its eigenvalues at the equilibrium are not finite "
+                        "(a parameter is non-finite or so large that float64 overflows): "
+                        "verdict undetermined")
+    elif not game.smooth:
         eq = game.equilibrium
         psi0, _ = split_disc(eq.disc, regs)
         u = jnp.zeros_like(psi0).at[0].set(1.0)
@@ -79,12 +88,14 @@ def analyse(game: Game) -> dict:
             + (", collapsed to theta = c by the Nagarajan-Kolter term" if pinned else "")
             + "): (c, 0) is not isolated, and not attracting: inside the set the psi-field "
             "points away from psi = 0 on both sides, psi is thrown onto |psi| ~ k and the "
-            "trajectory comes to rest elsewhere (in 1-D at the end theta = c -/+ r) "
+            "trajectory does not return: with a strong penalty (WGAN, k = 1: lam >= f'(0)) it "
+            "comes to rest at the end theta = c -/+ r of the set, with a weaker one it keeps "
+            "circling "
             "(Mescheder et al. 2018, Sec. 3, WGAN-GP: no convergence to the equilibrium)"
         )
         out["jump"] = jump
     else:
-        e = sorted_eigenvalues(eigenvalues(J))
+        e = sorted_eigenvalues(e)
         out.update(jacobian=np.asarray(J).tolist(),
                    eigenvalues=[[float(z.real), float(z.imag)] for z in e],
                    kind=kind_name(classify(jnp.asarray(e))),
@@ -100,5 +111,6 @@ def analyse(game: Game) -> dict:
         notes.append("weight clipping is a projection inactive within |psi_i| < C, hence "
                      "in a neighbourhood of (c, 0): it leaves the local spectrum unchanged and "
                      "cannot make the equilibrium attracting")
-    out["note"] = "; ".join(notes)
+    out["note"] = "; ".join(notes + warnings)
+    out["warnings"] = warnings
     return out

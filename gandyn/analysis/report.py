@@ -52,6 +52,7 @@ import concurrent.futures
 import dataclasses
 import functools
 import math
+import threading
 from collections.abc import Sequence
 
 import jax
@@ -73,6 +74,7 @@ from gandyn.analysis.spectrum import (
     verdict,
 )
 from gandyn.games.roots import Equilibria, derivative, equilibria, infer_domain
+from gandyn.io import finite_json
 from gandyn.results import NAMES, TRAJECTORY, counts
 from gandyn.results import RESULTS as R
 
@@ -87,7 +89,8 @@ __all__ = [
     "check_triple",
 ]
 
-VERDICT_NAMES = VERDICTS + ("no-equilibrium",)
+UNDETERMINED = "undetermined"
+VERDICT_NAMES = VERDICTS + (UNDETERMINED, "no-equilibrium")
 STATUSES = tuple(NAMES[c] for c in TRAJECTORY)  # keys of ``GlobalEvidence.fractions``
 N_SIDE = 100  # N_SIDE² initial conditions
 STEPS = 400
@@ -184,6 +187,7 @@ class TripleReport:
     verdict: str
     global_: tuple[GlobalEvidence, ...]
     message: str = ""
+    warnings: tuple[str, ...] = ()
 
     @property
     def primary(self) -> tuple[PointAnalysis, ...]:
@@ -241,7 +245,15 @@ class TripleReport:
             "candidates": [[a.to_dict() for a in row] for row in self.analyses],
             "global": glob,
             "message": self.message,
+            "warnings": list(self.warnings),
         }
+
+    def to_json_dict(self) -> dict:
+        """``to_dict()`` made strict JSON: non-finite numbers become null, with a warning."""
+        d, replaced = finite_json(self.to_dict())
+        if replaced:
+            d["warnings"].append(f"{replaced} non-finite number(s) (overflow) written as null")
+        return d
 
 
 # -- jitted pieces (f1, f2, f3 static; pd, D0 traced) -----------------------------------------
@@ -262,10 +274,32 @@ def _local_impl(f1, f2, f3, pd, D0, lo, hi):
 
     curv = derivative(f1, 2)(D0) + derivative(f2, 2)(D0)
     local = jax.vmap(one)(pd)
-    return local, curv, jax.vmap(_horizon)(local[3])
+    # one-sided values of the Jacobian's ingredients f2', f3', f1''+f2'' (kink test)
+    d = KINK_STEP * jnp.maximum(1.0, jnp.abs(D0))
+    pts = D0 + d * jnp.asarray([-1.0, 1.0, -0.1, 0.1])
+    sides = jnp.stack([derivative(f2)(pts), derivative(f3)(pts),
+                       derivative(f1, 2)(pts) + derivative(f2, 2)(pts)])
+    return local, curv, jax.vmap(_horizon)(local[3]), sides
 
 
 _local = fast_compile_jit(_local_impl, static_argnums=(0, 1, 2, 5, 6))
+
+
+KINK_STEP = 1e-4
+
+
+def _kinks(sides) -> list:
+    """Names of the Jacobian ingredients whose one-sided values at D0 differ: the difference
+    across D0 ± d does not shrink when d shrinks tenfold (smooth: it shrinks with d)."""
+    out = []
+    for name, (lm, lp, sm, sp) in zip(("f2'", "f3'", "f1''+f2''"), np.asarray(sides)):
+        if not np.all(np.isfinite([lm, lp, sm, sp])):
+            out.append(name)
+            continue
+        wide, narrow = abs(lp - lm), abs(sp - sm)
+        if narrow > 0.5 * wide and narrow > 1e-6 * (abs(sp) + abs(sm)) + 1e-300:
+            out.append(name)
+    return out
 
 
 def _horizon(e):
@@ -372,14 +406,41 @@ def _global_compiling(f1, f2, f3, n_pd, lo, hi, n_side, steps):
     vec = jax.ShapeDtypeStruct((n_pd,), jnp.float64)
     lowered = _global_jit.lower(f1, f2, f3, vec, jax.ShapeDtypeStruct((), jnp.float64), lo, hi,
                                 n_side, steps, vec, vec)
-    return _COMPILER.submit(lowered.compile)
+    return _submit_daemon(lowered.compile)
 
 
-_COMPILER = concurrent.futures.ThreadPoolExecutor(max_workers=1,
-                                                  thread_name_prefix="gandyn-compile")
+def _submit_daemon(fn) -> concurrent.futures.Future:
+    """Run ``fn`` in a daemon thread: unlike a ThreadPoolExecutor's workers (joined at
+    interpreter exit) a compile in flight never delays exit after Ctrl-C."""
+    fut = concurrent.futures.Future()
+
+    def work():
+        if fut.set_running_or_notify_cancel():
+            try:
+                fut.set_result(fn())
+            except BaseException as e:  # noqa: BLE001 (handed to the waiting thread)
+                fut.set_exception(e)
+
+    threading.Thread(target=work, name="gandyn-compile", daemon=True).start()
+    return fut
 
 
 # -- the driver --------------------------------------------------------------------------------
+D0_RTOL = 1e-6  # |f1'+f2'|(D0) relative to |f1'|+|f2'| for a given D0 to count as a rest value
+
+
+def _require_rest_value(f1, f2, D0, eqs):
+    """ValueError unless ``f1'(D0) + f2'(D0) ≈ 0`` relative to ``|f1'(D0)| + |f2'(D0)|``
+    (a D0 that is no rest point has no Jacobian analysis to offer)."""
+    a, b = (float(jax.grad(f)(jnp.float64(D0))) for f in (f1, f2))
+    h, scale = a + b, abs(a) + abs(b)
+    if math.isfinite(h) and abs(h) <= D0_RTOL * scale + 1e-300:
+        return
+    found = ", ".join(f"{r:.10g}" for r in eqs.points) if eqs is not None else "none"
+    raise ValueError(f"D0 = {D0:g} is no rest point: f1'(D0) + f2'(D0) = {h:.6g} (relative "
+                     f"{abs(h) / scale if scale else math.inf:.3g} > {D0_RTOL:g}); rest values "
+                     f"in the domain: {found}")
+
 def _name(f, default):
     return str(f) if hasattr(f, "source") else getattr(f, "__name__", default)
 
@@ -432,38 +493,49 @@ def check_triple(f1, f2, f3, pd: Sequence[float] = (1.0,), *, D0=None, domain=No
         D0 = float(D0)
         if not lo < D0 < hi:
             raise ValueError(f"D0 = {D0:g} is outside the domain ({lo:g}, {hi:g})")
+        _require_rest_value(f1, f2, D0, eqs)
         cands = [D0] + [c for c in cands if abs(c - D0) > 1e-9 * max(1.0, abs(D0))]
     pd_arr = np.asarray(pds, dtype=np.float64)
     analyses, curvs, worst = [], [], 0
-    messages = []
+    messages, warnings, undetermined = [], [], False
     glob_raw = None
     glob_future = None
     if with_global and cands:
         glob_future = _global_compiling(f1, f2, f3, len(pds), lo, hi, int(n_side), int(steps))
     for i, c in enumerate(cands):
-        (J, tr, det, e, kind, verd, mlr), curv, (horizon, lam_max) = _local(
+        (J, tr, det, e, kind, verd, mlr), curv, (horizon, lam_max), sides = _local(
             f1, f2, f3, pd_arr, np.float64(c), lo, hi)
+        kinks = _kinks(sides)
+        if kinks:
+            warnings.append(f"at D0 = {c:.10g} the one-sided derivatives of {', '.join(kinks)} "
+                            "differ (a kink): the field has no Jacobian there and the "
+                            "linearisation decides nothing")
         if i == 0 and glob_future is not None:
             glob_raw = glob_future.result()(pd_arr, np.float64(c), horizon, lam_max)
         J, tr, det, e = (np.asarray(x) for x in (J, tr, det, e))
         kind, verd, mlr = np.asarray(kind), np.asarray(verd), np.asarray(mlr)
         row = []
         for k, p in enumerate(pds):
-            if not (np.all(np.isfinite(J[k]))):
-                messages.append(f"the Jacobian at D0 = {c:g}, p_d = {p:g} is not finite "
-                                "(f not twice differentiable there)")
-                vname, kname = "unstable", "degenerate"
-                code = 2
+            finite = bool(np.all(np.isfinite(J[k])) and np.all(np.isfinite(e[k]))
+                          and np.isfinite(tr[k]) and np.isfinite(det[k]))
+            if not finite:
+                warnings.append(f"the Jacobian or its spectrum at D0 = {c:.10g}, p_d = {p:g} "
+                                "is not finite (overflow, or f not twice differentiable there)")
+            if kinks or not finite:
+                vname, kname = UNDETERMINED, "degenerate"
+                undetermined = True
             else:
                 vname, kname, code = VERDICTS[int(verd[k])], KINDS[int(kind[k])], int(verd[k])
-            worst = max(worst, code)
+                worst = max(worst, code)
             ev = [complex(z) for z in sort_eigenvalues(e[k])]
             row.append(PointAnalysis(c, p, tuple(tuple(float(v) for v in r) for r in J[k]),
                                      float(tr[k]), float(det[k]), tuple(ev), kname, vname,
                                      float(mlr[k])))
         analyses.append(tuple(row))
         curvs.append(float(curv))
-    verdict_name = VERDICTS[worst]
+    # an unstable candidate is certain; otherwise one undecided candidate decides nothing
+    verdict_name = (UNDETERMINED if undetermined and VERDICTS[worst] != "unstable"
+                    else VERDICTS[worst])
     if eqs is not None and eqs.continua:
         messages.append("f1'+f2' vanishes on " + ", ".join(f"({a:g}, {b:g})"
                                                          for a, b in eqs.continua)
@@ -475,7 +547,8 @@ def check_triple(f1, f2, f3, pd: Sequence[float] = (1.0,), *, D0=None, domain=No
     if glob_raw is not None:
         glob = _global_evidence(glob_raw, pds, n_side, steps)
     return TripleReport(name, fnames, (lo, hi), pds, eqs, tuple(cands), tuple(analyses),
-                        tuple(curvs), verdict_name, glob, "; ".join(messages))
+                        tuple(curvs), verdict_name, glob, "; ".join(messages + warnings),
+                        tuple(warnings))
 
 
 def _global_evidence(out, pds, n_side, steps):

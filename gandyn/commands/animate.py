@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import sys
 
+from gandyn.cli import bounded_int
+
 
 def add_arguments(parser) -> None:
     parser.add_argument("--game", default="dirac", metavar="NAME",
@@ -27,16 +29,16 @@ def add_arguments(parser) -> None:
     parser.add_argument("--updaters", nargs="+", default=["simultaneous", "alternating"],
                         metavar="RULE", help="update rules, one column each")
     parser.add_argument("--lr", type=float, default=0.1, help="learning rate (default 0.1)")
-    parser.add_argument("--steps", type=int, default=200, help="iterates (default 200)")
+    parser.add_argument("--steps", type=bounded_int(1, 100_000, "one frame per iterate"), default=200, help="iterates (default 200)")
     parser.add_argument("--start", type=float, nargs=2, default=None, metavar=("X", "Y"),
                         help="in-plane start: (θ, ψ) for the Dirac-GAN (default c+1, 1), "
                              "(D, p_g) for pointwise games (default: rest point + 0.2)")
     parser.add_argument("--view", default="auto", choices=("auto", "plane", "data", "both"),
                         help="plane, data (1-D Dirac-GAN), both (default auto)")
-    parser.add_argument("--fps", type=int, default=20, help="frames per second (default 20)")
-    parser.add_argument("--max-frames", type=int, default=200,
+    parser.add_argument("--fps", type=bounded_int(1, 120), default=20, help="frames per second (default 20)")
+    parser.add_argument("--max-frames", type=bounded_int(1, 2000, "GIF size"), default=200,
                         help="subsample to at most this many frames (default 200)")
-    parser.add_argument("--dpi", type=int, default=80, help="resolution (default 80)")
+    parser.add_argument("--dpi", type=bounded_int(10, 600), default=80, help="resolution (default 80)")
     parser.add_argument("--out", default="anim.gif", help="output .gif or .mp4 (default anim.gif)")
 
 

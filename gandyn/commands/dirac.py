@@ -14,7 +14,15 @@ so: kind "non-smooth", no eigenvalues, the jump of the field at ψ = 0 and the s
 
 from __future__ import annotations
 
+from gandyn.cli import bounded_int
 from gandyn.games.dirac_names import LOSSES, REGULARISERS
+
+#: the dense (2n+...)² Jacobian costs O(n²) memory and O(n³) time: n = 500 takes ~11 CPU-s,
+#: n = 3000 took ~2 min and 2.5 GB, n = 10000 ran out of memory; every coordinate is an
+#: identical copy of the 1-D game
+MAX_DIM = 200
+DIM_WHY = ("the dense Jacobian grows as n^2 in memory and n^3 in time, and every coordinate "
+           "is a copy of the 1-D game: --dim 1 already gives its whole spectrum")
 
 
 def _flags():
@@ -37,7 +45,8 @@ def add_arguments(parser) -> None:
                             help=f"{help_} (--reg {regs}; default {default:g})")
     parser.add_argument("--c", type=float, default=0.0,
                         help="data point, every coordinate (default 0, the paper's)")
-    parser.add_argument("--dim", type=int, default=1, help="dimension n (default 1)")
+    parser.add_argument("--dim", type=bounded_int(1, MAX_DIM, DIM_WHY), default=1,
+                        help=f"dimension n, 1..{MAX_DIM} (default 1)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -85,7 +94,10 @@ def run(args) -> int:
     except ValueError as e:
         print(f"gandyn dirac: error: {e}", file=sys.stderr)
         return 2
-    rep = analyse(game)
+    from gandyn.progress import progress
+
+    with progress(total=None, desc=f"dirac: {args.dim}-dimensional spectrum"):
+        rep = analyse(game)
     stateful = isinstance(game.equilibrium.disc, tuple)
     out = {
         "game": game.name,
@@ -98,12 +110,18 @@ def run(args) -> int:
         "kind": rep["kind"],
         "verdict": rep["verdict"],
         "note": rep["note"],
+        "warnings": list(rep["warnings"]),
     }
     for key in ("jump", "rest_set"):
         if key in rep:
             out[key] = rep[key]
     if args.json:
-        print(json.dumps(out))
+        from gandyn.io import finite_json
+
+        out, replaced = finite_json(out)
+        if replaced:
+            out["warnings"].append(f"{replaced} non-finite number(s) written as null")
+        print(json.dumps(out, allow_nan=False))
         return 0
     print(f"Dirac-GAN {game.name}  (dim {args.dim}, data point c = {args.c:g})")
     eq = out["equilibrium"]

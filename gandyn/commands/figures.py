@@ -11,6 +11,8 @@ from __future__ import annotations
 import sys
 import time
 
+from gandyn.cli import bounded_int
+
 
 def add_arguments(parser) -> None:
     parser.add_argument("--out", default="figures", help="output directory (default: figures/)")
@@ -18,7 +20,9 @@ def add_arguments(parser) -> None:
                         help="make only this figure (repeatable); see --list")
     parser.add_argument("--smoke", action="store_true",
                         help="small grids and few steps: checks every recipe in seconds")
-    parser.add_argument("--dpi", type=int, default=110, help="resolution (default 110)")
+    parser.add_argument("--dpi", type=bounded_int(20, 1200, "a slide needs ~100; 1200 is print "
+                                                  "quality, beyond that only memory grows"),
+                        default=110, help="resolution, 20..1200 (default 110)")
     parser.add_argument("--list", action="store_true", help="list the figures and exit")
 
 

@@ -17,6 +17,8 @@ the empirical NTK of that MLP at initialisation. Points: --points N evenly space
 
 from __future__ import annotations
 
+from gandyn.cli import bounded_int
+
 VALUE_OPTIONS = ("--f1", "--f2", "--f3")  # values may start with "-" (cli.attach_values)
 ARCHS = ("relu", "leaky_relu", "tanh", "sigmoid", "gelu", "softplus", "erf")
 
@@ -26,7 +28,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--f2", required=True, metavar="EXPR", help="f2(x): reward on fakes")
     parser.add_argument("--f3", required=True, metavar="EXPR", help="f3(x): generator's reward")
     parser.add_argument("--arch", default="relu", help=f"activation: {', '.join(ARCHS)}")
-    parser.add_argument("--depth", type=int, default=2, help="hidden layers (default 2)")
+    parser.add_argument("--depth", type=bounded_int(0, 32), default=2, help="hidden layers (default 2)")
     parser.add_argument("--width", default="inf", help="hidden width, or 'inf' (default)")
     parser.add_argument("--param", default="ntk", choices=("ntk", "standard"),
                         help="parameterisation (default ntk)")
@@ -34,13 +36,13 @@ def add_arguments(parser) -> None:
     parser.add_argument("--b-std", type=float, default=0.05, help="bias scale (default 0.05)")
     parser.add_argument("--batchnorm", action="store_true", help="train-mode BatchNorm")
     parser.add_argument("--spectral-norm", choices=("exact", "power"), default=None)
-    parser.add_argument("--points", type=int, default=16, help="grid points N (default 16)")
+    parser.add_argument("--points", type=bounded_int(1, 400, "the dense 2N x 2N eigenproblem"), default=16, help="grid points N (default 16)")
     parser.add_argument("--dim", type=int, default=1, choices=(1, 2),
                         help="1: [-1, 1]; 2: the unit circle")
     parser.add_argument("--pd", type=float, default=1.0, help="data density p_d > 0")
     parser.add_argument("--D0", type=float, default=None, help="rest value of D")
     parser.add_argument("--domain", type=float, nargs=2, default=None, metavar=("LO", "HI"))
-    parser.add_argument("--seed", type=int, default=0, help="initialisation seed")
+    parser.add_argument("--seed", type=bounded_int(0, 2**32 - 1), default=0, help="initialisation seed")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -122,5 +124,13 @@ def run(args) -> int:
                            arch=desc)
     except ValueError as e:
         return _fail(e)
-    print(json.dumps(rep.to_dict(), allow_nan=False) if args.json else render(rep))
+    if args.json:
+        from gandyn.io import finite_json
+
+        d, replaced = finite_json(rep.to_dict())
+        if replaced:
+            d.setdefault("notes", []).append(f"{replaced} non-finite number(s) written as null")
+        print(json.dumps(d, allow_nan=False))
+    else:
+        print(render(rep))
     return 0

@@ -66,7 +66,9 @@ WGANGP   Gulrajani et al. 2017: ``-λ E_u[(‖∇_x D(x̂_u)‖ - g0)²]``, x̂_
          so (c, 0) is not isolated. Inside the set the discriminator field points away from
          ψ = 0 on both sides (the penalty pushes ‖ψ‖ towards g0), so these rest points repel:
          in one dimension a trajectory started 1e-3 from (c, 0) is thrown onto |ψ| ≈ g0 while θ
-         drifts, and comes to rest at the far end θ = c ∓ r of the set (tested). DRAGAN with k > 0 adds 2λ_d k to 2λ g0; the
+         drifts. With a strong enough penalty (WGAN, g0 = 1: λ >= f'(0) = 1) it comes to rest at
+         the far end θ = c ∓ r of the set; with a weaker one it keeps circling (WGAN λ = 0.37:
+         |ψ| still ≈ 1.3 at t = 400) (both tested). DRAGAN with k > 0 adds 2λ_d k to 2λ g0; the
          Nagarajan–Kolter term -2ηf'(0)²(θ - c) in v_θ shrinks the set to (c, 0) alone.
 Clip     weight clipping ψ ← clip(ψ, -C, C) (Arjovsky et al. 2017), declared as the game's
          ``projection`` so updaters apply it after each step. It is inactive in a

@@ -7,8 +7,9 @@ in an interval, in float64:
   1. ``h`` on a grid of ``n`` cell centres of the interval (infinite bounds are clipped to
      ``SEARCH_WINDOW`` = [-10, 10]); non-finite values are skipped;
   2. a *continuum* is a run of at least ``MIN_RUN`` consecutive grid points with
-     ``|h| <= ztol`` (``ztol = 1e-12 max|h| + 1e-14``): WGAN (h = 0 everywhere), hinge (h = 0
-     on (-1, 1)), EBGAN (h = 0 on [0, m)); its ends are refined by bisection on ``|h| <= ztol``;
+     ``|h| <= 16 eps (|f1'| + |f2'|)`` (cancellation to rounding, relative, so a scaled triple
+     has the same roots): WGAN (h = 0 everywhere), hinge (h = 0 on (-1, 1)), EBGAN (h = 0 on
+     [0, m)); its ends are refined by bisection on that test;
   3. each sign change of ``h`` between neighbours is bisected to machine precision and
      polished by Newton steps (``h'`` by ``jax.grad``) kept inside the bracket; a bracket whose
      limit has a large residual is a pole, not a root, and is dropped;
@@ -94,19 +95,78 @@ class Equilibria(NamedTuple):
                 "domain": list(self.domain), "representative": self.representative}
 
 
+def _bisect_sign(fn, a, b):
+    """A sign change of ``fn`` in [a, b] (fn(a), fn(b) of opposite signs) to machine
+    precision."""
+    fa = fn(a)
+    for _ in range(200):
+        m = 0.5 * (a + b)
+        if m in (a, b):
+            break
+        fm = fn(m)
+        if fm == 0.0 or not math.isfinite(fm):
+            return m
+        if (fm > 0) == (fa > 0):
+            a, fa = m, fm
+        else:
+            b = m
+    return 0.5 * (a + b)
+
+
+def _touching(scalar, a, k, b):
+    """Roots near a local minimum of |h| at grid point ``k`` with no sign change on the grid
+    (neighbours ``a``, ``b``): the extremum ``c`` of h (a sign change of h') decides. h(c) = 0:
+    a double root at c; h(c) of the other sign: two roots, one each side of c (twin roots
+    closer than the grid, e.g. 1 ± 1e-5); same sign: none (a near miss)."""
+
+    def h(t):
+        return scalar(t)[0]
+
+    def dh(t):
+        return scalar(t)[1]
+
+    da, db = dh(a), dh(b)
+    if not (math.isfinite(da) and math.isfinite(db)) or da * db > 0:
+        return []
+    c = a if da == 0 else b if db == 0 else _bisect_sign(dh, a, b)
+    hc, hk = h(c), h(k)
+    if not math.isfinite(hc):
+        return []
+    if hc == 0.0 or abs(hc) <= ZERO_ULPS * _EPS * scalar(c)[2]:
+        return [c]
+    if (hc > 0) == (hk > 0):
+        return []
+    out = []
+    for lo_, hi_ in ((a, c), (c, b)):
+        if (h(lo_) > 0) != (h(hi_) > 0):
+            out.append(_bisect_sign(h, lo_, hi_))
+    return out
+
+
 def _mid(c):
     lo, hi = c
     return 0.0 if lo < 0 < hi and abs(lo + hi) < 1e-9 * (hi - lo) else 0.5 * (lo + hi)
 
 
+#: ``h`` counts as zero where ``|f1' + f2'| <= ZERO_ULPS eps (|f1'| + |f2'|)``: cancellation to
+#: rounding, relative to the terms (a triple scaled by 1e-12 has the same roots; sigmoid(3x) - 1
+#: = -e^{-3x} at x = 9 is small but not zero)
+ZERO_ULPS = 16.0
+_EPS = float(np.finfo(np.float64).eps)
+
+
 @functools.partial(fast_compile_jit, static_argnums=(0, 1))
 def _h_and_dh(f1, f2, x):
-    """``h = f1' + f2'`` and ``h'`` elementwise (one compiled program per triple and shape)."""
+    """``h = f1' + f2'``, ``h'`` and ``|f1'| + |f2'|`` elementwise (one compiled program per
+    triple and shape)."""
 
     def h(y):
         return jax.grad(f1)(y) + jax.grad(f2)(y)
 
-    return jnp.vectorize(h)(x), jnp.vectorize(jax.grad(h))(x)
+    def scale(y):
+        return jnp.abs(jax.grad(f1)(y)) + jnp.abs(jax.grad(f2)(y))
+
+    return jnp.vectorize(h)(x), jnp.vectorize(jax.grad(h))(x), jnp.vectorize(scale)(x)
 
 
 def _h(f1, f2, x):
@@ -218,14 +278,14 @@ def equilibria(f1: Callable, f2: Callable, domain=None, *, f3: Callable | None =
     lo, hi = search_interval(domain)
     width = hi - lo
     x = lo + width * (np.arange(n) + 0.5) / n
-    h = np.asarray(_h(f1, f2, np.asarray(x, np.float64)), dtype=np.float64)
+    h, _, hs = (np.asarray(v, dtype=np.float64)
+                for v in _h_and_dh(f1, f2, np.asarray(x, np.float64)))
     fin = np.isfinite(h)
     if not fin.any():
         raise ValueError(f"f1'(D)+f2'(D) is non-finite everywhere in ({lo:g}, {hi:g}); "
                          "check the domain")
     s = float(np.max(np.abs(h[fin])))
-    ztol = 1e-12 * s + 1e-14
-    zero = fin & (np.abs(h) <= ztol)
+    zero = fin & (np.abs(h) <= ZERO_ULPS * _EPS * hs)
 
     scalar = _Scalar(lambda z: _h_and_dh(f1, f2, z), n)
 
@@ -245,8 +305,8 @@ def equilibria(f1: Callable, f2: Callable, domain=None, *, f3: Callable | None =
         return b
 
     def is_zero(t):
-        v = hval(t)
-        return math.isfinite(v) and abs(v) <= ztol
+        v, _, sc = scalar(t)
+        return math.isfinite(v) and abs(v) <= ZERO_ULPS * _EPS * sc
 
     # 2. continua
     continua, in_cont = [], np.zeros(n, bool)
@@ -279,10 +339,15 @@ def equilibria(f1: Callable, f2: Callable, domain=None, *, f3: Callable | None =
         cands.append(("point", x[-1], x[-1]))
 
     roots = []
+    step = width / n
     for kind, a, b in cands:
-        if kind == "point":
-            roots.append(float(a))
-            continue
+        if kind == "point":  # |h| at rounding level on one grid point: find the sign change
+            a0, b0 = max(lo, a - step), min(hi, a + step)
+            fa0, fb0 = hval(a0), hval(b0)
+            if not (math.isfinite(fa0) and math.isfinite(fb0)) or fa0 * fb0 > 0:
+                roots.append(float(a))
+                continue
+            a, b = a0, b0
         fa = hval(a)
         for _ in range(100):  # bisection to machine precision
             m = 0.5 * (a + b)
@@ -301,7 +366,7 @@ def equilibria(f1: Callable, f2: Callable, domain=None, *, f3: Callable | None =
         r = 0.5 * (a + b)
         lo_b, hi_b = min(a, b), max(a, b)
         for _ in range(3):  # Newton polish, kept in the bracket
-            hv, dh = scalar(r)
+            hv, dh, _ = scalar(r)
             if not (math.isfinite(hv) and math.isfinite(dh)) or dh == 0.0 or hv == 0.0:
                 break
             r_new = r - hv / dh
@@ -309,7 +374,7 @@ def equilibria(f1: Callable, f2: Callable, domain=None, *, f3: Callable | None =
                 break
             r = r_new
         res = abs(hval(r))
-        if math.isfinite(res) and res <= 1e-6 * (1.0 + s):  # else a pole, not a root
+        if math.isfinite(res) and res <= 1e-6 * s:  # else a pole, not a root
             roots.append(float(r))
 
     # 4. touching roots: local minima of |h| with no sign change around them
@@ -321,15 +386,7 @@ def equilibria(f1: Callable, f2: Callable, domain=None, *, f3: Callable | None =
             continue
         if np.sign(h[k - 1]) != np.sign(h[k]) or np.sign(h[k + 1]) != np.sign(h[k]):
             continue  # a sign change nearby: found by the brackets
-        r = float(x[k])
-        for _ in range(80):
-            hv, dh = scalar(r)
-            if not (math.isfinite(hv) and math.isfinite(dh)) or dh == 0.0 or hv == 0.0:
-                break
-            r -= hv / dh
-        hv = hval(r) if lo < r < hi else math.inf
-        if math.isfinite(hv) and abs(hv) <= ztol * 10 + 1e-12 * (1 + s):
-            roots.append(r)
+        roots.extend(_touching(scalar, float(x[k - 1]), float(x[k]), float(x[k + 1])))
 
     roots = sorted(roots)
     dedup = []

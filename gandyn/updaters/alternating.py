@@ -6,7 +6,9 @@ one step of the map is one full *round*:
     repeat n_disc times:  d <- d + h_d v_disc(g, d)
     repeat n_gen  times:  g <- g + h_g v_gen(g, d)
 
-(``order="gen_first"`` swaps the two blocks). On the bilinear game min_x max_y xy the round's
+(``order="gen_first"`` swaps the two blocks). The game's projection (weight clipping) is
+applied after EVERY player step, as in Arjovsky, Chintala & Bottou (2017), Algorithm 1, where
+the critic's weights are clipped after each of its n_critic updates. On the bilinear game min_x max_y xy the round's
 Jacobian is ``[[1 - n_g n_d h_g h_d, -n_g h_g], [n_d h_d, 1]]``: determinant 1 and trace
 ``2 - n_g n_d h_g h_d``, so the map is volume preserving and circles for
 ``n_g n_d h_g h_d < 4``; on the Dirac-GAN its eigenvalues are
@@ -35,13 +37,15 @@ def _repeat(n, body, x):
 
 
 def gen_moves(game, state: State, lr, n: int = 1) -> State:
-    """``n`` generator steps with the discriminator frozen."""
-    return _repeat(n, lambda s: State(axpy(lr, game.field(s).gen, s.gen), s.disc), state)
+    """``n`` generator steps with the discriminator frozen, each followed by the projection."""
+    return _repeat(n, lambda s: game.project(State(axpy(lr, game.field(s).gen, s.gen), s.disc)),
+                   state)
 
 
 def disc_moves(game, state: State, lr, n: int = 1) -> State:
-    """``n`` discriminator steps with the generator frozen."""
-    return _repeat(n, lambda s: State(s.gen, axpy(lr, game.field(s).disc, s.disc)), state)
+    """``n`` discriminator steps with the generator frozen, each followed by the projection."""
+    return _repeat(n, lambda s: game.project(State(s.gen, axpy(lr, game.field(s).disc, s.disc))),
+                   state)
 
 
 @updater(meta=("n_disc", "n_gen", "order"))

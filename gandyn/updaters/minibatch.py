@@ -17,8 +17,8 @@ on its own fresh draw, and the game's projection (weight clipping) after EVERY c
 Each phase is one step of the inner rule on the game with the other player's field set to
 zero, and the other player is held where it was; each phase keeps its own copy of the inner
 rule's state, so a stateful rule (Adam moments, a previous field) of the critic only ever
-sees critic steps and vice versa. (``alternating(n_disc=k)`` alone would take its k critic
-steps on one draw and project once, after the round.) Rules that couple the players through
+sees critic steps and vice versa. (``alternating(n_disc=k)`` alone takes its k critic
+steps, each projected, on one draw.) Rules that couple the players through
 the Jacobian (consensus, SGA, LOLA) see the zero field of the held player in each phase.
 
 Keys: ``init`` folds a digest of the initial state into ``key``, so trajectories that start
