@@ -102,15 +102,14 @@ def render(rep) -> str:
 
 def run(args) -> int:
     import json
-    import sys
 
-    from gandyn.expr import ExprError, parse
+    from gandyn.commands import fail, parse_triple
+    from gandyn.expr import ExprError
 
     try:
-        fs = [parse(getattr(args, k)) for k in ("f1", "f2", "f3")]
+        fs = parse_triple(args)
     except ExprError as e:
-        print(f"gandyn check: error: {e}", file=sys.stderr)
-        return 2
+        return fail("check", e)
 
     import gandyn  # noqa: F401  (x64)
     from gandyn.analysis.report import check_triple
@@ -119,8 +118,7 @@ def run(args) -> int:
         rep = check_triple(*fs, pd=tuple(args.pd), D0=args.D0, domain=args.domain,
                            with_global=not args.no_global)
     except ValueError as e:
-        print(f"gandyn check: error: {e}", file=sys.stderr)
-        return 2
+        return fail("check", e)
     if args.json:
         print(json.dumps(rep.to_dict()))
     else:
