@@ -67,7 +67,7 @@ import numpy as np
 from jax.sharding import Mesh
 from jax.sharding import PartitionSpec as P
 
-from gandyn.games.base import Game, State, _as_state
+from gandyn.games.base import Game, State, as_state
 from gandyn.results import LABELS, TRAJECTORY
 from gandyn.util import is_float
 
@@ -191,7 +191,7 @@ def _flat_norm(tree):
 
 
 def _distance(state, eq):
-    return _flat_norm(jax.tree_util.tree_map(jnp.subtract, _as_state(state), eq))
+    return _flat_norm(jax.tree_util.tree_map(jnp.subtract, as_state(state), eq))
 
 
 def _check(game: Game, z, s, tol, bound, has_eq: bool):
@@ -416,7 +416,7 @@ def lower(game: Game, updater, init_batch, steps: int, *, tol: float = 1e-6, bou
     ``simulate``."""
     mesh = default_mesh(devices)
     lay = layout_defaults(mesh.devices.flat[0].platform)
-    z0 = _as_state(init_batch)
+    z0 = as_state(init_batch)
     batch = jax.tree_util.tree_leaves(z0)[0].shape[0]
     chunk = default_chunk(batch, mesh.devices.size, lay["chunk"]) if chunk is None else chunk
     return _run_jit.lower(
@@ -490,7 +490,7 @@ def simulate(game: Game, updater, init_batch, steps: int, record_every: int | No
         raise ValueError(f"unroll must be a positive integer, got {unroll!r}")
     if not (tol >= 0) or not (bound > 0):
         raise ValueError(f"need tol >= 0 and bound > 0, got tol={tol!r}, bound={bound!r}")
-    z0 = _as_state(init_batch)
+    z0 = as_state(init_batch)
     z0 = cast_floats(State(*(jax.tree_util.tree_map(jnp.asarray, x) for x in z0)), dtype)
     leaves = jax.tree_util.tree_leaves(z0)
     if not leaves or any(x.ndim == 0 for x in leaves):

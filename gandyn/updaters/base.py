@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gandyn.games.base import Game, State, _as_state
+from gandyn.games.base import Game, State, as_state
 from gandyn.util import pytree_dataclass
 
 __all__ = ["Updater", "player_lrs", "updater"]
@@ -37,7 +37,7 @@ class Updater:
         raise NotImplementedError
 
     def step(self, game: Game, state, ustate):
-        state, ustate = self._step(game, _as_state(state), ustate)
+        state, ustate = self._step(game, as_state(state), ustate)
         return game.project(state), ustate
 
 
