@@ -19,8 +19,7 @@ CPU cores: the engine splits the batch over devices; on the CPU this command ask
 ``--devices`` host devices (default: every core) with ``jax_num_cpu_devices`` before the
 backend starts (equivalently: ``XLA_FLAGS=--xla_force_host_platform_device_count=N`` set
 before jax is imported). Timings carry ``os.getloadavg()``. The memory figure lowers the
-engine's jitted program (``gandyn.simulate._run_jit``) without running it: a harness may look
-inside the engine, the package may not.
+engine's program (``gandyn.simulate.lower``) without running it.
 """
 
 from __future__ import annotations
@@ -301,14 +300,9 @@ def bench_memory(n, steps, dtype, log):
     game = sm.cast_floats(_classic_game(), dtype)
     upd = sm.cast_floats(simultaneous(SEED_LR), dtype)
     z0 = State(jax.ShapeDtypeStruct((n,), dtype), jax.ShapeDtypeStruct((n,), dtype))
-    mesh = sm.default_mesh()
-    lay = sm.layout_defaults(mesh.devices.flat[0].platform)
     out = {}
     for s in (steps // 10, steps):
-        chunk = sm.default_chunk(n, mesh.devices.size, lay["chunk"])
-        comp = sm._run_jit.lower(game, upd, z0, jnp.asarray(0.0, dtype), jnp.asarray(1e6, dtype),
-                                 steps=s, record_every=0, check_every=lay["check_every"],
-                                 chunk=chunk, unroll=lay["unroll"], mesh=mesh).compile()
+        comp = sm.lower(game, upd, z0, s, tol=0.0, bound=1e6, dtype=dtype).compile()
         ma = comp.memory_analysis()
         tot = (ma.argument_size_in_bytes + ma.output_size_in_bytes + ma.temp_size_in_bytes)
         out[str(s)] = {"argument_mib": ma.argument_size_in_bytes / 2**20,

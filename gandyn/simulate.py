@@ -67,8 +67,9 @@ import numpy as np
 from jax.sharding import Mesh
 from jax.sharding import PartitionSpec as P
 
-from gandyn.games.base import Game, State, _as_state
+from gandyn.games.base import Game, State, as_state
 from gandyn.results import LABELS, TRAJECTORY
+from gandyn.util import is_float
 
 __all__ = [
     "CONVERGED",
@@ -83,6 +84,7 @@ __all__ = [
     "default_chunk",
     "default_mesh",
     "layout_defaults",
+    "lower",
     "simulate",
     "status_counts",
     "status_name",
@@ -91,11 +93,9 @@ __all__ = [
 STATUSES = LABELS[: len(TRAJECTORY)]
 RUNNING, CONVERGED, DIVERGED, LEFT_DOMAIN, NON_FINITE = (int(c) for c in TRAJECTORY)
 
-# Layout defaults per device platform, chosen by measurement (benchmarks/RESULTS.md,
-# benchmarks/engine_sweep.py). CPU: cache-sized chunks, no unrolling (XLA CPU splits an unrolled
-# body into unfused kernels). Other platforms (measured on an H100; TPUs take the same, not
-# measured): one big chunk per device (capped, so that a block with an event replays at most
-# 2**23 lanes), 8 updates fused per kernel, a check every 64 updates.
+# Layout defaults per platform, chosen by measurement (benchmarks/RESULTS.md): CPU keeps chunks
+# cache-sized and unrolls nothing (XLA CPU splits unrolled bodies); accelerators take one big
+# capped chunk, 8 fused updates per kernel and a check every 64.
 DEFAULT_CHUNK = 8192
 DEFAULT_UNROLL = 1
 DEFAULT_CHECK_EVERY = 64
@@ -166,10 +166,6 @@ def status_counts(result: Result) -> dict:
 # --------------------------------------------------------------------------- helpers
 
 
-def _is_float(x) -> bool:
-    return isinstance(x, float) or (hasattr(x, "dtype") and jnp.issubdtype(x.dtype, jnp.inexact))
-
-
 def cast_floats(tree, dtype):
     """Cast every floating leaf (python floats included) of a pytree to ``dtype``.
 
@@ -178,7 +174,7 @@ def cast_floats(tree, dtype):
     python float would otherwise become a float64 array).
     """
     return jax.tree_util.tree_map(
-        lambda x: jnp.asarray(x, dtype) if _is_float(x) else x, tree)
+        lambda x: jnp.asarray(x, dtype) if is_float(x) else x, tree)
 
 
 def default_mesh(devices=None) -> Mesh:
@@ -195,7 +191,7 @@ def _flat_norm(tree):
 
 
 def _distance(state, eq):
-    return _flat_norm(jax.tree_util.tree_map(jnp.subtract, _as_state(state), eq))
+    return _flat_norm(jax.tree_util.tree_map(jnp.subtract, as_state(state), eq))
 
 
 def _check(game: Game, z, s, tol, bound, has_eq: bool):
@@ -368,23 +364,9 @@ def _run(game, updater, z0, tol, bound, *, steps, record_every, check_every, chu
 
     def per_device(game, updater, tol, bound, z, s, status, stop, axis=None):
         if axis is not None:
-            # game, updater, tol and bound come in replicated (P()), i.e. device-INVARIANT under
-            # shard_map's varying-manual-axes (vma) typing. Root cause of the old multi-device
-            # bug: a field that differentiates with respect to such a value inside the body --
-            # the Dirac-GAN's R1 penalty takes jax.grad of x -> D_psi(x) at x = c, c a game
-            # parameter -- gets the cotangent of an invariant value, and with check_vma=True the
-            # transpose of the implicit invariant->varying cast (pvary) is a psum over the mesh
-            # axis: lane i of every device received sum_devices psi_i instead of its own psi_i
-            # (wrong on > 1 device, right on 1). That is JAX's documented SPMD semantics, not a
-            # JAX bug; it does not fit this body, where every trajectory is independent.
-            # Minimal reproduction (4 host devices, in tests/test_simulate.py): in
-            # shard_map(in_specs=(P(), P("b"))), vmap(lambda s: grad(lambda x: dot(s, x))(c))(psi)
-            # returns psum(psi), not psi. Fix: cast the replicated arguments to device-varying
-            # once, up front; their cotangents then stay local under either check_vma setting.
-            # check_vma=False (below) is kept for a different reason: jax.scipy.sparse.linalg.gmres
-            # (cgd(solver="gmres")) builds while-loop carries that fail vma type checking. The
-            # body has no collectives, so with the cast it hides nothing of ours; the
-            # 1-vs-4-devices test compares every Result leaf for Dirac fields and cgd-gmres.
+            # Replicated inputs are cast to device-varying so that a field differentiating
+            # through them (R1's grad at x = c) gets local cotangents, not a psum over devices;
+            # check_vma=False because gmres' while-loop carries fail vma checks (RESULTS.md).
             game, updater, tol, bound = jax.lax.pcast((game, updater, tol, bound), axis,
                                                       to="varying")
         run_chunk = _chunk_program(game, updater, tol, bound, steps=steps,
@@ -423,6 +405,25 @@ def _run(game, updater, z0, tol, bound, *, steps, record_every, check_every, chu
 
 _run_jit = jax.jit(_run, static_argnames=("steps", "record_every", "check_every", "chunk",
                                           "unroll", "mesh", "exact"))
+
+
+def lower(game: Game, updater, init_batch, steps: int, *, tol: float = 1e-6, bound: float = 1e6,
+          dtype=jnp.float32, devices=None, check_every: int | None = None,
+          chunk: int | None = None, unroll: int | None = None) -> jax.stages.Lowered:
+    """The program ``simulate`` runs (without recording), lowered but not run: inspect it with
+    ``.compile().memory_analysis()`` or ``.as_text()``. ``init_batch`` leaves may be
+    ``jax.ShapeDtypeStruct`` of ``dtype`` (nothing is allocated); layout defaults as in
+    ``simulate``."""
+    mesh = default_mesh(devices)
+    lay = layout_defaults(mesh.devices.flat[0].platform)
+    z0 = as_state(init_batch)
+    batch = jax.tree_util.tree_leaves(z0)[0].shape[0]
+    chunk = default_chunk(batch, mesh.devices.size, lay["chunk"]) if chunk is None else chunk
+    return _run_jit.lower(
+        cast_floats(game, dtype), cast_floats(updater, dtype), z0, jnp.asarray(tol, dtype),
+        jnp.asarray(bound, dtype), steps=int(steps), record_every=0,
+        check_every=int(lay["check_every"] if check_every is None else check_every),
+        chunk=int(chunk), unroll=int(lay["unroll"] if unroll is None else unroll), mesh=mesh)
 
 
 def simulate(game: Game, updater, init_batch, steps: int, record_every: int | None = None,
@@ -489,7 +490,7 @@ def simulate(game: Game, updater, init_batch, steps: int, record_every: int | No
         raise ValueError(f"unroll must be a positive integer, got {unroll!r}")
     if not (tol >= 0) or not (bound > 0):
         raise ValueError(f"need tol >= 0 and bound > 0, got tol={tol!r}, bound={bound!r}")
-    z0 = _as_state(init_batch)
+    z0 = as_state(init_batch)
     z0 = cast_floats(State(*(jax.tree_util.tree_map(jnp.asarray, x) for x in z0)), dtype)
     leaves = jax.tree_util.tree_leaves(z0)
     if not leaves or any(x.ndim == 0 for x in leaves):

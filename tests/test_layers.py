@@ -17,7 +17,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "gandyn"
 
 # (layer, rank, module prefixes)
 LAYERS = (
-    ("base", 0, ("gandyn.results", "gandyn._xla", "gandyn.expr", "gandyn.io", "gandyn.progress")),
+    ("base", 0, ("gandyn.results", "gandyn._xla", "gandyn.expr", "gandyn.io", "gandyn.progress",
+              "gandyn.util")),
     # building blocks that know no game: networks, kernels, data sets and their metrics
     ("models", 0, ("gandyn.players", "gandyn.kernel", "gandyn.data", "gandyn.metrics",
                    "gandyn.divergences")),
@@ -32,9 +33,7 @@ LAYERS = (
 )
 
 # (importer, imported): allowed for now, with the reason
-KNOWN = {
-    ("gandyn.games.dirac", "gandyn.analysis"): "moved by the Dirac refactor (analysis/dirac.py)",
-}
+KNOWN: dict = {}
 
 
 def layer(module: str):

@@ -48,7 +48,7 @@ from jax.flatten_util import ravel_pytree
 
 from gandyn.analysis.discrete import update_jacobian
 from gandyn.analysis.spectrum import eigenvalues, jacobian
-from gandyn.games.base import Game, _as_state
+from gandyn.games.base import Game, as_state
 
 __all__ = [
     "FLOW_TESTS",
@@ -126,7 +126,7 @@ class Branch(NamedTuple):
 
 
 def _flat_field(game: Game, like):
-    _, unravel = ravel_pytree(_as_state(like))
+    _, unravel = ravel_pytree(as_state(like))
 
     def fn(z, args):
         del args
@@ -142,7 +142,7 @@ def newton_equilibrium(game: Game, z0, *, rtol=1e-13, atol=1e-13, max_steps=50):
     Returns ``(z*, ok)``: the state (same structure as ``z0``) and whether Newton converged to
     a finite point with ``‖v(z*)‖_∞ <= 1e-9``.
     """
-    z0 = jax.tree_util.tree_map(lambda x: jnp.asarray(x, jnp.result_type(float)), _as_state(z0))
+    z0 = jax.tree_util.tree_map(lambda x: jnp.asarray(x, jnp.result_type(float)), as_state(z0))
     flat0, _ = ravel_pytree(z0)
     fn, unravel = _flat_field(game, z0)
     sol = optx.root_find(fn, optx.Newton(rtol=rtol, atol=atol), flat0, max_steps=max_steps,
@@ -159,7 +159,7 @@ class _Evaluator:
 
     def __init__(self, make_game: Callable, make_updater: Callable | None, like):
         self.mode = "flow" if make_updater is None else "map"
-        self.like = _as_state(like)
+        self.like = as_state(like)
 
         def evaluate(p, q, zflat):
             game = make_game(p, q)
@@ -235,7 +235,7 @@ def _locate(ev: _Evaluator, q, which, a, b, fa, za, tol, max_iter=200):
 def _run(ev: _Evaluator, q, p_from, p_to, num, z0, tol):
     ps = np.linspace(float(p_from), float(p_to), int(num))
     zs, eigs_all, tests_all, oks = [], [], [], []
-    z = np.asarray(ravel_pytree(ev.like if z0 is None else _as_state(z0))[0], np.float64)
+    z = np.asarray(ravel_pytree(ev.like if z0 is None else as_state(z0))[0], np.float64)
     for p in ps:
         zn, ok, eigs, tests = ev(p, q, z)
         if ok:
@@ -270,7 +270,7 @@ def _run(ev: _Evaluator, q, p_from, p_to, num, z0, tol):
 
 def _starting_state(make_game, p, state):
     if state is not None:
-        return _as_state(state)
+        return as_state(state)
     game = make_game(p)
     if game.equilibrium is None:
         raise ValueError(f"game {game.name!r} has no known equilibrium: pass state= to start "

@@ -36,7 +36,7 @@ import numpy as np
 from jax.flatten_util import ravel_pytree
 
 from gandyn.analysis.discrete import update_jacobian
-from gandyn.games.base import Game, State, _as_state, from_fields
+from gandyn.games.base import Game, State, as_state, from_fields
 from gandyn.ode import integrate
 
 __all__ = [
@@ -122,7 +122,7 @@ def _shoot(game: Game, template, x, T, rtol, atol, m=SAMPLES):
 
 def _template(state):
     return jax.tree_util.tree_map(lambda a: jnp.asarray(a, jnp.result_type(float)),
-                                  _as_state(state))
+                                  as_state(state))
 
 
 def monodromy(game: Game, state, period, *, rtol=1e-12, atol=1e-12) -> np.ndarray:
@@ -208,7 +208,7 @@ def cycle_branch(make_game, params, state, period, **kw) -> list:
     """Periodic orbits of ``make_game(p)`` for each p in ``params``, each shooting started
     from the previous orbit (natural continuation of cycles)."""
     out = []
-    like = _as_state(state)
+    like = as_state(state)
     _, unravel = ravel_pytree(jax.tree_util.tree_map(jnp.asarray, like))
     for p in params:
         orb = periodic_orbit(make_game(p), state, period, **kw)

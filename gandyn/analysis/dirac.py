@@ -16,24 +16,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from gandyn.analysis.spectrum import (
-    classify,
-    eigenvalues,
-    jacobian,
-    kind_name,
-    verdict,
-    verdict_name,
-)
+from gandyn.analysis.spectrum import eigenvalues, jacobian, spectrum_summary
 from gandyn.games.base import Game, State
 from gandyn.games.dirac import loss_constants, split_disc
 
-__all__ = ["analyse", "sorted_eigenvalues"]
-
-
-def sorted_eigenvalues(e) -> np.ndarray:
-    """Eigenvalues in a fixed order: real part descending, then imaginary part descending."""
-    e = np.asarray(e)
-    return e[np.lexsort((-e.imag, -e.real))]
+__all__ = ["analyse"]
 
 
 def _with_psi(disc, psi, regs):
@@ -95,11 +82,9 @@ def analyse(game: Game) -> dict:
         )
         out["jump"] = jump
     else:
-        e = sorted_eigenvalues(e)
-        out.update(jacobian=np.asarray(J).tolist(),
-                   eigenvalues=[[float(z.real), float(z.imag)] for z in e],
-                   kind=kind_name(classify(jnp.asarray(e))),
-                   verdict=verdict_name(verdict(jnp.asarray(e))))
+        s = spectrum_summary(e)
+        out.update(jacobian=np.asarray(J).tolist(), eigenvalues=s["eigenvalues"], kind=s["kind"],
+                   verdict=s["verdict"])
         if out["kind"] == "centre":
             notes.append("purely imaginary spectrum: trajectories circle the equilibrium "
                          "(no convergence in continuous time; simultaneous GD spirals out)")

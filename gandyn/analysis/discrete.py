@@ -44,6 +44,7 @@ from gandyn.analysis.spectrum import (
 )
 from gandyn.games.base import Game
 from gandyn.results import LABELS, RESULTS
+from gandyn.util import is_float
 
 __all__ = [
     "STABLE_LR_STATUS",
@@ -85,10 +86,6 @@ def fixed_point(game: Game, updater, state=None):
     return z, s
 
 
-def _is_float(x) -> bool:
-    return jnp.issubdtype(jnp.result_type(x), jnp.inexact)
-
-
 def update_jacobian(game: Game, updater, state=None, ustate=None) -> jax.Array:
     """``F_h'(x*)``: ``jax.jacfwd`` of one map step over the flattened augmented state.
 
@@ -108,7 +105,7 @@ def update_jacobian(game: Game, updater, state=None, ustate=None) -> jax.Array:
         z = _point(game, state)
     leaves, treedef = jax.tree_util.tree_flatten((z, ustate))
     leaves = [jnp.asarray(x) for x in leaves]
-    mask = [_is_float(x) for x in leaves]
+    mask = [is_float(x) for x in leaves]
     x0, unravel = ravel_pytree([x for x, m in zip(leaves, mask) if m])
 
     def flat_map(x):

@@ -38,7 +38,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from gandyn.analysis.discrete import map_step
-from gandyn.games.base import Game, State, _as_state
+from gandyn.games.base import Game, State, as_state
 from gandyn.ode import integrate
 
 __all__ = [
@@ -81,7 +81,7 @@ def _blocks(game: Game, z: State, tg, td):
     zeros = lambda a: _tmap(jnp.zeros_like, a)
     a = jax.jvp(game.field, (z,), (State(tg, zeros(z.disc)),))[1]
     b = jax.jvp(game.field, (z,), (State(zeros(z.gen), td),))[1]
-    return _as_state(a), _as_state(b)
+    return as_state(a), as_state(b)
 
 
 def _counts(updater):
@@ -97,7 +97,7 @@ def leading_field(game: Game, updater) -> Callable:
     ng, nd = _counts(updater)
 
     def f(z):
-        z = _as_state(z)
+        z = as_state(z)
         v = game.field(z)
         return State(_sc(ng * updater.lr_gen / dt, v.gen), _sc(nd * updater.lr_disc / dt, v.disc))
 
@@ -129,7 +129,7 @@ def modified_field(game: Game, updater) -> Callable:
         return State(gen, disc)
 
     def f(z):
-        z = _as_state(z)
+        z = as_state(z)
         if rule == "simultaneous":
             return simultaneous_like(z, 0.0, 0.0)
         if rule == "extragradient":
@@ -143,7 +143,7 @@ def modified_field(game: Game, updater) -> Callable:
 
 def iterate(game: Game, updater, z0, n):
     """The ``n``-th iterate of the update map from ``z0`` (``n`` may be traced)."""
-    z0 = _tmap(jnp.asarray, _as_state(z0))
+    z0 = _tmap(jnp.asarray, as_state(z0))
     s0 = updater.init(game, z0)
     z, _ = jax.lax.fori_loop(0, n, lambda i, c: map_step(game, updater, *c), (z0, s0))
     return z
@@ -179,7 +179,7 @@ def drift_distances(game: Game, make_updater: Callable, hs, z0, horizon: float =
     tolerances, float64). Returns ``{"h", "leading", "modified"}`` arrays. One compiled
     program serves every h.
     """
-    z0 = _tmap(lambda x: jnp.asarray(x, jnp.result_type(float)), _as_state(z0))
+    z0 = _tmap(lambda x: jnp.asarray(x, jnp.result_type(float)), as_state(z0))
     rows = []
     for h in hs:
         u = make_updater(float(h))

@@ -106,15 +106,14 @@ def render(rep) -> str:
 
 def run(args) -> int:
     import json
-    import sys
 
-    from gandyn.expr import ExprError, parse
+    from gandyn.commands import fail, parse_triple
+    from gandyn.expr import ExprError
 
     try:
-        fs = [parse(getattr(args, k)) for k in ("f1", "f2", "f3")]
+        fs = parse_triple(args)
     except ExprError as e:
-        print(f"gandyn check: error: {e}", file=sys.stderr)
-        return 2
+        return fail("check", e)
 
     limit = MAX_PD_LOCAL if args.no_global else MAX_PD
     if len(args.pd) > limit:
@@ -136,8 +135,7 @@ def run(args) -> int:
             rep = check_triple(*fs, pd=tuple(args.pd), D0=args.D0, domain=args.domain,
                                with_global=not args.no_global)
     except ValueError as e:
-        print(f"gandyn check: error: {e}", file=sys.stderr)
-        return 2
+        return fail("check", e)
     if args.json:
         print(json.dumps(rep.to_json_dict(), allow_nan=False))
     else:

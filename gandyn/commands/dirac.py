@@ -73,17 +73,13 @@ def _regulariser_values(args):
     return values
 
 
-def _fmt(z):
-    re, im = z
-    return f"{re:+.10f} {'+' if im >= 0 else '-'} {abs(im):.10f}i"
-
-
 def run(args) -> int:
     import json
     import sys
 
     import gandyn  # noqa: F401  (x64)
     from gandyn.analysis.dirac import analyse
+    from gandyn.analysis.spectrum import format_eigenvalue
     from gandyn.games.dirac import dirac
     from gandyn.games.dirac_names import build
 
@@ -130,7 +126,7 @@ def run(args) -> int:
     if rep["eigenvalues"]:
         print("eigenvalues of the Jacobian (continuous time):")
         for z in rep["eigenvalues"]:
-            print("  " + _fmt(z))
+            print("  " + format_eigenvalue(z, digits=10))
     else:
         print("eigenvalues: Jacobian not defined at the equilibrium")
     if "rest_set" in rep:

@@ -18,6 +18,7 @@ the empirical NTK of that MLP at initialisation. Points: --points N evenly space
 from __future__ import annotations
 
 from gandyn.cli import bounded_int
+from gandyn.commands import fail, parse_triple
 
 VALUE_OPTIONS = ("--f1", "--f2", "--f3")  # values may start with "-" (cli.attach_values)
 ARCHS = ("relu", "leaky_relu", "tanh", "sigmoid", "gelu", "softplus", "erf")
@@ -47,10 +48,7 @@ def add_arguments(parser) -> None:
 
 
 def _fail(msg) -> int:
-    import sys
-
-    print(f"gandyn kernel: error: {msg}", file=sys.stderr)
-    return 2
+    return fail("kernel", msg)
 
 
 def _c(z):
@@ -80,10 +78,10 @@ def run(args) -> int:
     import json
     import math
 
-    from gandyn.expr import ExprError, parse
+    from gandyn.expr import ExprError
 
     try:
-        fs = [parse(getattr(args, k)) for k in ("f1", "f2", "f3")]
+        fs = parse_triple(args)
     except ExprError as e:
         return _fail(e)
     if args.arch not in ARCHS:

@@ -112,6 +112,7 @@ from gandyn.games.dirac_names import LOSSES, REGULARISERS
 from gandyn.games import dirac_regs
 from gandyn.games.dirac_regs import *  # noqa: F403  (the regularisers are this module's API too)
 from gandyn.games.dirac_regs import Point, Regulariser, safe_norm
+from gandyn.util import log_sigmoid
 
 __all__ = [
     "LOSSES",
@@ -126,15 +127,7 @@ __all__ = [
 
 
 # -- the scalar pieces of each loss ------------------------------------------------------------
-@jax.custom_jvp
-def _f_gan(t):
-    return -jnp.logaddexp(0.0, -t)
-
-
-# f'(t) = σ(-t) (σ the logistic function), one ``logistic`` op. Without this rule jax.grad
-# differentiates logaddexp's own JVP (exp, log1p, exp, four selects per derivative), ~5× slower
-# per simultaneous step of the R1 game; higher derivatives (instance noise needs f'') use σ.
-_f_gan.defjvps(lambda dt, ans, t: jax.nn.sigmoid(-t) * dt)
+_f_gan = log_sigmoid  # f(t) = log σ(t), f'(t) = σ(-t) by a custom JVP
 
 
 def _ls_fake(t):

@@ -31,6 +31,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from gandyn.util import pytree_dataclass
+
 __all__ = ["DRAGAN", "NK", "R1", "R2", "WGANGP", "WGANLP", "Clip", "LeCam", "Noise", "Point",
            "Regulariser", "regulariser"]
 
@@ -50,12 +52,7 @@ def _concrete(x):
         return None  # traced: checked by whoever built it from concrete numbers
 
 
-def regulariser(cls):
-    """Class decorator: frozen dataclass + pytree whose fields are all leaves."""
-    cls = dataclasses.dataclass(frozen=True)(cls)
-    jax.tree_util.register_dataclass(
-        cls, data_fields=[f.name for f in dataclasses.fields(cls)], meta_fields=[])
-    return cls
+regulariser = pytree_dataclass()  # class decorator: frozen dataclass, every field a leaf
 
 
 class Regulariser:

@@ -55,6 +55,7 @@ import numpy as np
 from gandyn.expr import parse
 from gandyn.games.base import Game, State, from_objectives
 from gandyn.games.sampled_regs import REGULARISERS, Regulariser
+from gandyn.util import log_sigmoid
 
 __all__ = [
     "LOSSES",
@@ -69,13 +70,7 @@ __all__ = [
 
 
 # -- the named losses -------------------------------------------------------------------------
-@jax.custom_jvp
-def _log_sigmoid(t):
-    return -jnp.logaddexp(0.0, -t)
-
-
-# d/dt log σ(t) = σ(-t): one logistic op instead of differentiating logaddexp's guarded JVP.
-_log_sigmoid.defjvps(lambda dt, ans, t: jax.nn.sigmoid(-t) * dt)
+_log_sigmoid = log_sigmoid
 
 
 def _gan_real(t):

@@ -31,6 +31,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from gandyn.util import pytree_dataclass
+
 __all__ = [
     "DRAGAN",
     "NK",
@@ -48,18 +50,7 @@ __all__ = [
 ]
 
 
-def _pytree(*, meta=()):
-    """Frozen dataclass + pytree: fields in ``meta`` static, the rest (numbers) leaves."""
-
-    def wrap(cls):
-        cls = dataclasses.dataclass(frozen=True)(cls)
-        names = [f.name for f in dataclasses.fields(cls)]
-        jax.tree_util.register_dataclass(
-            cls, data_fields=[n for n in names if n not in meta],
-            meta_fields=[n for n in names if n in meta])
-        return cls
-
-    return wrap
+_pytree = pytree_dataclass
 
 
 class Regulariser:

@@ -19,29 +19,16 @@ its ``params`` are ``(original params, adjustment)`` and it has no objectives.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 from typing import Any
-
-import jax
 
 from gandyn.games.base import Game, State
 from gandyn.updaters.base import Updater, updater
+from gandyn.util import pytree_dataclass
 
 __all__ = ["Adjusted", "Adjustment", "adjust", "adjustment"]
 
 
-def adjustment(meta: Sequence[str] = ()):
-    """Class decorator: frozen dataclass + pytree, fields in ``meta`` static, the rest leaves."""
-
-    def wrap(cls):
-        cls = dataclasses.dataclass(frozen=True)(cls)
-        names = [f.name for f in dataclasses.fields(cls)]
-        jax.tree_util.register_dataclass(
-            cls, data_fields=[n for n in names if n not in meta],
-            meta_fields=[n for n in names if n in meta])
-        return cls
-
-    return wrap
+adjustment = pytree_dataclass  # class decorator: fields in ``meta`` static, the rest leaves
 
 
 class Adjustment:

@@ -17,13 +17,10 @@ Learning rates follow the field's *ascent* convention: ``z <- z + lr * v(z)``.
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Sequence
 from typing import Any
 
-import jax
-
-from gandyn.games.base import Game, State, _as_state
+from gandyn.games.base import Game, State, as_state
+from gandyn.util import pytree_dataclass
 
 __all__ = ["Updater", "player_lrs", "updater"]
 
@@ -40,24 +37,11 @@ class Updater:
         raise NotImplementedError
 
     def step(self, game: Game, state, ustate):
-        state, ustate = self._step(game, _as_state(state), ustate)
+        state, ustate = self._step(game, as_state(state), ustate)
         return game.project(state), ustate
 
 
-def updater(meta: Sequence[str] = ()):
-    """Class decorator: frozen dataclass + pytree, fields in ``meta`` static, the rest leaves."""
-
-    def wrap(cls):
-        cls = dataclasses.dataclass(frozen=True)(cls)
-        names = [f.name for f in dataclasses.fields(cls)]
-        jax.tree_util.register_dataclass(
-            cls,
-            data_fields=[n for n in names if n not in meta],
-            meta_fields=[n for n in names if n in meta],
-        )
-        return cls
-
-    return wrap
+updater = pytree_dataclass  # class decorator: fields in ``meta`` static, the rest leaves
 
 
 def player_lrs(lr, lr_disc=None):

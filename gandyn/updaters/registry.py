@@ -6,6 +6,8 @@ positional argument (one rate for both players).
 
 from __future__ import annotations
 
+import importlib
+
 import optax
 
 from gandyn.updaters.adjust import Adjusted
@@ -18,7 +20,6 @@ from gandyn.updaters.hamiltonian import hamiltonian
 from gandyn.updaters.lola import la, lola
 from gandyn.updaters.lookahead import lookahead
 from gandyn.updaters.momentum import negative_momentum
-from gandyn.updaters.nk import NKPenalty
 from gandyn.updaters.optax_players import optax_players
 from gandyn.updaters.optimistic import optimistic
 from gandyn.updaters.sga import sga
@@ -29,6 +30,17 @@ __all__ = ["ALL_UPDATERS"]
 # module-level transformations: one object, so jit caches hit across calls
 _SGD = optax.sgd(1.0)
 _ADAM = optax.scale_by_adam()
+
+
+def _adjusted(module: str, cls: str):
+    """``lr -> Adjusted(cls(), simultaneous(lr))`` for the ``Adjustment`` class ``cls`` of
+    ``gandyn.updaters.<module>``, imported at first use: a new field adjustment is one line."""
+
+    def make(lr=0.1):
+        adj = getattr(importlib.import_module(f"gandyn.updaters.{module}"), cls)
+        return Adjusted(adj(), simultaneous(lr))
+
+    return make
 
 
 def _optax_sgd_adam(lr=0.05):
@@ -52,7 +64,7 @@ ALL_UPDATERS = {
     "negative_momentum": lambda lr=0.1: negative_momentum(lr, beta=-0.5),
     "lookahead": lambda lr=0.1: lookahead(extragradient(lr), alpha=0.5, k=5),
     "hamiltonian": lambda lr=0.1: hamiltonian(lr),
-    "nk": lambda lr=0.1: Adjusted(NKPenalty(1.0), simultaneous(lr)),
+    "nk": _adjusted("nk", "NKPenalty"),
     "optax": _optax_sgd_adam,
     "drift_cancelled": lambda lr=0.1: drift_cancelled(lr),
 }
