@@ -119,12 +119,9 @@ def run(args) -> int:
     if len(args.pd) > limit:
         why = ("each adds 10^4 trajectories to the global test (~0.2 s each); split the sweep "
                "or add --no-global" if not args.no_global else "split the sweep")
-        print(f"gandyn check: error: at most {limit} values of --pd, got {len(args.pd)} ({why})",
-              file=sys.stderr)
-        return 2
+        return fail("check", f"at most {limit} values of --pd, got {len(args.pd)} ({why})")
     if any(p <= 0 for p in args.pd):
-        print(f"gandyn check: error: --pd values must be > 0, got {args.pd}", file=sys.stderr)
-        return 2
+        return fail("check", f"--pd values must be > 0, got {args.pd}")
 
     import gandyn  # noqa: F401  (x64)
     from gandyn.analysis.report import check_triple
