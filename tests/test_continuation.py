@@ -6,7 +6,13 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from gandyn.analysis.continuation import boundary, continue_equilibrium, flow_tests, map_tests
+from gandyn.analysis.continuation import (
+    boundary,
+    continue_equilibrium,
+    flow_tests,
+    map_tests,
+    pair_flip_test,
+)
 from gandyn.analysis.cycles import hopf_normal_form
 from gandyn.games.bilinear import xy
 from gandyn.games.dirac import R1, dirac
@@ -65,8 +71,9 @@ def test_alternating_dirac_flip_at_alpha_two(n_disc, n_gen):
     h_star = 2 / (math.sqrt(n_disc * n_gen) * f)
     br = continue_equilibrium(dirac("gan"), 0.05, 1.4 * h_star, num=12,
                               make_updater=lambda h: alternating(h, n_disc=n_disc, n_gen=n_gen))
-    # det = 1 along the whole branch (volume preserving): only the flip is located
-    assert [p.kind for p in br.points] == ["flip"]
+    # det = 1 along the whole branch (volume preserving): only the flip is located; μ and 1/μ
+    # meet at -1 there, so -1 is a double multiplier
+    assert [(p.kind, p.multiplicity) for p in br.points] == [("flip", 2)]
     assert abs(br.points[0].param - h_star) < 1e-10
 
 
@@ -92,3 +99,20 @@ def test_test_functions_closed_forms():
     mults = jnp.array([0.5, -2.0])
     fl, flip, ns = np.asarray(map_tests(mults))
     assert fl == pytest.approx(1.5) and flip == pytest.approx(-1.5) and ns == pytest.approx(-2.0)
+
+
+@pytest.mark.parametrize("loss", ["wgan"])
+def test_double_multiplier_through_minus_one_is_a_flip_of_multiplicity_two(loss):
+    # γ = 2 f'(0): λ = -f'(0) double (a Jordan block), μ = 1 - h f'(0) double, -1 at h = 2/f'(0);
+    # Π (μ_i + 1) = (2 - h f')² only touches zero there
+    f = FPRIME[loss]
+    br = continue_equilibrium(dirac_r1(loss, 2 * f), 0.1, 3 / f, num=13,
+                              make_updater=lambda h: simultaneous(h))
+    assert np.all(br.tests[:, 1] >= 0)
+    assert [(p.kind, p.multiplicity) for p in br.points] == [("flip", 2)]
+    assert abs(br.points[0].param - 2 / f) < 1e-10
+    np.testing.assert_allclose(br.points[0].eigenvalues, [-1, -1], atol=1e-6)
+
+
+def test_pair_flip_test_closed_form():
+    assert pair_flip_test(np.array([-0.5, -2.0, 0.1])) == pytest.approx(-0.5 * 1.6 * 0.1)

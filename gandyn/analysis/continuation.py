@@ -60,6 +60,7 @@ __all__ = [
     "flow_tests",
     "map_tests",
     "newton_equilibrium",
+    "pair_flip_test",
 ]
 
 FLOW_TESTS = ("fold", "hopf", "node-focus")
@@ -97,6 +98,8 @@ class Point(NamedTuple):
     param: the parameter value (bisection midpoint; ``bracket`` its final interval).
     state: the rest point there (flat, generator first).
     eigenvalues: of ``v'`` (flows) or the map's multipliers, at ``param``.
+    multiplicity: how many eigenvalues / multipliers cross together (2 for a double multiplier
+      passing through -1).
     """
 
     kind: str
@@ -104,17 +107,21 @@ class Point(NamedTuple):
     bracket: tuple
     state: np.ndarray
     eigenvalues: np.ndarray
+    multiplicity: int = 1
 
     def to_dict(self) -> dict:
         return {"kind": self.kind, "param": self.param, "bracket": list(self.bracket),
                 "state": [float(x) for x in self.state],
-                "eigenvalues": [[float(e.real), float(e.imag)] for e in self.eigenvalues]}
+                "eigenvalues": [[float(e.real), float(e.imag)] for e in self.eigenvalues],
+                "multiplicity": self.multiplicity}
 
 
 class Branch(NamedTuple):
     """A continued branch: ``params (m,)``, ``states (m, n)``, ``eigenvalues (m, k)`` complex,
     ``tests (m, 3)`` (``FLOW_TESTS`` or ``MAP_TESTS`` order), ``converged (m,)`` (Newton
-    converged and finite), the located ``points`` and ``mode`` ("flow" or "map")."""
+    converged and finite), the located ``points`` and ``mode`` ("flow" or "map");
+    ``method`` ("natural" or "arclength") and, for arclength, ``arclength (m,)`` (s along the
+    branch) and ``tangents (m, n + 1)`` (unit ``(dz/ds, dp/ds)``)."""
 
     params: np.ndarray
     states: np.ndarray
@@ -123,6 +130,9 @@ class Branch(NamedTuple):
     converged: np.ndarray
     points: tuple
     mode: str
+    method: str = "natural"
+    arclength: np.ndarray | None = None
+    tangents: np.ndarray | None = None
 
 
 def _flat_field(game: Game, like):
@@ -232,6 +242,51 @@ def _locate(ev: _Evaluator, q, which, a, b, fa, za, tol, max_iter=200):
                  z, eigs)
 
 
+def pair_flip_test(mults) -> float:
+    """``Π_{i<j} (μ_i + μ_j + 2)``: changes sign where a real *pair* of multipliers passes
+    through -1 together (a double multiplier, e.g. a Jordan block), where ``Π (μ_i + 1)`` only
+    touches 0. It also vanishes where a complex pair has ``Re μ = -1`` (not a bifurcation):
+    a located zero counts only when two multipliers sit at -1 there."""
+    mults = np.asarray(mults)
+    i, j = np.triu_indices(len(mults), k=1)
+    return float(np.prod(mults[i] + mults[j] + 2).real)
+
+
+def _at_minus_one(eigs) -> int:
+    """How many multipliers sit at -1 (a defective double one is computed to ~sqrt(eps))."""
+    eigs = np.asarray(eigs)
+    return max(1, int(np.sum(np.abs(eigs + 1) <= 1e-6 * (1 + np.max(np.abs(eigs))))))
+
+
+def _double_flips(ev, q, ps, zs, eigs_all, oks, tol):
+    """Flips of multiplicity 2: sign changes of ``pair_flip_test`` bisected to ``tol``."""
+    vals = np.array([pair_flip_test(e) for e in eigs_all])
+    out = []
+    for k in range(len(ps) - 1):
+        if not (oks[k] and oks[k + 1]) or not vals[k] * vals[k + 1] < 0:
+            continue
+        a, b, fa, za = ps[k], ps[k + 1], vals[k], zs[k]
+        for _ in range(200):
+            if abs(b - a) <= tol * max(1.0, abs(a)):
+                break
+            m = 0.5 * (a + b)
+            zm, ok, em, _ = ev(m, q, za)
+            if not ok:
+                break
+            fm = pair_flip_test(em)
+            if np.sign(fm) == np.sign(fa):
+                a, fa, za = m, fm, zm
+            else:
+                b = m
+        p = 0.5 * (a + b)
+        z, _, eigs, _ = ev(p, q, za)
+        near = _at_minus_one(eigs)
+        if near >= 2:
+            out.append(Point("flip", float(p), (float(min(a, b)), float(max(a, b))), z, eigs,
+                             near))
+    return out
+
+
 def _run(ev: _Evaluator, q, p_from, p_to, num, z0, tol):
     ps = np.linspace(float(p_from), float(p_to), int(num))
     zs, eigs_all, tests_all, oks = [], [], [], []
@@ -264,6 +319,15 @@ def _run(ev: _Evaluator, q, p_from, p_to, num, z0, tol):
                 fa, fb = tests_all[k, which], tests_all[k + 1, which]
                 if fa * fb < 0:
                     points.append(_locate(ev, q, which, ps[k], ps[k + 1], fa, zs[k], tol))
+    if ev.mode == "map":
+        doubles = _double_flips(ev, q, ps, zs, eigs_all, oks, tol)
+        # at μ_1 = μ_2 = -1 the Neimark-Sacker function (μ_1 μ_2 = 1) vanishes too: one point
+        near = lambda pt: any(abs(pt.param - d.param) <= 1e-9 * max(1.0, abs(d.param))
+                              for d in doubles)
+        points = [pt for pt in points
+                  if not (pt.kind in ("neutral saddle", "flip") and near(pt))] + doubles
+        points = [pt._replace(multiplicity=_at_minus_one(pt.eigenvalues)) if pt.kind == "flip"
+                  else pt for pt in points]
     points.sort(key=lambda pt: pt.param)
     return Branch(ps, zs, eigs_all, tests_all, oks, tuple(points), ev.mode)
 
