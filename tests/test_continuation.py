@@ -5,15 +5,19 @@ import math
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from jax.flatten_util import ravel_pytree
 
 from gandyn.analysis.continuation import (
     boundary,
+    continue_arclength,
     continue_equilibrium,
     flow_tests,
     map_tests,
     pair_flip_test,
 )
 from gandyn.analysis.cycles import hopf_normal_form
+from gandyn.games import pointwise
+from gandyn.games.base import State, from_fields
 from gandyn.games.bilinear import xy
 from gandyn.games.dirac import R1, dirac
 from gandyn.updaters.alternating import alternating
@@ -116,3 +120,47 @@ def test_double_multiplier_through_minus_one_is_a_flip_of_multiplicity_two(loss)
 
 def test_pair_flip_test_closed_form():
     assert pair_flip_test(np.array([-0.5, -2.0, 0.1])) == pytest.approx(-0.5 * 1.6 * 0.1)
+
+
+def saddle_node(mu):
+    """v = (μ - x², -y): rest points x = ±sqrt(μ), a fold of the branch at (μ, x) = (0, 0)."""
+    return from_fields("saddle-node", lambda x, y, p: p - x * x, lambda x, y, p: -y, mu)
+
+
+def test_arclength_turns_round_the_fold_where_natural_continuation_fails():
+    start = State(jnp.asarray(1.0), jnp.asarray(0.0))
+    nat = continue_equilibrium(saddle_node, 1.0, -1.0, state=start, num=8)
+    assert not np.all(nat.converged)                     # no rest point for μ < 0
+    br = continue_arclength(saddle_node, 1.0, -1.0, state=start, ds=0.2)
+    assert br.method == "arclength" and np.all(br.converged)
+    # it comes back along the other half x = -sqrt(μ) and leaves the range at μ > 1
+    assert br.states[-1, 0] < -1.0 and br.params[-1] > 1.0
+    np.testing.assert_allclose(br.states[:, 0] ** 2, br.params, atol=1e-10)
+    assert np.all(np.diff(br.arclength) > 0)
+    folds = [p for p in br.points if p.kind == "fold"]
+    assert len(folds) == 1
+    assert abs(folds[0].param) < 1e-10 and abs(folds[0].state[0]) < 1e-10
+    k = np.argmin(br.params)
+    assert np.sign(br.tangents[k - 1, -1]) != np.sign(br.tangents[k + 1, -1])
+
+
+@pytest.mark.parametrize("family,lo,hi,start", [
+    (lambda g: dirac_r1("gan", g), 0.3, 3.0, None),
+    (lambda pd: pointwise.fgan("js", pd=pd), 0.2, 2.0, None),
+], ids=["dirac_r1_gamma", "pointwise_js_pd"])
+def test_arclength_agrees_with_natural_continuation(family, lo, hi, start):
+    nat = continue_equilibrium(family, lo, hi, num=8)
+    arc = continue_arclength(family, lo, hi, ds=0.3)
+    assert [p.kind for p in arc.points] == [p.kind for p in nat.points]
+    for a, b in zip(arc.points, nat.points):
+        assert abs(a.param - b.param) < 1e-10
+    # the arclength branch is the natural one: the closed-form rest point at each p
+    for p, z in zip(arc.params, arc.states):
+        np.testing.assert_allclose(z, ravel_pytree(family(p).equilibrium)[0], atol=1e-9)
+
+
+def test_arclength_map_mode_double_flip():
+    br = continue_arclength(dirac_r1("gan", 1.0), 0.5, 6.0, ds=1.0,
+                            make_updater=lambda h: simultaneous(h))
+    assert [(p.kind, p.multiplicity) for p in br.points] == [("flip", 2)]
+    assert abs(br.points[0].param - 4.0) < 1e-10
