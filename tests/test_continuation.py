@@ -158,9 +158,3 @@ def test_arclength_agrees_with_natural_continuation(family, lo, hi, start):
     for p, z in zip(arc.params, arc.states):
         np.testing.assert_allclose(z, ravel_pytree(family(p).equilibrium)[0], atol=1e-9)
 
-
-def test_arclength_map_mode_double_flip():
-    br = continue_arclength(dirac_r1("gan", 1.0), 0.5, 6.0, ds=1.0,
-                            make_updater=lambda h: simultaneous(h))
-    assert [(p.kind, p.multiplicity) for p in br.points] == [("flip", 2)]
-    assert abs(br.points[0].param - 4.0) < 1e-10
