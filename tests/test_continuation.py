@@ -16,7 +16,6 @@ from gandyn.analysis.continuation import (
     pair_flip_test,
 )
 from gandyn.analysis.cycles import hopf_normal_form
-from gandyn.games import pointwise
 from gandyn.games.base import State, from_fields
 from gandyn.games.bilinear import xy
 from gandyn.games.dirac import R1, dirac
@@ -145,8 +144,7 @@ def test_arclength_turns_round_the_fold_where_natural_continuation_fails():
 
 @pytest.mark.parametrize("family,lo,hi,start", [
     (lambda g: dirac_r1("gan", g), 0.3, 3.0, None),
-    (lambda pd: pointwise.fgan("js", pd=pd), 0.2, 2.0, None),
-], ids=["dirac_r1_gamma", "pointwise_js_pd"])
+], ids=["dirac_r1_gamma"])
 def test_arclength_agrees_with_natural_continuation(family, lo, hi, start):
     nat = continue_equilibrium(family, lo, hi, num=8)
     arc = continue_arclength(family, lo, hi, ds=0.3)

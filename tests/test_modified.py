@@ -81,7 +81,7 @@ def test_drift_cancelled_alternating_order_two_plain_alternating_order_one():
     assert np.all(fixed["leading"] * 10 < plain)
 
 
-@pytest.mark.parametrize("order", ["disc_first", "gen_first"])
+@pytest.mark.parametrize("order", ["gen_first"])       # disc_first: the Dirac test above
 def test_drift_cancelled_alternating_on_xy_against_the_rotation(order):
     from gandyn.updaters.drift import drift_cancelled_alternating
 
