@@ -35,3 +35,20 @@ def test_bad_input_one_line_exit_2(argv, capsys):
     assert main(["bifurcate", *argv]) == 2
     err = capsys.readouterr().err
     assert err.startswith("gandyn bifurcate: error:") and err.count("\n") == 1
+
+
+def test_arclength_json_double_flip_multiplicity(capsys):
+    assert main(["bifurcate", "--game", "dirac:gan+r1", "--updater", "simultaneous", "--param",
+                 "lr", "--from", "0.5", "--to", "6", "--set", "gamma=1", "--num", "6",
+                 "--method", "arclength", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["method"] == "arclength"
+    assert [(p["kind"], p["multiplicity"]) for p in out["points"]] == [("flip", 2)]
+    assert abs(out["points"][0]["param"] - 4.0) < 1e-10
+
+
+def test_bad_method_exit_2(capsys):
+    assert main(["bifurcate", "--game", "hopf", "--param", "mu", "--from", "0", "--to", "1",
+                 "--method", "keller"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("gandyn bifurcate: error:") and err.count("\n") == 1

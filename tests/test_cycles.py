@@ -64,3 +64,24 @@ def test_invariant_form_none_and_indefinite():
     # α = sqrt(n_g n_d) h f'(0) > 2: the conserved form exists but is indefinite (hyperbolas)
     form = map_invariant_form(dirac("gan"), alternating(4.5))
     assert form is not None and not form.definite
+
+
+def test_wgan_gp_dirac_flow_has_a_stable_relay_cycle():
+    # f'(0) = 1, r = 2 λ g0: in ψ > 0 a damped rotation about (c - r, 0), in ψ < 0 about
+    # (c + r, 0), λ_e = -λ ± iω; half-turns of π/ω shrink by k = exp(-λπ/ω) around alternate
+    # centres, so the up-crossings d from c - r obey d' = 2r(1 + k) + k² d: a cycle at
+    # d* = 2r/(1 - k), period 2π/ω, multipliers 1 and k²
+    from gandyn.games.dirac import WGANGP
+
+    lam, g0 = 0.3, 1.0
+    om, r = math.sqrt(1 - lam**2), 2 * lam * g0
+    k = math.exp(-lam * math.pi / om)
+    d = 2 * r / (1 - k)
+    t = (math.pi - math.atan(om / lam)) / om          # from the up-crossing to θ = c - r
+    psi_sec = d / om * math.exp(-lam * t) * math.sin(om * t)
+    orb = periodic_orbit(dirac("wgan", WGANGP(lam, g0)),
+                         State(jnp.array([-r]), jnp.array([1.0])), 6.0, section=0)
+    assert orb.converged and orb.stability == "stable"
+    assert abs(orb.period - 2 * math.pi / om) < 1e-8
+    assert abs(orb.state[1] - psi_sec) < 1e-8
+    np.testing.assert_allclose(np.sort(orb.multipliers.real), [k * k, 1.0], atol=1e-6)

@@ -64,3 +64,31 @@ def test_unknown_rule_refused():
 
     with pytest.raises(ValueError, match="modified flow"):
         modified_field(xy(), optimistic(0.1))
+
+
+def test_drift_cancelled_alternating_order_two_plain_alternating_order_one():
+    # n_d h_d = n_g h_g: the rounds' leading flow is the game's own flow; plain alternating
+    # steps with these rates (compiled already by the test above) follow it only to O(h)
+    from gandyn.updaters.drift import drift_cancelled_alternating
+
+    fixed = drift_distances(dirac_r1(0.5),
+                            lambda h: drift_cancelled_alternating(h, 0.5 * h, n_disc=2),
+                            HS, Z0)
+    assert abs(fitted_order(HS, fixed["leading"]) - 2.0) < 0.2
+    plain = drift_distances(dirac_r1(0.5), lambda h: alternating(h, 0.5 * h, n_disc=2),
+                            HS, Z0)["leading"]
+    assert abs(fitted_order(HS, plain) - 1.0) < 0.2
+    assert np.all(fixed["leading"] * 10 < plain)
+
+
+@pytest.mark.parametrize("order", ["gen_first"])       # disc_first: the Dirac test above
+def test_drift_cancelled_alternating_on_xy_against_the_rotation(order):
+    from gandyn.updaters.drift import drift_cancelled_alternating
+
+    z0 = State(jnp.asarray(1.0), jnp.asarray(0.0))
+    exact = np.array([np.cos(1.0), np.sin(1.0)])
+    errs = []
+    for h in HS:
+        z = iterate(xy(), drift_cancelled_alternating(h, order=order), z0, round(1 / h))
+        errs.append(np.linalg.norm(np.array([z.gen, z.disc]) - exact))
+    assert abs(fitted_order(HS, errs) - 2.0) < 0.2

@@ -27,9 +27,15 @@ midpoint's rest point by Newton from the left end) down to ``tol`` (default 1e-1
 ``ψ_H`` and the Neimark–Sacker function also vanish at a *neutral saddle* (real λ_i = -λ_j,
 real μ_i μ_j = 1); the located point is labelled by the pair that vanishes there.
 
-Limits: natural continuation cannot turn around a fold of the branch (``p`` is the arclength
-parameter), so a fold where the branch turns back shows as Newton failing between two grid
-points (``Branch.converged`` false) rather than as a sign change of ``det v'``; transcritical
+Limits: natural continuation cannot turn around a fold of the branch (``p`` is the
+continuation parameter), so a fold where the branch turns back shows as Newton failing between
+two grid points (``Branch.converged`` false) rather than as a sign change of ``det v'``.
+``continue_arclength`` (Keller's pseudo-arclength continuation, 1977) turns round such folds:
+it follows the curve ``X(s) = (z, p)(s)`` with the unit tangent ``t`` (``[v_z v_p] t = 0``,
+from a bordered system solved by ``lineax``), predicts ``X + Δs t`` and corrects with
+``optimistix.Newton`` on ``v(z, p) = 0``, ``t·(X - X_k) = Δs``; test functions are bisected in
+s with the same corrector, so a fold of the branch (``det v' = 0``, ``dp/ds`` changes sign) is
+located like any other point. Transcritical
 and pitchfork crossings, where the branch goes through, are located. For maps the rest point is
 a zero of the flow (true of every first-order rule whose fixed points are the game's rest points).
 """
@@ -43,6 +49,7 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+import lineax as lx
 import optimistix as optx
 from jax.flatten_util import ravel_pytree
 
@@ -56,10 +63,12 @@ __all__ = [
     "Branch",
     "Point",
     "boundary",
+    "continue_arclength",
     "continue_equilibrium",
     "flow_tests",
     "map_tests",
     "newton_equilibrium",
+    "pair_flip_test",
 ]
 
 FLOW_TESTS = ("fold", "hopf", "node-focus")
@@ -97,6 +106,8 @@ class Point(NamedTuple):
     param: the parameter value (bisection midpoint; ``bracket`` its final interval).
     state: the rest point there (flat, generator first).
     eigenvalues: of ``v'`` (flows) or the map's multipliers, at ``param``.
+    multiplicity: how many eigenvalues / multipliers cross together (2 for a double multiplier
+      passing through -1).
     """
 
     kind: str
@@ -104,17 +115,21 @@ class Point(NamedTuple):
     bracket: tuple
     state: np.ndarray
     eigenvalues: np.ndarray
+    multiplicity: int = 1
 
     def to_dict(self) -> dict:
         return {"kind": self.kind, "param": self.param, "bracket": list(self.bracket),
                 "state": [float(x) for x in self.state],
-                "eigenvalues": [[float(e.real), float(e.imag)] for e in self.eigenvalues]}
+                "eigenvalues": [[float(e.real), float(e.imag)] for e in self.eigenvalues],
+                "multiplicity": self.multiplicity}
 
 
 class Branch(NamedTuple):
     """A continued branch: ``params (m,)``, ``states (m, n)``, ``eigenvalues (m, k)`` complex,
     ``tests (m, 3)`` (``FLOW_TESTS`` or ``MAP_TESTS`` order), ``converged (m,)`` (Newton
-    converged and finite), the located ``points`` and ``mode`` ("flow" or "map")."""
+    converged and finite), the located ``points`` and ``mode`` ("flow" or "map");
+    ``method`` ("natural" or "arclength") and, for arclength, ``arclength (m,)`` (s along the
+    branch) and ``tangents (m, n + 1)`` (unit ``(dz/ds, dp/ds)``)."""
 
     params: np.ndarray
     states: np.ndarray
@@ -123,6 +138,9 @@ class Branch(NamedTuple):
     converged: np.ndarray
     points: tuple
     mode: str
+    method: str = "natural"
+    arclength: np.ndarray | None = None
+    tangents: np.ndarray | None = None
 
 
 def _flat_field(game: Game, like):
@@ -232,6 +250,51 @@ def _locate(ev: _Evaluator, q, which, a, b, fa, za, tol, max_iter=200):
                  z, eigs)
 
 
+def pair_flip_test(mults) -> float:
+    """``Π_{i<j} (μ_i + μ_j + 2)``: changes sign where a real *pair* of multipliers passes
+    through -1 together (a double multiplier, e.g. a Jordan block), where ``Π (μ_i + 1)`` only
+    touches 0. It also vanishes where a complex pair has ``Re μ = -1`` (not a bifurcation):
+    a located zero counts only when two multipliers sit at -1 there."""
+    mults = np.asarray(mults)
+    i, j = np.triu_indices(len(mults), k=1)
+    return float(np.prod(mults[i] + mults[j] + 2).real)
+
+
+def _at_minus_one(eigs) -> int:
+    """How many multipliers sit at -1 (a defective double one is computed to ~sqrt(eps))."""
+    eigs = np.asarray(eigs)
+    return max(1, int(np.sum(np.abs(eigs + 1) <= 1e-6 * (1 + np.max(np.abs(eigs))))))
+
+
+def _double_flips(ev, q, ps, zs, eigs_all, oks, tol):
+    """Flips of multiplicity 2: sign changes of ``pair_flip_test`` bisected to ``tol``."""
+    vals = np.array([pair_flip_test(e) for e in eigs_all])
+    out = []
+    for k in range(len(ps) - 1):
+        if not (oks[k] and oks[k + 1]) or not vals[k] * vals[k + 1] < 0:
+            continue
+        a, b, fa, za = ps[k], ps[k + 1], vals[k], zs[k]
+        for _ in range(200):
+            if abs(b - a) <= tol * max(1.0, abs(a)):
+                break
+            m = 0.5 * (a + b)
+            zm, ok, em, _ = ev(m, q, za)
+            if not ok:
+                break
+            fm = pair_flip_test(em)
+            if np.sign(fm) == np.sign(fa):
+                a, fa, za = m, fm, zm
+            else:
+                b = m
+        p = 0.5 * (a + b)
+        z, _, eigs, _ = ev(p, q, za)
+        near = _at_minus_one(eigs)
+        if near >= 2:
+            out.append(Point("flip", float(p), (float(min(a, b)), float(max(a, b))), z, eigs,
+                             near))
+    return out
+
+
 def _run(ev: _Evaluator, q, p_from, p_to, num, z0, tol):
     ps = np.linspace(float(p_from), float(p_to), int(num))
     zs, eigs_all, tests_all, oks = [], [], [], []
@@ -264,6 +327,15 @@ def _run(ev: _Evaluator, q, p_from, p_to, num, z0, tol):
                 fa, fb = tests_all[k, which], tests_all[k + 1, which]
                 if fa * fb < 0:
                     points.append(_locate(ev, q, which, ps[k], ps[k + 1], fa, zs[k], tol))
+    if ev.mode == "map":
+        doubles = _double_flips(ev, q, ps, zs, eigs_all, oks, tol)
+        # at μ_1 = μ_2 = -1 the Neimark-Sacker function (μ_1 μ_2 = 1) vanishes too: one point
+        near = lambda pt: any(abs(pt.param - d.param) <= 1e-9 * max(1.0, abs(d.param))
+                              for d in doubles)
+        points = [pt for pt in points
+                  if not (pt.kind in ("neutral saddle", "flip") and near(pt))] + doubles
+        points = [pt._replace(multiplicity=_at_minus_one(pt.eigenvalues)) if pt.kind == "flip"
+                  else pt for pt in points]
     points.sort(key=lambda pt: pt.param)
     return Branch(ps, zs, eigs_all, tests_all, oks, tuple(points), ev.mode)
 
@@ -334,3 +406,178 @@ def boundary(make_game: Callable[[Any, Any], Game], kinds, p_from, p_to, qs, *,
             if hits:
                 out[k][i] = hits[0]
     return out
+
+
+# -- pseudo-arclength continuation (Keller 1977) ------------------------------------------------
+class _ArcEvaluator:
+    """Compiled ``tangent(X, t_prev)`` and ``correct(X_k, t_k, ds)`` for ``X = (z, p)``."""
+
+    def __init__(self, make_game: Callable, make_updater: Callable | None, like):
+        self.mode = "flow" if make_updater is None else "map"
+        self.like = _as_state(like)
+        _, unravel = ravel_pytree(self.like)
+
+        def G(X):
+            z, p = X[:-1], X[-1]
+            v, _ = ravel_pytree(make_game(p).field(unravel(z)))
+            return v
+
+        def tangent(X, t_prev):
+            # bordered system [[v_z v_p]; t_prevᵀ] τ = (0, 1): τ ⟂ the branch's normal space
+            A = jnp.concatenate([jax.jacfwd(G)(X), t_prev[None, :]], axis=0)
+            rhs = jnp.zeros_like(X).at[-1].set(1.0)
+            tau = lx.linear_solve(lx.MatrixLinearOperator(A), rhs, lx.LU(), throw=False).value
+            return tau / jnp.linalg.norm(tau)
+
+        def spectrum(X):
+            z, p = X[:-1], X[-1]
+            game = make_game(p)
+            if make_updater is None:
+                eigs = eigenvalues(jacobian(game, unravel(z)))
+                return eigs, flow_tests(eigs)
+            eigs = eigenvalues(update_jacobian(game, make_updater(p), unravel(z)))
+            return eigs, map_tests(eigs)
+
+        def correct(Xk, tk, ds):
+            def fn(X, args):
+                return jnp.concatenate([G(X), jnp.atleast_1d(tk @ (X - Xk) - ds)])
+
+            sol = optx.root_find(fn, optx.Newton(rtol=1e-13, atol=1e-13), Xk + ds * tk,
+                                 max_steps=30, throw=False)
+            X = sol.value
+            res = jnp.max(jnp.abs(fn(X, None)))
+            ok = ((sol.result == optx.RESULTS.successful) | (res <= 1e-12)) & (res <= 1e-9)
+            # the corrector must stay near the predicted point (no jump to another branch)
+            far = jnp.linalg.norm(X - Xk - ds * tk) > 0.5 * jnp.abs(ds) + 1e-12
+            ok = ok & jnp.all(jnp.isfinite(X)) & ~far
+            eigs, tests = spectrum(X)
+            t = tangent(X, tk)
+            return X, t, ok & jnp.all(jnp.isfinite(tests)), eigs, tests
+
+        self.tangent = jax.jit(tangent)
+        self.spectrum = jax.jit(spectrum)
+        self._correct = jax.jit(correct)
+
+    def correct(self, Xk, tk, ds):
+        f = lambda a: jnp.asarray(np.asarray(a, np.float64))    # one signature: one trace
+        X, t, ok, eigs, tests = self._correct(f(Xk), f(tk), f(ds))
+        return np.asarray(X), np.asarray(t), bool(ok), np.asarray(eigs), np.asarray(tests)
+
+
+def _arc_locate(ev, which, fn, Xk, tk, a, b, fa, tol, max_iter=200):
+    """Bisection in the arclength σ ∈ (a, b) from ``X_k`` on ``fn(eigs, tests)``."""
+    for _ in range(max_iter):
+        if abs(b - a) <= tol:
+            break
+        m = 0.5 * (a + b)
+        _, _, ok, em, tm = ev.correct(Xk, tk, m)
+        if not ok:
+            break
+        fm = fn(em, tm)
+        if np.sign(fm) == np.sign(fa):
+            a, fa = m, fm
+        else:
+            b = m
+    X, _, _, eigs, _ = ev.correct(Xk, tk, 0.5 * (a + b))
+    pa, _, _, _, _ = ev.correct(Xk, tk, a)
+    pb, _, _, _, _ = ev.correct(Xk, tk, b)
+    return X, eigs, (float(min(pa[-1], pb[-1])), float(max(pa[-1], pb[-1])))
+
+
+def continue_arclength(make_game: Callable[[Any], Game] | Game, p_from, p_to, *,
+                       ds: float = 0.05, ds_min: float = 1e-6, ds_max: float | None = None,
+                       max_steps: int = 400, state=None,
+                       make_updater: Callable[[Any], Any] | None = None,
+                       tol: float = 1e-12, p_bounds: tuple | None = None) -> Branch:
+    """Follow a rest point by pseudo-arclength continuation, round folds of the branch.
+
+    Keller's method (Keller 1977; Kuznetsov 2004, §10.2.1; Seydel 2010, §4.4): the branch is
+    the curve ``X(s) = (z(s), p(s))`` with ``v(z, p) = 0``; each step predicts ``X_k + Δs t_k``
+    along the unit tangent ``t_k`` (``[v_z v_p] t = 0``, orientation kept by ``t_{k-1}·t_k > 0``)
+    and corrects on the hyperplane ``t_k·(X - X_k) = Δs``; Δs halves when the corrector fails
+    and grows back (×1.5, up to ``ds_max``) after a success.
+
+    Args:
+      make_game, state, make_updater, tol: as ``continue_equilibrium`` (``tol`` is the final
+        bracket in arclength s).
+      p_from: the start; the first step heads towards ``p_to``.
+      ds: the first (and largest by default) arclength step; ``ds_min`` gives up below it.
+      max_steps: at most this many accepted steps.
+      p_bounds: stop when p leaves ``[lo, hi]`` (default ``[min, max](p_from, p_to)``): a branch
+        that turns round at a fold comes back and ends when it leaves the range again.
+
+    Returns:
+      A ``Branch`` with ``method = "arclength"``, ``arclength`` and ``tangents``; ``params`` is
+      not monotone past a fold. Points as ``continue_equilibrium``; a fold of the branch
+      (limit point: ``dp/ds`` changes sign with ``det v'``) is a ``"fold"`` point.
+    """
+    family = _as_family(make_game)
+    z0 = _starting_state(family, p_from, state)
+    z0 = jax.tree_util.tree_map(lambda x: jnp.asarray(x, jnp.result_type(float)), z0)
+    upd = None if make_updater is None else make_updater
+    ev = _ArcEvaluator(family, upd, z0)
+    lo, hi = p_bounds if p_bounds is not None else sorted((float(p_from), float(p_to)))
+    ds_max = float(ds) if ds_max is None else float(ds_max)
+    direction = 1.0 if p_to >= p_from else -1.0
+
+    # the first point by Newton at fixed p (natural step), then the tangent towards p_to
+    X = np.concatenate([np.asarray(ravel_pytree(z0)[0], float), [float(p_from)]])
+    t0 = np.zeros_like(X)
+    t0[-1] = direction
+    X, _, ok0, _, _ = ev.correct(X, t0, 0.0)             # Newton at fixed p = p_from
+    t = np.asarray(ev.tangent(jnp.asarray(X), jnp.asarray(t0)))
+    if t[-1] * direction < 0:
+        t = -t
+    eigs, tests = (np.asarray(a) for a in ev.spectrum(jnp.asarray(X)))
+    Xs, ts, es, tss, oks, ss = [X], [t], [eigs], [tests], [bool(ok0)], [0.0]
+    h, s = float(ds), 0.0
+    for _ in range(int(max_steps)):
+        Xn, tn, ok, en, tsn = ev.correct(X, t, h)
+        if not ok:
+            h *= 0.5
+            if h < ds_min:
+                break
+            continue
+        if tn @ t < 0:
+            tn = -tn
+        s += h
+        Xs.append(Xn), ts.append(tn), es.append(en), tss.append(tsn), oks.append(True)
+        ss.append(s)
+        X, t = Xn, tn
+        h = min(ds_max, 1.5 * h)
+        if not lo <= X[-1] <= hi:
+            break
+    Xs, ts = np.array(Xs), np.array(ts)
+    es, tss, oks, ss = np.array(es), np.array(tss), np.array(oks), np.array(ss)
+    zero = np.abs(tss) <= _zero_threshold(ev.mode, es)
+    points = []
+    for k in range(len(Xs) - 1):
+        Xk, tk, step = Xs[k], ts[k], ss[k + 1] - ss[k]
+        cands = [(w, lambda e, tt, w=w: tt[w], tss[k, w], tss[k + 1, w]) for w in range(3)
+                 if not (zero[k, w] or zero[k + 1, w])]
+        if ev.mode == "map":
+            cands.append((-1, lambda e, tt: pair_flip_test(e), pair_flip_test(es[k]),
+                          pair_flip_test(es[k + 1])))
+        for which, fn, fa, fb in cands:
+            if not fa * fb < 0:
+                continue
+            Xp, eigs, br = _arc_locate(ev, which, fn, Xk, tk, 0.0, step, fa, tol)
+            if which == -1:
+                mult = _at_minus_one(eigs)
+                if mult < 2:
+                    continue
+                points.append(Point("flip", float(Xp[-1]), br, Xp[:-1], eigs, mult))
+                continue
+            kind = _label(ev.mode, which, eigs)
+            mult = _at_minus_one(eigs) if kind == "flip" else 1
+            points.append(Point(kind, float(Xp[-1]), br, Xp[:-1], eigs, mult))
+    # one point where a double multiplier at -1 also zeroes the flip / Neimark-Sacker tests
+    close = lambda a, b: abs(a.param - b.param) <= 1e-9 * max(1.0, abs(b.param))
+    keep = []
+    for pt in sorted(points, key=lambda pt: -pt.multiplicity):
+        if pt.kind in ("flip", "neutral saddle") and any(
+                k.kind == "flip" and k.multiplicity >= 2 and close(pt, k) for k in keep):
+            continue
+        keep.append(pt)
+    keep.sort(key=lambda pt: pt.param)
+    return Branch(Xs[:, -1], Xs[:, :-1], es, tss, oks, tuple(keep), ev.mode, "arclength", ss, ts)

@@ -15,6 +15,15 @@ One of them is always 1 (the flow direction); the orbit is orbitally stable when
 lie inside the unit circle, unstable when one lies outside, ``neutral`` when they are on it
 (a centre's orbits: M = I, both multipliers 1).
 
+Non-smooth fields (``game.smooth`` false, e.g. WGAN-GP's jump at ψ = 0). Shooting itself
+still works when the section lies where the field is smooth and the orbit crosses the switching
+surface transversally (Newton converges, if the jump term missing from its Jacobian slows it),
+but the variational equation integrated across a jump misses the saltation matrices
+(Leine & Nijmeijer, "Dynamics and Bifurcations of Non-Smooth Mechanical Systems", 2004, §7.2),
+so ``Φ(T)`` is not the monodromy matrix. For such games the multipliers are 1 and the
+eigenvalues of the derivative of the Poincaré return map on the section, by central differences
+of the return (``return_map_multipliers``), which needs no variational equation.
+
 Invariant quadratic forms. A linear map ``z <- M z`` (an update rule linearised at its fixed
 point) conserves ``E(z) = zᵀ Q z`` iff ``Mᵀ Q M = Q``; a positive definite Q makes the iterates
 run on the ellipses ``E = const`` (invariant closed curves). ``invariant_quadratic_form`` solves
@@ -49,6 +58,7 @@ __all__ = [
     "map_invariant_form",
     "monodromy",
     "periodic_orbit",
+    "return_map_multipliers",
 ]
 
 
@@ -195,6 +205,8 @@ def periodic_orbit(game: Game, state, period, *, section: int | None = None,
     ok = bool(np.isfinite(r_norm) and r_norm <= tol and T > 0)
     _, M, _, pts = _shoot(game, s, jnp.asarray(x), T, rtol, atol)
     mults = np.linalg.eigvals(np.asarray(M))
+    if ok and not game.smooth:
+        mults = return_map_multipliers(game, s, x, T, section, rtol=rtol, atol=atol)
     pts = np.asarray(pts)
     amp = float(np.max(np.linalg.norm(pts - pts.mean(axis=0), axis=1)))
     stability = _classify(mults)
@@ -202,6 +214,37 @@ def periodic_orbit(game: Game, state, period, *, section: int | None = None,
         # shooting fell onto a rest point (a 'cycle' of any period): not an orbit
         ok, stability = False, "rest point"
     return PeriodicOrbit(np.asarray(x), T, mults, stability, amp, r_norm, ok, pts)
+
+
+def return_map_multipliers(game: Game, template, x, period, section: int, *, eps=1e-5,
+                           rtol=1e-12, atol=1e-12) -> np.ndarray:
+    """Floquet multipliers ``(1, eig DP)`` of the orbit through ``x`` (flat, on the section
+    ``x_section = const``) from the Poincaré return map P, ``DP`` by central differences with
+    step ``eps``; each return time by Newton on ``φ_τ(y)_section = x_section``. Valid across
+    jumps of the field (no variational equation), to about ``eps²`` + the solver's tolerance."""
+    s = _template(template)
+    x = np.asarray(x, float)
+    n = x.shape[0]
+    free = np.array([i for i in range(n) if i != section], dtype=int)
+
+    def ret(y):
+        tau = float(period)
+        for _ in range(30):
+            out = _shoot(game, s, jnp.asarray(y), tau, rtol, atol)
+            phi, v_end = np.asarray(out[0]), np.asarray(out[2])
+            dt = -(phi[section] - y[section]) / v_end[section]
+            tau += dt
+            if abs(dt) <= 1e-14 * max(1.0, tau):
+                break
+        return np.asarray(_shoot(game, s, jnp.asarray(y), tau, rtol, atol)[0])[free]
+
+    cols = []
+    for i in free:
+        e = np.zeros(n)
+        e[i] = eps
+        cols.append((ret(x + e) - ret(x - e)) / (2 * eps))
+    DP = np.array(cols).T
+    return np.concatenate([[1.0 + 0j], np.linalg.eigvals(DP).astype(complex)])
 
 
 def cycle_branch(make_game, params, state, period, **kw) -> list:

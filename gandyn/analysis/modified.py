@@ -22,7 +22,8 @@ displacements ``u_g = n_g h_g v_g`` and ``u_d = n_d h_d v_d``:
 (the player moving first drifts as under simultaneous steps, the second one's interaction term
 flips sign; ``order="gen_first"`` swaps the roles).
 
-drift_cancelled (``z <- z + H (v + ½ J H v)``):  Δt ṽ = H v  (the drift is cancelled).
+drift_cancelled (``z <- z + H (v + ½ J H v)``):  Δt ṽ = H v  (the drift is cancelled);
+drift_cancelled_alternating:  Δt ṽ = (u_g, u_d)  (``gandyn.updaters.drift``).
 
 ``leading_field`` is ``ṽ`` without the ``O(h)`` terms (``H v / Δt``, ``(u_g, u_d) / Δt``):
 the flow the iterates follow to first order. ``drift_distances`` measures both distances at a horizon
@@ -51,7 +52,8 @@ __all__ = [
     "step_time",
 ]
 
-MODIFIED_RULES = ("simultaneous", "alternating", "extragradient", "drift_cancelled")
+MODIFIED_RULES = ("simultaneous", "alternating", "extragradient", "drift_cancelled",
+                  "drift_cancelled_alternating")
 
 
 def _tmap(f, *xs):
@@ -85,7 +87,7 @@ def _blocks(game: Game, z: State, tg, td):
 
 
 def _counts(updater):
-    if getattr(updater, "name", "") == "alternating":
+    if getattr(updater, "name", "") in ("alternating", "drift_cancelled_alternating"):
         return updater.n_gen, updater.n_disc
     return 1, 1
 
@@ -136,7 +138,7 @@ def modified_field(game: Game, updater) -> Callable:
             return simultaneous_like(z, updater.extra_gen, updater.extra_disc)
         if rule == "alternating":
             return alternating(z)
-        return leading_field(game, updater)(z)        # drift_cancelled: no first-order drift
+        return leading_field(game, updater)(z)        # drift-cancelled: no first-order drift
 
     return f
 

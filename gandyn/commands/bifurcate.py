@@ -3,7 +3,10 @@
 Flow mode follows the rest point of GAME as PARAM goes from --from to --to and locates fold,
 Hopf and node-focus points (to 1e-12 by bisection); update-map mode (--updater NAME with
 --param lr) locates where the update map's multipliers leave the unit circle: fold (+1),
-flip (-1), Neimark–Sacker (a complex pair). Games:
+flip (-1), Neimark–Sacker (a complex pair); a flip reports its multiplicity (2 when two
+multipliers pass -1 together). --method arclength follows the branch by pseudo-arclength
+continuation, round folds where the rest point turns back (--num then bounds the steps).
+Games:
 
     dirac:LOSS[+REG...]   Dirac-GAN (parameters: c and the chosen regularisers' own: gamma, sigma, lam, g0, eta, k, ...)
     pointwise:NAME        a pointwise triple (parameter: pd)
@@ -16,6 +19,8 @@ Examples:
     gandyn bifurcate --game dirac:gan+r1 --updater simultaneous --param lr --from 0.01 --to 8 \
         --set gamma=0.6
     gandyn bifurcate --game xy --updater extragradient --param lr --from 0.05 --to 2 --json
+    gandyn bifurcate --game dirac:gan+r1 --updater simultaneous --param lr --from 0.5 --to 6 \
+        --set gamma=1 --method arclength
 """
 
 from __future__ import annotations
@@ -34,6 +39,9 @@ def add_arguments(parser) -> None:
                         help="analyse this update rule's map (registry name) instead of the flow")
     parser.add_argument("--set", dest="fixed", action="append", default=[], metavar="KEY=VALUE",
                         help="fix another game parameter (e.g. --set gamma=0.5); repeatable")
+    parser.add_argument("--method", default="natural", metavar="natural|arclength",
+                        help="natural continuation on a grid (default) or pseudo-arclength, "
+                             "which turns round folds of the branch")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -121,6 +129,8 @@ def run(args) -> int:
 
     if not (math.isfinite(args.p_from) and math.isfinite(args.p_to)) or args.p_from == args.p_to:
         return fail("--from and --to must be two different finite numbers")
+    if args.method not in ("natural", "arclength"):
+        return fail(f"--method must be natural or arclength, got {args.method!r}")
     if not 2 <= args.num <= 10_000:
         return fail("--num must be between 2 and 10000")
     fixed = {}
@@ -139,7 +149,7 @@ def run(args) -> int:
         return fail("learning rates must be > 0 (every map has multiplier 1 at lr = 0)")
 
     import gandyn  # noqa: F401  (x64)
-    from gandyn.analysis.continuation import continue_equilibrium
+    from gandyn.analysis.continuation import continue_arclength, continue_equilibrium
 
     make_updater = None
     if map_mode:
@@ -151,8 +161,14 @@ def run(args) -> int:
         make_updater = ALL_UPDATERS[args.updater]
     try:
         family = _family(args.game, args.param, fixed, map_mode)
-        branch = continue_equilibrium(family, args.p_from, args.p_to, num=args.num,
-                                      make_updater=make_updater)
+        if args.method == "natural":
+            branch = continue_equilibrium(family, args.p_from, args.p_to, num=args.num,
+                                          make_updater=make_updater)
+        else:
+            # the first step one grid spacing; at most 4 num steps
+            ds = abs(args.p_to - args.p_from) / max(1, args.num - 1)
+            branch = continue_arclength(family, args.p_from, args.p_to, ds=ds,
+                                        max_steps=4 * args.num, make_updater=make_updater)
     except (ValueError, TypeError) as e:
         return fail(str(e).splitlines()[0] if str(e) else type(e).__name__)
     except KeyboardInterrupt:
@@ -161,9 +177,11 @@ def run(args) -> int:
     lost = int((~branch.converged).sum())
     if lost:
         notes.append(f"Newton did not converge at {lost} of {len(branch.params)} grid points "
-                     "(a fold of the branch, or the rest point left the domain)")
+                     "(a fold of the branch, or the rest point left the domain)"
+                     + ("; try --method arclength" if args.method == "natural" else ""))
     if args.json:
         out = {"game": args.game, "param": args.param, "mode": branch.mode,
+               "method": args.method,
                "updater": args.updater, "range": [args.p_from, args.p_to], "num": args.num,
                "fixed": fixed, "points": [], "notes": notes}
         for p in branch.points:
@@ -181,13 +199,15 @@ def run(args) -> int:
         print(json.dumps(out, allow_nan=False))
         return 0
     what = f"update map of {args.updater}" if map_mode else "flow"
-    print(f"{args.game}: {what}, {args.param} from {args.p_from:g} to {args.p_to:g} "
-          f"({args.num} points)")
+    how = (f"{args.num} points" if args.method == "natural"
+           else f"pseudo-arclength, {len(branch.params)} steps")
+    print(f"{args.game}: {what}, {args.param} from {args.p_from:g} to {args.p_to:g} ({how})")
     if not branch.points:
         print("no bifurcation located in the range")
     label = "multipliers" if map_mode else "eigenvalues"
     for p in branch.points:
-        print(f"  {p.kind:<15} {args.param} = {p.param:.12g}   {label}: "
+        kind = p.kind if p.multiplicity == 1 else f"{p.kind} (x{p.multiplicity})"
+        print(f"  {kind:<15} {args.param} = {p.param:.12g}   {label}: "
               + ", ".join(_c(z) for z in p.eigenvalues))
     for n in notes:
         print(f"note: {n}")

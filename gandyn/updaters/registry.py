@@ -14,7 +14,7 @@ from gandyn.updaters.adjust import Adjusted
 from gandyn.updaters.alternating import alternating
 from gandyn.updaters.cgd import cgd
 from gandyn.updaters.consensus import consensus
-from gandyn.updaters.drift import drift_cancelled
+from gandyn.updaters.drift import drift_cancelled, drift_cancelled_alternating
 from gandyn.updaters.extragradient import extragradient, extrapolation_from_past
 from gandyn.updaters.hamiltonian import hamiltonian
 from gandyn.updaters.lola import la, lola
@@ -67,4 +67,5 @@ ALL_UPDATERS = {
     "nk": _adjusted("nk", "NKPenalty"),
     "optax": _optax_sgd_adam,
     "drift_cancelled": lambda lr=0.1: drift_cancelled(lr),
+    "drift_cancelled_alternating": lambda lr=0.1: drift_cancelled_alternating(lr, n_disc=2),
 }
