@@ -414,7 +414,7 @@ class _ArcEvaluator:
 
     def __init__(self, make_game: Callable, make_updater: Callable | None, like):
         self.mode = "flow" if make_updater is None else "map"
-        self.like = _as_state(like)
+        self.like = as_state(like)
         _, unravel = ravel_pytree(self.like)
 
         def G(X):

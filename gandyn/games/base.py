@@ -45,7 +45,6 @@ def as_state(z) -> State:
     return State(gen, disc)
 
 
-_as_state = as_state
 
 
 @dataclasses.dataclass(frozen=True)
