@@ -189,7 +189,7 @@ def test_eigenvalue_path_marks_the_critical_penalty():
 def test_stability_map_has_the_unit_contour():
     h = np.linspace(0.01, 1, 30)
     gam = np.linspace(0, 2, 20)
-    H, G = np.meshgrid(h, gam)
+    H, G = np.meshgrid(h, gam, indexing="ij")     # the one grid convention: rho[i, j] at (h[i], g[j])
     rho = np.sqrt((1 - H * G) ** 2 + H ** 2)      # consensus on xy: |1 - hγ ± i h|
     fig, ax = _figax()
     art = stability_map(ax, h, gam, rho)

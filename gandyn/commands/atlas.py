@@ -23,6 +23,9 @@ def add_arguments(parser) -> None:
                              "DIR/portraits/ and link it from atlas.md (a few seconds a game)")
     parser.add_argument("--json", action="store_true",
                         help="print the rows as one JSON object instead of the table")
+    parser.add_argument("--csv", action="store_true",
+                        help="print the table as CSV instead (atlas.md and atlas.json are "
+                             "written either way)")
 
 
 def run(args) -> int:
@@ -47,6 +50,10 @@ def run(args) -> int:
     if args.json:
         with open(js, encoding="utf-8") as fh:
             print(json.dumps(json.load(fh)))
+    elif args.csv:
+        from gandyn.csvout import write_csv
+
+        write_csv(["section"] + atlas._HEAD, ([r["section"]] + atlas._cells(r) for r in rows))
     else:
         print(atlas.to_text(rows))
         print(f"\nwrote {md} and {js}")

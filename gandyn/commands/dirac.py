@@ -39,6 +39,8 @@ def add_arguments(parser) -> None:
                         help="data point, every coordinate (default 0, the paper's)")
     parser.add_argument("--dim", type=int, default=1, help="dimension n (default 1)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--csv", action="store_true",
+                        help="print the eigenvalues as CSV (re, im, kind, verdict)")
 
 
 def _attr(flag):
@@ -104,6 +106,12 @@ def run(args) -> int:
             out[key] = rep[key]
     if args.json:
         print(json.dumps(out))
+        return 0
+    if args.csv:
+        from gandyn.csvout import write_csv
+
+        write_csv(("re", "im", "kind", "verdict"),
+                  ((re, im, rep["kind"], rep["verdict"]) for re, im in rep["eigenvalues"]))
         return 0
     print(f"Dirac-GAN {game.name}  (dim {args.dim}, data point c = {args.c:g})")
     eq = out["equilibrium"]

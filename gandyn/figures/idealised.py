@@ -322,9 +322,9 @@ def fig_stability_map(smoke=False):
                                                     simultaneous(h))
         return jax.vmap(jax.vmap(one))(H, G)
 
-    Hm, Gm = np.meshgrid(hs, gs)
+    Hm, Gm = np.meshgrid(hs, gs, indexing="ij")
     rho1 = np.asarray(dirac_rho(jnp.asarray(Hm), jnp.asarray(Gm)))
-    rho2 = np.asarray(rho_map(xy(), lambda h, gam: consensus(h, gamma=gam), hs, gs)).T
+    rho2 = np.asarray(rho_map(xy(), lambda h, gam: consensus(h, gamma=gam), hs, gs))
     fig = MplFigure(figsize=(12, 5), layout="constrained")
     a, b = fig.subplots(1, 2)
     stability_map(a, hs, gs, rho1, xlabel="learning rate h", ylabel="penalty γ (R1)",
