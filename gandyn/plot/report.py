@@ -108,7 +108,7 @@ def plot_report(rep, *, functions=None, n_side: int = 40, n_grid: int = 25,
     sweep_ax.set_xscale("log")
     sweep_ax.set_xlabel("p_d (dotted: the report's values)")
     sweep_ax.set_ylabel("eigenvalue at the rest point")
-    sweep_ax.set_title("stable where both real parts are < 0")
+    sweep_ax.set_title("eigenvalues over p_d (stable: Re λ < 0)")
     sweep_ax.legend(fontsize=8, ncol=2)
 
     status, neg, (a, b), (plo, phi) = _outcomes(fs, rep, n_side)
