@@ -41,12 +41,20 @@ def run(args) -> int:
     except ValueError as e:
         print(f"gandyn atlas: error: {e}", file=sys.stderr)
         return 2
-    hooks = None
     if args.portraits:
         from gandyn.figures import portrait_hook
+        from gandyn.progress import progress
 
-        hooks = [portrait_hook]
-    md, js = atlas.write_atlas(rows, args.out, hooks=hooks)
+        with progress(total=len(rows), desc="atlas portraits") as bar:
+            def hook(row, game, out_dir):   # one step of the bar per game
+                try:
+                    return portrait_hook(row, game, out_dir)
+                finally:
+                    bar.advance()
+
+            md, js = atlas.write_atlas(rows, args.out, hooks=[hook])
+    else:
+        md, js = atlas.write_atlas(rows, args.out)
     if args.json:
         with open(js, encoding="utf-8") as fh:
             print(json.dumps(json.load(fh)))
