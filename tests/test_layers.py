@@ -33,7 +33,10 @@ LAYERS = (
 )
 
 # (importer, imported): allowed for now, with the reason
-KNOWN: dict = {}
+KNOWN = {
+    ("gandyn.analysis.report", "gandyn.plot.report"):
+        "a report draws itself, as DataFrame.plot does",
+}
 
 
 def layer(module: str):

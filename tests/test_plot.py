@@ -189,7 +189,7 @@ def test_eigenvalue_path_marks_the_critical_penalty():
 def test_stability_map_has_the_unit_contour():
     h = np.linspace(0.01, 1, 30)
     gam = np.linspace(0, 2, 20)
-    H, G = np.meshgrid(h, gam)
+    H, G = np.meshgrid(h, gam, indexing="ij")     # the one grid convention: rho[i, j] at (h[i], g[j])
     rho = np.sqrt((1 - H * G) ** 2 + H ** 2)      # consensus on xy: |1 - hγ ± i h|
     fig, ax = _figax()
     art = stability_map(ax, h, gam, rho)
@@ -239,3 +239,20 @@ def test_atlas_portrait_hook_draws_two_dimensional_games_only(tmp_path):
     assert rows[0]["extras"] == {"portrait": "portraits/bilinear_xy.png"}
     assert (tmp_path / "portraits" / "bilinear_xy.png").stat().st_size > 1000
     assert rows[1]["extras"] == {}  # a 4-scalar state gets no portrait
+
+
+def test_report_plot_outcome_map_is_the_reports_global_test():
+    from gandyn.analysis.report import check_triple
+    from gandyn.expr import parse
+    from gandyn.plot.report import _outcomes
+    from gandyn.results import RESULTS
+
+    rep = check_triple("-x**2/2", "x", "-x", pd=(0.2,), n_side=12)
+    fs = tuple(parse(f) for f in rep.functions)
+    status, neg, (a, b), _ = _outcomes(fs, rep, 12)
+    ev = rep.global_[0]
+    assert (a, b) == ev.box[0]
+    assert np.mean(status == RESULTS.converged) == ev.converged_fraction
+    assert np.mean(neg) == ev.pg_negative_fraction > 0.5     # the quadratic triple's caveat
+    fig = rep.plot(n_side=12, n_grid=11, n_sweep=10)
+    assert len(fig.axes) == 3                                  # one portrait, sweep, outcome map

@@ -19,11 +19,7 @@ import pytest
 
 README = pathlib.Path(__file__).parent.parent / "README.md"
 
-XFAIL = {  # first line -> (reason, exception the block raises today)
-    "from gandyn.simulate import simulate, status_counts, convergence_rate":
-        ("the simulate snippet uses names it never defines (game, pg0, d0, State, "
-         "simultaneous)", NameError),
-}
+XFAIL = {}  # first line -> (reason, exception the block raises today)
 _DONE = set()  # a command repeated in several blocks (the atlas) runs once
 SKIP_COMMANDS = (("python3", "-m", "pip"), ("pip",), ("python3", "-m", "pytest"))
 

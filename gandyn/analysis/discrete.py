@@ -186,6 +186,7 @@ def stability_map(game: Game, make_updater: Callable[[Any, Any], Any], xs, ys,
 
     ``make_updater(x, y)`` builds the updater (e.g. ``lambda h, g: consensus(h, gamma=g)``).
     Returns ``rho`` of shape ``(len(xs), len(ys))`` with ``rho[i, j]`` at ``(xs[i], ys[j])``
+    (gandyn's one grid convention; ``gandyn.plot.stability_map`` draws it as is)
     (``indexing="ij"``); ``rho < 1`` is the region of local convergence.
     """
     xs = jnp.asarray(xs, dtype=jnp.result_type(float))

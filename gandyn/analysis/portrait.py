@@ -106,13 +106,23 @@ def _index(spec, like_state: State) -> int:
     return 0 if spec == "gen" else sizes[0]
 
 
-def plane(game: Game, like=None, x="gen", y="disc", xlabel=None, ylabel=None) -> Plane:
+def _is_pointwise(game: Game) -> bool:
+    return isinstance(game.params, dict) and set(game.params) == {"pd", "D0"}
+
+
+def plane(game: Game, like=None, x=None, y=None, xlabel=None, ylabel=None) -> Plane:
     """The portrait plane of ``game``: axis ``x`` and ``y`` are ``"gen"``, ``"disc"`` or flat
     indices of the state ``like`` (default: the game's equilibrium, else ``State(0., 0.)``).
 
-    Pointwise (D, p_g) games read best with ``x="disc", y="gen"`` (the article's pictures);
-    the Dirac-GAN with ``x="gen", y="disc"`` (θ across, ψ up, as in Mescheder et al. 2018).
+    Defaults: pointwise (D, p_g) games put D across and p_g up (``x="disc", y="gen"``, labels
+    "D" and "p_g", as every figure does); other games the generator across and the
+    discriminator up (the Dirac-GAN: θ across, ψ up, as in Mescheder et al. 2018).
     """
+    if x is None and y is None and _is_pointwise(game):
+        x, y = "disc", "gen"
+        xlabel, ylabel = xlabel or "D", ylabel or "p_g"
+    x = "gen" if x is None else x
+    y = "disc" if y is None else y
     if like is None:
         like = game.equilibrium if game.equilibrium is not None else State(0.0, 0.0)
     like = as_state(like)
@@ -408,12 +418,14 @@ class Portrait(NamedTuple):
     title: str
 
 
-def portrait(game: Game, xlim, ylim, *, pl: Plane | None = None, x="gen", y="disc",
+def portrait(game: Game, xlim, ylim, *, pl: Plane | None = None, x=None, y=None,
              n_grid: int = 41, starts: Sequence = (), t1: float = 20.0, backward: bool = False,
              n_steps: int = 2000, updaters: dict | None = None, n_iterates: int = 200,
              iterate_start=None, n_seeds: int = 12, with_separatrices: bool = True,
              title: str | None = None) -> Portrait:
     """Compute a whole portrait of ``game`` in the window ``xlim × ylim``.
+
+    ``x``, ``y``: the axes as in :func:`plane` (default: D across for pointwise games).
 
     Args:
       starts: in-plane points from which the flow is drawn forward for time ``t1`` (and

@@ -213,6 +213,13 @@ class TripleReport:
             "stable_for_all_pd": self.stable_for_all_pd,
         }
 
+    def plot(self, **kwargs):
+        """Portraits per p_d, a p_d sweep of the eigenvalues and the global test's outcome
+        map as one matplotlib Figure (``gandyn.plot.report.plot_report``)."""
+        from gandyn.plot.report import plot_report
+
+        return plot_report(self, **kwargs)
+
     def to_dict(self) -> dict:
         prim = self.primary
         eqs = [{"D": d, "pg": p} for d in self.D0s for p in self.pd]

@@ -23,6 +23,9 @@ def add_arguments(parser) -> None:
                              "DIR/portraits/ and link it from atlas.md (a few seconds a game)")
     parser.add_argument("--json", action="store_true",
                         help="print the rows as one JSON object instead of the table")
+    parser.add_argument("--csv", action="store_true",
+                        help="print the table as CSV instead (atlas.md and atlas.json are "
+                             "written either way)")
 
 
 def run(args) -> int:
@@ -38,15 +41,27 @@ def run(args) -> int:
     except ValueError as e:
         print(f"gandyn atlas: error: {e}", file=sys.stderr)
         return 2
-    hooks = None
     if args.portraits:
         from gandyn.figures import portrait_hook
+        from gandyn.progress import progress
 
-        hooks = [portrait_hook]
-    md, js = atlas.write_atlas(rows, args.out, hooks=hooks)
+        with progress(total=len(rows), desc="atlas portraits") as bar:
+            def hook(row, game, out_dir):   # one step of the bar per game
+                try:
+                    return portrait_hook(row, game, out_dir)
+                finally:
+                    bar.advance()
+
+            md, js = atlas.write_atlas(rows, args.out, hooks=[hook])
+    else:
+        md, js = atlas.write_atlas(rows, args.out)
     if args.json:
         with open(js, encoding="utf-8") as fh:
             print(json.dumps(json.load(fh)))
+    elif args.csv:
+        from gandyn.csvout import write_csv
+
+        write_csv(["section"] + atlas._HEAD, ([r["section"]] + atlas._cells(r) for r in rows))
     else:
         print(atlas.to_text(rows))
         print(f"\nwrote {md} and {js}")

@@ -43,6 +43,8 @@ def add_arguments(parser) -> None:
                         help="natural continuation on a grid (default) or pseudo-arclength, "
                              "which turns round folds of the branch")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--csv", action="store_true",
+                        help="print the located bifurcations as CSV")
 
 
 class _BadInput(ValueError):
@@ -197,6 +199,13 @@ def run(args) -> int:
                 notes.append("non-finite values written as null")
             out["points"].append(d)
         print(json.dumps(out, allow_nan=False))
+        return 0
+    if args.csv:
+        from gandyn.csvout import write_csv
+
+        write_csv(("kind", args.param, "eigenvalues"),
+                  ((p.kind, p.param, " ".join(_c(z) for z in p.eigenvalues))
+                   for p in branch.points))
         return 0
     what = f"update map of {args.updater}" if map_mode else "flow"
     how = (f"{args.num} points" if args.method == "natural"

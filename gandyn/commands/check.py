@@ -45,6 +45,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--no-global", action="store_true",
                         help="skip the 10^4-trajectory global test")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--csv", action="store_true",
+                        help="print the table (one row per D0 and p_d) as CSV")
 
 
 def _table(rows, head):
@@ -53,6 +55,23 @@ def _table(rows, head):
     out = [line, "  ".join("-" * w for w in widths)]
     out += ["  ".join(str(c).ljust(w) for c, w in zip(r, widths)) for r in rows]
     return "\n".join(out)
+
+
+CSV_HEADER = ("D0", "pd", "trace", "det", "eigenvalues", "kind", "verdict", "max_lr")
+
+
+def _lr(a) -> str:
+    """The max-lr cell: 0 means that no step size makes simultaneous steps converge."""
+    return "none" if a.max_lr == 0 else f"{a.max_lr:.4g}"
+
+
+def _pg_negative_note(rep) -> str:
+    """The verdict's caveat when most global starts pass through p_g < 0 (not a density)."""
+    worst = max(rep.global_, key=lambda g: g.pg_negative_fraction, default=None)
+    if worst is None or worst.pg_negative_fraction <= 0.5:
+        return ""
+    return (f" (but {worst.pg_negative_fraction:.0%} of the global starts at p_d = {worst.pd:g} "
+            "pass through p_g < 0 on the way, where p_g is no longer a density)")
 
 
 def render(rep) -> str:
@@ -75,9 +94,12 @@ def render(rep) -> str:
         for a in row:
             ev = a.eigenvalues
             rows.append((f"{a.D0:.6g}", f"{a.pd:g}", f"{a.trace:+.4g}", f"{a.det:+.4g}",
-                         ", ".join(format_eigenvalue(z) for z in ev), a.kind, a.verdict, f"{a.max_lr:.4g}"))
+                         ", ".join(format_eigenvalue(z) for z in ev), a.kind, a.verdict, _lr(a)))
     lines += ["", _table(rows, ("D0", "p_d", "trace", "det", "eigenvalues", "kind", "verdict",
                                 "max lr"))]
+    if any(a.max_lr == 0 for row in rep.analyses for a in row):
+        lines.append("max lr none: no step size makes simultaneous steps converge there "
+                     "(an eigenvalue has Re λ >= 0)")
     c = rep.conditions()
     lines += ["", (f"conditions at D0 = {rep.D0s[0]:.6g}: trace < 0 "
                    f"{all(c['trace_negative'])}, det > 0 {all(c['det_positive'])}; "
@@ -98,7 +120,7 @@ def render(rep) -> str:
             D, pg = g.lyapunov_worst
             lines.append(f"  V = (D-D0)² + (p_g-p_d)² increases somewhere: worst dV/dt = "
                          f"{g.lyapunov_max_dVdt:+.4g} at D = {D:.4g}, p_g = {pg:.4g}")
-    lines += ["", f"verdict: {rep.verdict}"]
+    lines += ["", f"verdict: {rep.verdict}{_pg_negative_note(rep)}"]
     if rep.message:
         lines.append(f"note: {rep.message}")
     return "\n".join(lines)
@@ -135,6 +157,12 @@ def run(args) -> int:
         return fail("check", e)
     if args.json:
         print(json.dumps(rep.to_json_dict(), allow_nan=False))
+    elif args.csv:
+        from gandyn.csvout import write_csv
+
+        write_csv(CSV_HEADER, ((a.D0, a.pd, a.trace, a.det, " ".join(map(str, a.eigenvalues)),
+                                a.kind, a.verdict, a.max_lr)
+                               for row in rep.analyses for a in row))
     else:
         print(render(rep))
     return 0

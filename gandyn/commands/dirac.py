@@ -48,6 +48,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--dim", type=bounded_int(1, MAX_DIM, DIM_WHY), default=1,
                         help=f"dimension n, 1..{MAX_DIM} (default 1)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--csv", action="store_true",
+                        help="print the eigenvalues as CSV (re, im, kind, verdict)")
 
 
 def _attr(flag):
@@ -118,6 +120,12 @@ def run(args) -> int:
         if replaced:
             out["warnings"].append(f"{replaced} non-finite number(s) written as null")
         print(json.dumps(out, allow_nan=False))
+        return 0
+    if args.csv:
+        from gandyn.csvout import write_csv
+
+        write_csv(("re", "im", "kind", "verdict"),
+                  ((re, im, rep["kind"], rep["verdict"]) for re, im in rep["eigenvalues"]))
         return 0
     print(f"Dirac-GAN {game.name}  (dim {args.dim}, data point c = {args.c:g})")
     eq = out["equilibrium"]

@@ -1,4 +1,4 @@
-"""Regenerate the committed figures (figures/*.png) with a progress bar.
+"""Regenerate the committed figures (figures/*.png) with a progress bar (gandyn.progress).
 
     gandyn figures                    # every figure into figures/
     gandyn figures --only dirac_grid  # one figure
@@ -26,11 +26,6 @@ def add_arguments(parser) -> None:
     parser.add_argument("--list", action="store_true", help="list the figures and exit")
 
 
-def _bar(done: int, total: int, width: int = 24) -> str:
-    filled = int(round(width * done / max(total, 1)))
-    return "[" + "#" * filled + "." * (width - filled) + f"] {done}/{total}"
-
-
 def run(args) -> int:
     import matplotlib
 
@@ -48,12 +43,15 @@ def run(args) -> int:
               f"{', '.join(figures.names())}", file=sys.stderr)
         return 2
     figures.ensure_writable_output(args.out)  # before the work: a bad --out fails at once
+    from gandyn.progress import progress
+
     t_all = time.perf_counter()
-    for k, name in enumerate(chosen):
-        print(f"\r{_bar(k, len(chosen))} {name} ...".ljust(70), end="", flush=True)
-        t0 = time.perf_counter()
-        path = figures.make(name, args.out, smoke=args.smoke, dpi=args.dpi)
-        print(f"\r{_bar(k + 1, len(chosen))} {path} ({time.perf_counter() - t0:.1f} s)".ljust(70),
-              flush=True)
+    # the bar (stderr, a terminal only) moves per figure; one plain line per figure on stdout
+    with progress(total=len(chosen), desc="figures") as bar:
+        for name in chosen:
+            t0 = time.perf_counter()
+            path = figures.make(name, args.out, smoke=args.smoke, dpi=args.dpi)
+            print(f"{path} ({time.perf_counter() - t0:.1f} s)", flush=True)
+            bar.advance()
     print(f"{len(chosen)} figure(s) in {time.perf_counter() - t_all:.1f} s -> {args.out}/")
     return 0

@@ -43,6 +43,7 @@ def make(name: str, out_dir: str = "figures", smoke: bool = False, dpi: int = 11
     fig = table[name].make(smoke)
     ensure_writable_output(out_dir)
     path = os.path.join(out_dir, f"{name}.png")
-    # the 9 x 4 Dirac grid is large: a lower resolution keeps the PNG small
-    atomic_write(path, lambda t: fig.savefig(t, dpi=min(dpi, 75) if name == "dirac_grid" else dpi))
+    # the Dirac grids are large: a lower resolution keeps the PNG small
+    big = name in ("dirac_grid", "dirac_unregularised", "dirac_regularised")
+    atomic_write(path, lambda t: fig.savefig(t, dpi=min(dpi, 75) if big else dpi))
     return path

@@ -101,16 +101,19 @@ def fig_seed_wgan_circle(smoke=False):
 
 
 def fig_seed_quadratic(smoke=False):
-    fig = MplFigure(figsize=(12, 5), layout="constrained")
+    fig = MplFigure(figsize=(12, 4.6), layout="constrained")
     axes = fig.subplots(1, 2)
-    for ax, name, title in zip(
+    # the game's box keeps p_g >= 0, so the frame starts there; the flow starts on an orbit of
+    # radius 0.18 < p_d around the rest point, which V keeps inside p_g > 0 and the frame
+    xlim, ylim = (-0.2, 2.2), (0.0, 1.1)
+    for ax, name, title, starts in zip(
             axes, ("quadratic", "quadratic_saddle"),
             ("the article's new GAN: f1 = -D²/2, f2 = D, f3 = -D (stable focus)",
-             "sign flipped: f3 = +D (saddle)")):
+             "sign flipped: f3 = +D (saddle)"),
+            ([(1.18, 0.2)], [])):
         g = _pointwise(name)
-        data = _pointwise_portrait(g, (-0.5, 2.5), (-0.8, 1.2), smoke,
-                                   starts=[(2.0, 1.0), (0.0, -0.5)], t1=30, title=title)
-        phase_portrait(ax, data, legend_loc="lower right")
+        data = _pointwise_portrait(g, xlim, ylim, smoke, starts=starts, t1=60, title=title)
+        phase_portrait(ax, data, legend_loc="upper left")
     fig.suptitle("The article's quadratic triple at p_d = 0.2: rest point (D0, p_d) = (1, 0.2); "
                  "V = (D-1)² + (p_g-p_d)² is a Lyapunov function on the left")
     return fig
@@ -153,7 +156,7 @@ def _projected_field(game):
     on its boundary (a projected dynamical system); the plain field when there is no clip."""
     if game.projection is None:
         return None
-    c = game.params.clip
+    c = next(r.c for r in game.params.regs if getattr(r, "projects", False))
 
     def f(z):
         v = game.field(z)
@@ -217,6 +220,66 @@ def fig_dirac_grid(smoke=False):
     fig.suptitle(f"Dirac-GAN (Mescheder et al. 2018): h = {h} for both players, "
                  f"start θ = ψ = 1 (square), {steps} steps; equilibrium (0, 0) = star")
     return fig
+
+
+def _dirac_piece(rows, smoke, title):
+    """A readable piece of the Dirac grid: the same rows × rule columns as ``fig_dirac_grid``
+    (its h, start and step count), larger panels and one colour key for the columns."""
+    from matplotlib.lines import Line2D
+
+    from gandyn.updaters import alternating, simultaneous
+
+    if smoke:
+        rows = rows[:1]
+    steps = 50 if smoke else DIRAC_STEPS
+    h = DIRAC_H
+    cols = (("simultaneous", simultaneous(h), "tab:red"),
+            ("alternating, 1 D step", alternating(h, n_disc=1, order="gen_first"), "tab:green"),
+            ("alternating, 5 D steps", alternating(h, n_disc=5, order="gen_first"), "tab:orange"),
+            ("ODE (t = steps × h)", None, "black"))
+    fig = MplFigure(figsize=(13, 3.25 * len(rows) + 1.2), layout="constrained")
+    axes = fig.subplots(len(rows), len(cols), squeeze=False)
+    for i, (label, game) in enumerate(rows):
+        pl = P.plane(game, x="gen", y="disc", xlabel="θ (generator)", ylabel="ψ (discriminator)")
+        grid = P.field_grid(game, pl, (-2, 2), (-2, 2), 15 if smoke else 21)
+        for j, (cname, upd, colour) in enumerate(cols):
+            ax = axes[i, j]
+            if upd is None:
+                xy = _ode_path(game, DIRAC_START, steps * h, 400 if smoke else 2000)
+            else:
+                xy = P.iterates(game, upd, DIRAC_START, steps, pl)
+            data = P.Portrait(grid, [], [], [], {cname: xy}, (-2, 2), (-2, 2), pl.xlabel,
+                              pl.ylabel, "")
+            phase_portrait(ax, data, density=0.7, colorbar=False, legend=False,
+                           nullclines=False, iterate_markersize=0)
+            ax.get_lines()[-1].set_color(colour)
+            ax.get_lines()[-1].set_linewidth(1.8)
+            ax.plot(*DIRAC_START, marker="s", color="black", ms=5)
+            ax.plot(0, 0, marker="*", color="gold", ms=13, markeredgecolor="black", zorder=7)
+            ax.set_title(f"{label}" if j == 0 else "", fontsize=11, loc="left",
+                         fontweight="bold")
+            ax.set_ylabel("ψ (discriminator)" if j == 0 else "", fontsize=10)
+            ax.set_xlabel("θ (generator)" if i == len(rows) - 1 else "", fontsize=10)
+            ax.tick_params(labelsize=9)
+            ax.set_aspect("equal")
+    key = [Line2D([], [], color=c, lw=2.5, label=n) for n, _, c in cols]
+    key += [Line2D([], [], marker="s", ls="", color="black", label="start θ = ψ = 1"),
+            Line2D([], [], marker="*", ls="", ms=13, color="gold", markeredgecolor="black",
+                   label="equilibrium (0, 0)")]
+    fig.legend(handles=key, loc="outside lower center", ncol=len(key), fontsize=10)
+    fig.suptitle(f"{title}: h = {h} for both players, {steps} steps (Mescheder et al. 2018)",
+                 fontsize=13)
+    return fig
+
+
+def fig_dirac_unregularised(smoke=False):
+    return _dirac_piece(_dirac_rows()[:4], smoke,
+                        "Dirac-GAN without a regulariser: none reaches the equilibrium")
+
+
+def fig_dirac_regularised(smoke=False):
+    return _dirac_piece(_dirac_rows()[4:], smoke,
+                        "Dirac-GAN with a regulariser: all but one panel reach the equilibrium")
 
 
 def _penalty_eigs(gammas):
@@ -290,16 +353,44 @@ def fig_xy_updaters(smoke=False):
         eq = P.find_equilibria(g, pl, lim, lim, n_seeds=3)
         data = P.Portrait(grid, eq, [], [flow], {label: its}, lim, lim, pl.xlabel, pl.ylabel,
                           f"{label}, h = {h}")
-        phase_portrait(ax, data, density=0.8, colorbar=False, legend=(k == 0),
-                       legend_loc="lower left")
-        ax.get_lines()
+        phase_portrait(ax, data, density=0.8, colorbar=False, legend=False)
         ax.set_aspect("equal")
         dists[label] = distances(its, (0.0, 0.0))
         rhos[label] = float(update_spectral_radius(g, upd))
         specs[label] = np.asarray(update_eigenvalues(g, upd))
-    convergence(axes.flat[6], dists, rho=rhos, title="distance to (0, 0); dashed: ρ^k")
-    axes.flat[6].legend(fontsize=6, loc="upper left", ncol=1)
-    spectrum(axes.flat[7], specs, discrete=True, title="spectra of the update maps")
+    # one legend for the six portraits, outside them (the iterates are red dots in every panel)
+    from matplotlib.lines import Line2D
+
+    key = [Line2D([], [], color="tab:orange", ls="--", label="nullcline dx/dt = 0"),
+           Line2D([], [], color="tab:purple", ls="--", label="nullcline dy/dt = 0"),
+           Line2D([], [], color="black", lw=2, label="flow (ODE) from (1, 0)"),
+           Line2D([], [], color="tab:red", marker="o", ms=4, label="iterates of the rule"),
+           Line2D([], [], color="black", marker="s", ls="", label="start (1, 0)")]
+    fig.legend(handles=key, loc="outside lower center", ncol=len(key), fontsize=9)
+    # rules whose iterates coincide (consensus and SGA on x·y) are drawn once, both named
+    merged_d, merged_r, merged_s = {}, {}, {}
+    for label in dists:
+        twin = next((m for m in merged_d if len(merged_d[m]) == len(dists[label]) and
+                     np.allclose(merged_d[m], dists[label], rtol=1e-9, atol=1e-14)), None)
+        if twin is None:
+            merged_d[label], merged_r[label], merged_s[label] = (dists[label], rhos[label],
+                                                                 specs[label])
+        else:
+            new = f"{twin} = {label}"
+            merged_d = {(new if m == twin else m): v for m, v in merged_d.items()}
+            merged_r = {(new if m == twin else m): v for m, v in merged_r.items()}
+            merged_s = {(new if m == twin else m): v for m, v in merged_s.items()}
+    art = convergence(axes.flat[6], merged_d, rho=merged_r, legend=False,
+                      title="distance to (0, 0); dashed: predicted ρ^k")
+    axes.flat[6].legend(list(art["curves"].values()),
+                        [f"{m} (ρ = {merged_r[m]:.4f})" for m in art["curves"]],
+                        fontsize=7, loc="lower left", framealpha=0.9)
+    sp = axes.flat[7]
+    spectrum(sp, merged_s, discrete=True, title="update-map spectra (zoom near 1)",
+             legend=False, markersize=7)
+    sp.set_xlim(0.72, 1.08)
+    sp.set_ylim(-0.3, 0.3)
+    sp.legend(fontsize=7, loc="center left", framealpha=0.9)
     fig.suptitle("min_x max_y x·y from (1, 0), six update rules (black: the ODE circles)")
     return fig
 
@@ -323,9 +414,9 @@ def fig_stability_map(smoke=False):
                                                     simultaneous(h))
         return jax.vmap(jax.vmap(one))(H, G)
 
-    Hm, Gm = np.meshgrid(hs, gs)
+    Hm, Gm = np.meshgrid(hs, gs, indexing="ij")
     rho1 = np.asarray(dirac_rho(jnp.asarray(Hm), jnp.asarray(Gm)))
-    rho2 = np.asarray(rho_map(xy(), lambda h, gam: consensus(h, gamma=gam), hs, gs)).T
+    rho2 = np.asarray(rho_map(xy(), lambda h, gam: consensus(h, gamma=gam), hs, gs))
     fig = MplFigure(figsize=(12, 5), layout="constrained")
     a, b = fig.subplots(1, 2)
     stability_map(a, hs, gs, rho1, xlabel="learning rate h", ylabel="penalty γ (R1)",
@@ -338,23 +429,39 @@ def fig_stability_map(smoke=False):
 
 # -- spectra of the zoo ----------------------------------------------------------------------
 def fig_zoo_spectra(smoke=False):
+    """Small multiples: one panel per built-in game, its eigenvalues against the imaginary axis,
+    the title coloured by the verdict; one row block per registry section."""
+    from gandyn.analysis.spectrum import VERDICTS, verdict
     from gandyn.games.registry import all_games
 
-    sections = all_games()
-    fig = MplFigure(figsize=(7.0 * max(len(sections), 1), 5.5), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(1, max(len(sections), 1)))
-    for ax, (section, zoo) in zip(axes, sections.items()):
-        sets = {}
-        for name, factory in zoo[: 4 if smoke else None]:
+    colours = {"stable": "tab:green", "marginal": "tab:orange", "unstable": "tab:red"}
+    games = []
+    for section, zoo in all_games().items():
+        for name, factory in zoo[: 3 if smoke else None]:
             g = factory()
             if g.equilibrium is None:
                 continue
             e = np.asarray(eigenvalues(jacobian(g)))
             if np.all(np.isfinite(e)):
-                sets[name] = e
-        spectrum(ax, sets, title=f"{section} games: eigenvalues of v'(z*)", markersize=7)
-        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), ncol=1)
-    fig.suptitle("Spectra of the built-in games at their equilibria (green: Re λ < 0, stable)")
+                games.append((section, name, e, VERDICTS[int(verdict(e))]))
+    ncols = 7
+    nrows = math.ceil(len(games) / ncols)
+    fig = MplFigure(figsize=(2.35 * ncols, 2.3 * nrows + 0.6), layout="constrained")
+    axes = np.atleast_2d(fig.subplots(nrows, ncols))
+    for ax, (section, name, e, verd) in zip(axes.flat, games):
+        spectrum(ax, e, legend=False, markersize=7, title="")
+        ax.set_title(f"{section}: {name}", fontsize=8.5, color=colours.get(verd, "black"))
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+        ax.tick_params(labelsize=7)
+    for ax in axes.flat[len(games):]:
+        ax.set_axis_off()
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], marker="s", ls="", color=c, label=v) for v, c in colours.items()]
+    fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=9,
+               title="title colour: verdict (x: Re λ, y: Im λ; green half-plane: Re λ < 0)")
+    fig.suptitle("Eigenvalues of v'(z*) for every built-in game at its equilibrium")
     return fig
 
 
@@ -372,6 +479,14 @@ FIGURES = (
            "al. (2018)'s notebook (its WGAN-GP weight 0.7 is λ = 0.35 here; alternating steps "
            "move the generator first): only the regularised rows converge; alternating steps "
            "circle where simultaneous ones diverge.", fig_dirac_grid),
+    Figure("dirac_unregularised", "The Dirac grid's unregularised rows (GAN, non-saturating, WGAN "
+           "with clipping, WGAN-GP) under simultaneous, alternating (1 and 5 D steps) updates "
+           "and the ODE: they circle, spiral in slowly or stall away from the equilibrium.",
+           fig_dirac_unregularised),
+    Figure("dirac_regularised", "The Dirac grid's regularised rows (instance noise, gradient "
+           "penalty below and at the critical γ, consensus, non-saturating + penalty): the "
+           "iterates reach the equilibrium, except consensus under 5 D steps per round.",
+           fig_dirac_regularised),
     Figure("dirac_penalty_path", "Eigenvalues of the gradient penalty as γ grows: they meet at "
            "the critical γ = 2 f'(0) = 1 and split along the real axis.",
            fig_dirac_penalty_path),

@@ -48,6 +48,7 @@ from collections.abc import Callable
 import jax
 import jax.numpy as jnp
 
+from gandyn.expr import parse
 from gandyn.games.roots import derivative, find_equilibria, infer_domain
 from gandyn.games.base import Box, Game, State, from_fields
 
@@ -133,7 +134,8 @@ def triple(f1: Callable, f2: Callable, f3: Callable, pd=1.0, D0=None, domain=Non
 
     Args:
       f1, f2, f3: scalar functions of ``D`` (hashable: module-level functions, frozen
-        dataclasses or ``gandyn.expr.parse(...)``; a fresh lambda per call recompiles).
+        dataclasses or ``gandyn.expr.parse(...)``; a fresh lambda per call recompiles), or
+        strings in ``x`` such as ``"log(x)"``, parsed by :func:`gandyn.expr.parse`.
       pd: data density ``p_d > 0`` (may be traced or vmapped).
       D0: the rest point; ``None`` solves ``f1' + f2' = 0`` in the domain
         (:func:`gandyn.games.roots.find_equilibria`) and takes its first point (the
@@ -146,6 +148,7 @@ def triple(f1: Callable, f2: Callable, f3: Callable, pd=1.0, D0=None, domain=Non
       A ``Game`` with ``params = {"pd", "D0"}``, equilibrium ``State(pd, D0)`` and
       ``continua``: the intervals of rest points (found when D0 is solved for, else as given).
     """
+    f1, f2, f3 = (parse(f) if isinstance(f, str) else f for f in (f1, f2, f3))
     if domain is None:
         domain = infer_domain(f1, f2, f3)
     box = _box(domain)

@@ -1,5 +1,9 @@
 """Stability maps: the spectral radius ρ of an update map over a hyperparameter grid.
 
+Grids follow one convention across gandyn (``indexing="ij"``): ``rho[i, j]`` is the value at
+``(x[i], y[j])``, the shape is ``(len(x), len(y))``, exactly what
+:func:`gandyn.analysis.discrete.stability_map` returns.
+
 Colours diverge at ρ = 1 (green below: the map converges locally; red above: it diverges)
 and the ρ = 1 contour, the stability boundary, is drawn in black.
 """
@@ -16,16 +20,20 @@ __all__ = ["stability_map"]
 def stability_map(ax, x, y, rho, *, xlabel="learning rate h", ylabel="γ", title=None,
                   xlog=False, ylog=False, cmap="RdYlGn_r", vmax=None, colorbar=True,
                   legend=True) -> dict:
-    """Draw ``rho[j, i]`` = spectral radius at ``(x[i], y[j])`` with the ρ = 1 contour.
+    """Draw ``rho[i, j]`` = spectral radius at ``(x[i], y[j])`` with the ρ = 1 contour.
+
+    ``rho`` has shape ``(len(x), len(y))``, as ``gandyn.analysis.discrete.stability_map``
+    returns it (``indexing="ij"``, the module docstring).
 
     Returns ``{"mesh": QuadMesh, "contour": ContourSet or None (when ρ never crosses 1),
     "colorbar", "legend"}``.
     """
     x, y = np.asarray(x, float), np.asarray(y, float)
     rho = np.asarray(rho, float)
-    if rho.shape != (len(y), len(x)):
-        raise ValueError(f"rho must have shape (len(y), len(x)) = {(len(y), len(x))}, got "
-                         f"{rho.shape}")
+    if rho.shape != (len(x), len(y)):
+        raise ValueError(f"rho must have shape (len(x), len(y)) = {(len(x), len(y))}, got "
+                         f"{rho.shape} (grids are indexed [i, j] at (x[i], y[j]))")
+    rho = rho.T                     # matplotlib draws z[row=y, column=x]
     finite = rho[np.isfinite(rho)]
     lo = float(min(finite.min(), 0.999)) if finite.size else 0.0
     hi = float(vmax if vmax is not None else max(finite.max() if finite.size else 2.0, 1.001))
