@@ -11,7 +11,8 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("atlas", "check", "dirac", "kernel", "bifurcate", "animate", "figures", "bench")
+COMMANDS = ("atlas", "check", "dirac", "kernel", "bifurcate", "animate", "figures", "bench",
+            "train")
 
 
 def _modules():

@@ -367,19 +367,20 @@ def _select(mask, new, old):
     return jax.tree_util.tree_map(pick, new, old)
 
 
-def _lane_program(ens: Ensemble, segments: tuple, check_every: int, bound: float,
-                  keep_final: bool):
-    """``run(keys, hps) -> (status, stop, metrics, final)`` for one chunk of lanes."""
+def _lane_program(ens: Ensemble, steps: int, record_every: int, check_every: int,
+                  bound: float, keep_final: bool):
+    """``run(keys, hps) -> (status, stop, metrics, final)`` for one chunk of lanes.
 
-    def make(key, hp):
-        return ens.make(key, hp)
+    ONE scan over the steps holds the only copy of the update (compile time is what a small
+    ensemble waits for); checks and records are ``lax.cond`` on the (unbatched) step counter.
+    """
 
     def init(key, hp):
-        game, u, z = make(key, hp)
+        game, u, z = ens.make(key, hp)
         return z, u.init(game, z)
 
     def step(key, hp, z, s):
-        game, u, _ = make(key, hp)          # the unused initial draws are dead code
+        game, u, _ = ens.make(key, hp)      # the unused initial draws are dead code
         return u.step(game, z, s)
 
     def lane_check(z, s):
@@ -390,66 +391,63 @@ def _lane_program(ens: Ensemble, segments: tuple, check_every: int, bound: float
     vstep = jax.vmap(step)
     vcheck = jax.vmap(lane_check)
     vmetrics = jax.vmap(lambda z, k: ens.metrics(z, k))
-
-    def block(carry, n, keys, hps):
-        z0, s0, status, stop, t = carry
-
-        def body(zs, _):
-            return vstep(keys, hps, *zs), None
-
-        (z, s), _ = jax.lax.scan(body, (z0, s0), None, length=n)
-        t = t + n
-        code = vcheck(z, s)
-        active = status == RUNNING
-        accept = active & (code == RUNNING)
-        event = active & (code != RUNNING)
-        return (_select(accept, z, z0), _select(accept, s, s0), jnp.where(event, code, status),
-                jnp.where(event, t, stop), t)
-
-    def advance(carry, n, keys, hps):
-        q, r = divmod(n, check_every)
-        if q:
-            carry, _ = jax.lax.scan(lambda c, _: (block(c, check_every, keys, hps), None),
-                                    carry, None, length=q)
-        if r:
-            carry = block(carry, r, keys, hps)
-        return carry
-
-    def measure(carry, mkeys):
-        z, _, status, _, _ = carry
-        m = vmetrics(z, mkeys)
-        ok = status == RUNNING
-        return {k: jnp.where(ok, v, jnp.nan) for k, v in m.items()}
+    n_rec = 1 + -(-steps // record_every) if steps else 1
 
     def run(keys, hps):
         z, s = jax.vmap(init)(keys, hps)
         status = vcheck(z, s)
         stop = jnp.where(status != RUNNING, 0, -1).astype(jnp.int32)
         mkeys = jax.vmap(lambda k: jax.random.fold_in(k, 0x5EED))(keys)
-        carry = (z, s, status, stop, jnp.zeros((), jnp.int32))
-        recs = [measure(carry, mkeys)]
-        (k, q), tail = segments
-        if q:
-            def seg(c, _):
-                c = advance(c, k, keys, hps)
-                return c, measure(c, mkeys)
 
-            carry, hist = jax.lax.scan(seg, carry, None, length=q)
-            recs.append({n: v.T for n, v in hist.items()})
-        if tail:
-            carry = advance(carry, tail, keys, hps)
-            recs.append(measure(carry, mkeys))
-        ms = {n: jnp.concatenate([r[n].reshape(r[n].shape[0], -1) if r[n].ndim > 1
-                                  else r[n][:, None] for r in recs], axis=1) for n in recs[0]}
-        return carry[2], carry[3], ms, (carry[0] if keep_final else None)
+        def measure(z, status):
+            m = vmetrics(z, mkeys)
+            return {k: jnp.where(status == RUNNING, v, jnp.nan).astype(jnp.float32)
+                    for k, v in m.items()}
+
+        m0 = measure(z, status)
+        hist = {k: jnp.full((n_rec,) + v.shape, jnp.nan, jnp.float32).at[0].set(v)
+                for k, v in m0.items()}
+
+        def body(carry, t):
+            z, s, zc, sc, status, stop, hist = carry
+            z, s = vstep(keys, hps, z, s)
+
+            def check(args):
+                z, s, zc, sc, status, stop = args
+                code = vcheck(z, s)
+                active = status == RUNNING
+                accept = active & (code == RUNNING)
+                event = active & (code != RUNNING)
+                z, s = _select(accept, z, zc), _select(accept, s, sc)
+                return (z, s, z, s, jnp.where(event, code, status), jnp.where(event, t, stop))
+
+            args = (z, s, zc, sc, status, stop)
+            z, s, zc, sc, status, stop = jax.lax.cond(
+                (t % check_every == 0) | (t == steps), check, lambda a: a, args)
+
+            def record(h):
+                i = -(-t // record_every)
+                m = measure(z, status)
+                return {k: h[k].at[i].set(m[k]) for k in h}
+
+            hist = jax.lax.cond((t % record_every == 0) | (t == steps), record, lambda h: h,
+                                hist)
+            return (z, s, zc, sc, status, stop, hist), None
+
+        carry = (z, s, z, s, status, stop, hist)
+        if steps:
+            carry, _ = jax.lax.scan(body, carry, jnp.arange(1, steps + 1, dtype=jnp.int32))
+        z, _, _, _, status, stop, hist = carry
+        return status, stop, {k: v.T for k, v in hist.items()}, (z if keep_final else None)
 
     return run
 
 
-@functools.partial(jax.jit, static_argnames=("ens", "segments", "check_every", "bound",
-                                             "chunk", "mesh", "keep_final"))
-def _run_jit(keys, hps, *, ens, segments, check_every, bound, chunk, mesh, keep_final):
-    run = _lane_program(ens, segments, check_every, bound, keep_final)
+@functools.partial(jax.jit, static_argnames=("ens", "steps", "record_every", "check_every",
+                                             "bound", "chunk", "mesh", "keep_final"))
+def _run_jit(keys, hps, *, ens, steps, record_every, check_every, bound, chunk, mesh,
+             keep_final):
+    run = _lane_program(ens, steps, record_every, check_every, bound, keep_final)
 
     def per_device(keys, hps):
         n = keys.shape[0]
@@ -502,7 +500,6 @@ def run_ensemble(ens: Ensemble, seeds, hps: Mapping[str, Any], steps: int,
         raise ValueError(f"record_every must be a positive integer, got {record_every!r}")
     if check_every < 1:
         raise ValueError(f"check_every must be a positive integer, got {check_every!r}")
-    q, tail = divmod(steps, k) if k else (0, 0)
     mesh = default_mesh(devices)
     n_dev = mesh.devices.size
     per_dev = -(-lanes // n_dev)
@@ -516,10 +513,11 @@ def run_ensemble(ens: Ensemble, seeds, hps: Mapping[str, Any], steps: int,
 
     keys = jax.vmap(jax.random.PRNGKey)(jnp.asarray(pad(seeds).astype(np.uint32)))
     hp_arr = {n: jnp.asarray(pad(v)) for n, v in hps.items()}
-    status, stop, ms, final = _run_jit(keys, hp_arr, ens=ens, segments=((k, q), tail),
+    status, stop, ms, final = _run_jit(keys, hp_arr, ens=ens, steps=steps,
+                                       record_every=max(k, 1),
                                        check_every=int(check_every), bound=float(bound),
                                        chunk=int(chunk), mesh=mesh, keep_final=bool(keep_final))
-    rec_steps = [0] + [k * (i + 1) for i in range(q)] + ([steps] if tail else [])
+    rec_steps = sorted({0, steps, *range(k, steps + 1, k)}) if steps else [0]
     cut = (lambda x: np.asarray(x)[:lanes])
     return EnsembleResult(cut(status), cut(stop), np.asarray(rec_steps),
                           {n: cut(v) for n, v in ms.items()}, {n: np.asarray(v) for n, v in
@@ -684,3 +682,82 @@ class TrainResult(NamedTuple):
     def curves(self, metric: str):
         """``(steps, (lanes, n_rec))`` of one metric."""
         return self.result.steps, self.result.metrics[metric]
+
+
+# -- the simplest sampled demo: G(z) = μ + σ z against a small critic -------------------------
+def location_scale_generator(theta, zs):
+    """``G_θ(z) = θ_0 + θ_1 z`` on latents ``(M, 1)``: a batch ``(M,)`` on the line."""
+    return theta[0] + theta[1] * zs[:, 0]
+
+
+def linear_critic(psi, xs):
+    """``D_ψ(x) = ψ_0 x``: sees only the mean."""
+    return psi[0] * xs
+
+
+def quadratic_critic(psi, xs):
+    """``D_ψ(x) = ψ_0 x + ψ_1 x²``: sees the first two moments."""
+    return psi[0] * xs + psi[1] * xs * xs
+
+
+@dataclasses.dataclass(frozen=True)
+class _Normal:
+    """``key -> N(mu, sigma²)`` bank of ``n`` points (latents: ``(n, 1)`` standard normals)."""
+
+    n: int
+    mu: float = 0.0
+    sigma: float = 1.0
+    column: bool = False
+
+    def __call__(self, key):
+        shape = (self.n, 1) if self.column else (self.n,)
+        return self.mu + self.sigma * jax.random.normal(key, shape, jnp.float32)
+
+
+@dataclasses.dataclass(frozen=True)
+class _LocScaleMake:
+    mu: float
+    sigma: float
+    critic: str
+    batch: int
+
+    def __call__(self, key, hp):
+        from gandyn.games.sampled_regs import R1
+
+        k0, k1, k2 = jax.random.split(key, 3)
+        theta0 = jnp.stack([jax.random.uniform(k0, (), jnp.float32, -1.0, 1.0),
+                            jax.random.uniform(k1, (), jnp.float32, 0.5, 1.5)])
+        crit = quadratic_critic if self.critic == "quadratic" else linear_critic
+        psi0 = jnp.zeros(2 if self.critic == "quadratic" else 1, jnp.float32)
+        data, lat = _Normal(self.batch, self.mu, self.sigma), _Normal(self.batch, column=True)
+        game = sampled_game(G=(location_scale_generator, theta0), D=(crit, psi0),
+                            data=data(k2), latents=lat(k2), regs=(R1(hp["gamma"]),),
+                            loss="wgan")
+        u = minibatch(simultaneous(hp["lr"]), {"data": data, "latents": lat}, k2, n_disc=1,
+                      fold_state=False)
+        return game, u, State(theta0, psi0)
+
+
+def _loc_scale_metrics(z, key):
+    return {"mu": z.gen[0], "sigma": jnp.abs(z.gen[1])}
+
+
+def location_scale(mu: float = 1.0, sigma: float = 0.5, *, critic: str = "quadratic",
+                   batch: int = 256) -> Ensemble:
+    """The 1-D demo: ``G(z) = μ + σ z`` (z ~ N(0, 1)) against a WGAN critic with the R1 penalty
+    ``γ/2 E_data |D'(x)|²``, data ``N(mu, sigma²)``, alternating minibatch gradient steps
+    (``hp``: ``lr``, ``gamma``); metrics ``mu``, ``sigma`` (= |θ_1|).
+
+    Theory (``docs/sampled_gans.md``). Quadratic critic ``D = ψ_0 x + ψ_1 x²``: the critic's
+    field is ``(m_1 - μ_1, m_2 - μ_2) - γ M ψ`` with ``m_k, μ_k`` the data's and the generator's
+    moments and ``M = E_data[(1, 2x)(1, 2x)ᵀ]`` positive definite; the rest point is ψ = 0,
+    ``(μ, |σ|) = (mu, sigma)``, and the Jacobian there is ``[[0, B], [-Bᵀ, -γM]]`` with
+    ``B = [[1, 2 mu], [0, 2 sigma]]`` nonsingular for sigma ≠ 0: every eigenvalue has a negative
+    real part, so small steps converge (locally; the minibatch noise leaves a spread of order
+    sqrt(lr/batch)). Linear critic ``D = ψ x``: it sees the mean only, μ → mu and σ never moves
+    (its field is exactly zero).
+    """
+    if critic not in ("quadratic", "linear"):
+        raise ValueError(f"critic must be 'quadratic' or 'linear', got {critic!r}")
+    return Ensemble(_LocScaleMake(float(mu), float(sigma), critic, int(batch)),
+                    _loc_scale_metrics)
