@@ -754,8 +754,9 @@ def location_scale(mu: float = 1.0, sigma: float = 0.5, *, critic: str = "quadra
     ``(μ, |σ|) = (mu, sigma)``, and the Jacobian there is ``[[0, B], [-Bᵀ, -γM]]`` with
     ``B = [[1, 2 mu], [0, 2 sigma]]`` nonsingular for sigma ≠ 0: every eigenvalue has a negative
     real part, so small steps converge (locally; the minibatch noise leaves a spread of order
-    sqrt(lr/batch)). Linear critic ``D = ψ x``: it sees the mean only, μ → mu and σ never moves
-    (its field is exactly zero).
+    sqrt(lr/batch)). Linear critic ``D = ψ x``: it sees the mean only, μ → mu and σ does not
+    converge (its population field ``ψ E[z]`` is zero; only the batch mean of z moves it, a
+    small random walk).
     """
     if critic not in ("quadratic", "linear"):
         raise ValueError(f"critic must be 'quadratic' or 'linear', got {critic!r}")

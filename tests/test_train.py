@@ -19,20 +19,16 @@ def _copy_generator(theta, zs):
     return zs + 0.0 * theta
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=6, deadline=None)
 @given(a=st.floats(-2, 2), b=st.floats(-2, 2), c=st.floats(-2, 2),
-       nd=st.lists(st.integers(0, 5), min_size=4, max_size=4),
-       ng=st.lists(st.integers(0, 5), min_size=4, max_size=4))
-def test_lsgan_optimal_critic_is_the_target_mix(a, b, c, nd, ng):
+       idx_d=st.lists(st.integers(0, 3), min_size=12, max_size=12),
+       idx_g=st.lists(st.integers(0, 3), min_size=12, max_size=12))
+def test_lsgan_optimal_critic_is_the_target_mix(a, b, c, idx_d, idx_g):
     """On a finite support (one-hot points, a free score per point) the critic's field vanishes
     exactly at D* = (b p_d + a p_g)/(p_d + p_g) (Mao et al. 2017), and ascends towards it."""
-    nd, ng = np.asarray(nd), np.asarray(ng)
-    if nd.sum() == 0 or ng.sum() == 0:
-        nd, ng = nd + 1, ng + 1
     eye = np.eye(4)
-    data = np.repeat(eye, nd, axis=0)
-    fakes = np.repeat(eye, ng, axis=0)
-    pd, pg = nd / nd.sum(), ng / ng.sum()
+    data, fakes = eye[idx_d], eye[idx_g]
+    pd, pg = data.mean(0), fakes.mean(0)
     seen = (pd + pg) > 0
     dstar = np.where(seen, (b * pd + a * pg) / np.where(seen, pd + pg, 1.0), 0.0)
     game = sampled_game(*lsgan_triple(a, b, c), G=(_copy_generator, jnp.zeros(())),
@@ -62,8 +58,8 @@ def test_wgan_gp_penalty_is_the_gradient_norm_at_the_interpolates():
         return d_apply(psi, xs)
 
     xhat = data + u[:, None] * (fakes - data)
-    norms = np.array([np.linalg.norm(jax.grad(lambda x: d_apply(psi, x[None])[0])(p))
-                      for p in xhat])
+    grads = jax.jit(jax.vmap(jax.grad(lambda x: d_apply(psi, x[None])[0])))(xhat)
+    norms = np.linalg.norm(np.asarray(grads), axis=1)
     expected = 3.0 * np.mean((norms - 1.0) ** 2)
     np.testing.assert_allclose(float(reg.penalty(D, data, fakes)), expected, rtol=1e-10)
 
@@ -81,9 +77,11 @@ def test_location_scale_demo_converges_where_the_theory_says():
     np.testing.assert_allclose(quad.metrics["mu"][:, -1], 1.0, atol=0.08)
     np.testing.assert_allclose(quad.metrics["sigma"][:, -1], 0.5, atol=0.08)
     np.testing.assert_allclose(lin.metrics["mu"][:, -1], 1.0, atol=0.08)
-    np.testing.assert_array_equal(lin.metrics["sigma"][:, -1], lin.metrics["sigma"][:, 0])
-    assert np.all(np.abs(lin.metrics["sigma"][:, 0] - 0.5) > 0) and \
-        np.abs(lin.metrics["sigma"][:, 0] - 0.5).max() > 0.2   # σ started away and stayed
+    # σ's population field is zero: only the batch mean of z moves it (a small random walk)
+    s0, s1 = lin.metrics["sigma"][:, 0], lin.metrics["sigma"][:, -1]
+    np.testing.assert_allclose(s1, s0, atol=0.1)
+    far = np.abs(s0 - 0.5) > 0.2
+    assert far.any() and np.all(np.abs(s1[far] - 0.5) > 0.1)
 
 
 # the same sizes as tests/test_cli_train.py: one compilation serves both
