@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 
-from gandyn.figures import change, divergences, idealised, kernel
+from gandyn.figures import change, divergences, idealised, kernel, train
 from gandyn.figures.idealised import SEED_PD, SEED_START, portrait_hook  # noqa: F401
 from gandyn.figures.record import Figure
 from gandyn.io import atomic_write, ensure_writable_output
@@ -28,6 +28,7 @@ FIGURES = (
     *kernel.FIGURES,
     *divergences.FIGURES,
     *change.FIGURES,
+    *train.FIGURES,
 )
 
 def names() -> tuple:
