@@ -103,7 +103,6 @@ def fig_train_w1_curves(smoke: bool = False):
         ax.plot(steps, np.nanmean(w1, 0), c=color, lw=2.5, label=loss)
         lo, hi = np.nanquantile(w1, [0.1, 0.9], axis=0)
         ax.fill_between(steps, lo, hi, color=color, alpha=0.2)
-    ax.set_yscale("log")
     ax.set_xlabel("step", fontsize=12)
     ax.set_ylabel("W1 to the mixture (exact)", fontsize=12)
     ax.set_title(f"1-D mixture of 3 Gaussians, {kw['seeds']} seeds", fontsize=13)
