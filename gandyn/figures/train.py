@@ -28,24 +28,22 @@ def fig_train_ring_samples(smoke: bool = False):
     import jax
     import jax.numpy as jnp
 
-    from gandyn.data import ring, ring_modes
-    from gandyn.train import Config, _players_shapes, train
+    from gandyn.data import ring
+    from gandyn.train import _players_shapes, train
 
     kw = _budget(smoke)
     kw.update(seeds=1, keep_final=True)
-    fig = MplFigure(figsize=(16, 4.6), layout="constrained")
+    fig = MplFigure(figsize=(16, 3.3), layout="constrained")
     axes = fig.subplots(1, len(RING_LOSSES), sharex=True, sharey=True)
     data = np.asarray(ring(jax.random.PRNGKey(0), 1000))
-    modes = np.asarray(ring_modes())
     for ax, loss in zip(axes, RING_LOSSES):
         tr = train(loss, "ring", lr=1e-3, **kw)
         (g_apply, _), _ = _players_shapes(tr.config)
         theta = jax.tree_util.tree_map(lambda x: x[0], tr.result.final.gen)
         x = np.asarray(g_apply(theta, jax.random.normal(jax.random.PRNGKey(1), (1000, 2),
                                                           jnp.float32)))
-        ax.scatter(data[:, 0], data[:, 1], s=4, c="0.75", label="data")
+        ax.scatter(data[:, 0], data[:, 1], s=14, c="0.45", label="data")
         ax.scatter(x[:, 0], x[:, 1], s=4, c="tab:red", alpha=0.6, label="G(z)")
-        ax.scatter(modes[:, 0], modes[:, 1], marker="+", c="k", s=60)
         m = int(tr.result.metrics["modes"][0, -1]) if np.isfinite(
             tr.result.metrics["modes"][0, -1]) else "-"
         ax.set_title(f"{loss}: {m}/8 modes", fontsize=13)
