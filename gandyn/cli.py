@@ -14,7 +14,8 @@ import os
 import sys
 import threading
 
-COMMANDS = ("atlas", "check", "dirac", "kernel", "bifurcate", "animate", "figures", "bench")
+COMMANDS = ("atlas", "check", "dirac", "kernel", "bifurcate", "animate", "figures", "bench",
+            "train")
 
 
 def _modules():

@@ -26,7 +26,7 @@ LAYERS = (
     ("analysis", 2, ("gandyn.analysis", "gandyn.ode", "gandyn.particles")),
     ("updaters", 2, ("gandyn.updaters",)),
     ("facade", 2, ("gandyn",)),  # ``import gandyn``: the package imports games and analysis
-    ("simulate", 3, ("gandyn.simulate",)),
+    ("simulate", 3, ("gandyn.simulate", "gandyn.train")),
     ("front", 4, ("gandyn.plot", "gandyn.figures", "gandyn.atlas", "gandyn.commands",
                   "gandyn.cli", "gandyn.__main__", "gandyn.animate",
                   "gandyn.explore")),

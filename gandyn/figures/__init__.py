@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 
-from gandyn.figures import change, divergences, idealised, kernel, methods
+from gandyn.figures import change, divergences, idealised, kernel, methods, train
 from gandyn.figures.idealised import SEED_PD, SEED_START, portrait_hook  # noqa: F401
 from gandyn.figures.record import Figure
 from gandyn.io import atomic_write, ensure_writable_output
@@ -29,6 +29,7 @@ FIGURES = (
     *divergences.FIGURES,
     *change.FIGURES,
     *methods.FIGURES,
+    *train.FIGURES,
 )
 
 def names() -> tuple:

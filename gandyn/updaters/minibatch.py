@@ -113,15 +113,17 @@ class Minibatch(Updater):
         """``game`` with every sample bank replaced by ``sampler(k)`` (one subkey per bank),
         cast to the bank's dtype."""
         params = game.params
-        if not isinstance(params, Mapping):
-            raise TypeError("minibatch needs game.params to be a mapping holding the sample banks")
-        params = dict(params)
+        named = hasattr(params, "_fields")          # a NamedTuple (gandyn.games.sampled)
+        if not (named or isinstance(params, Mapping)):
+            raise TypeError("minibatch needs game.params to be a mapping or NamedTuple holding "
+                            "the sample banks")
+        params = params._asdict() if named else dict(params)
         keys = jax.random.split(key, len(self.samplers))
         for (name, fn), k in zip(self.samplers, keys):
             if name not in params:
                 raise KeyError(f"game.params has no sample bank {name!r}; it has {sorted(params)}")
             params[name] = jnp.asarray(fn(k), jnp.result_type(params[name]))
-        return game.replace(params=params)
+        return game.replace(params=type(game.params)(**params) if named else params)
 
     def _held(self, game, hold_gen: bool):
         if hold_gen:

@@ -1,0 +1,209 @@
+"""Train many small GANs at once on low-dimensional data and tabulate how they end.
+
+Every loss x updater x learning rate x gamma combination is a configuration of --seeds GANs,
+trained together in one jitted program (minibatches drawn fresh every step; n_disc critic
+steps per round, weight clipping after every critic step). For each configuration the table
+gives the statuses (running / diverged / non-finite) and, over the seeds, the final metrics:
+modes covered and high-quality fraction (ring, grid, mixture), exact W1 to the 1-D mixture,
+mean distance to the segment (line). Examples:
+
+    gandyn train --data ring --loss wgan-gp --updater alternating --seeds 256 --steps 2000
+    gandyn train --loss gan nsgan lsgan hinge --seeds 64 --steps 1000 --json
+    gandyn train --data mixture --loss nsgan --lr 1e-4 1e-3 --out train-out
+
+Losses: gan nsgan lsgan wgan-clip wgan-gp sngan hinge dragan; updaters: default (the loss's
+own optimiser: Adam, RMSProp for wgan-clip), adam, rmsprop, alternating (gradient steps),
+simultaneous, extragradient, optimistic, consensus.
+"""
+
+from __future__ import annotations
+
+VALUE_OPTIONS = ("--lsgan-targets",)
+DATA = ("ring", "grid", "mixture", "line")
+LOSSES = ("gan", "nsgan", "lsgan", "wgan-clip", "wgan-gp", "sngan", "hinge", "dragan")
+UPDATERS = ("default", "adam", "rmsprop", "alternating", "simultaneous", "extragradient",
+            "optimistic", "consensus")
+
+
+def add_arguments(parser) -> None:
+    # literal lists (gandyn.train imports jax; --help stays instant); tests compare them
+    parser.add_argument("--data", default="ring", choices=DATA)
+    parser.add_argument("--loss", nargs="+", default=["nsgan"], choices=LOSSES)
+    parser.add_argument("--updater", nargs="+", default=["default"], choices=UPDATERS)
+    parser.add_argument("--seeds", type=int, default=64, help="GANs per configuration")
+    parser.add_argument("--steps", type=int, default=1000, help="training rounds per GAN")
+    parser.add_argument("--record-every", type=int, default=None,
+                        help="metrics every K steps (default steps/10)")
+    parser.add_argument("--lr", type=float, nargs="+", default=None,
+                        help="learning rates (default: the loss's)")
+    parser.add_argument("--lr-disc", type=float, nargs="+", default=None,
+                        help="critic learning rates (default: = lr)")
+    parser.add_argument("--gamma", type=float, nargs="+", default=None,
+                        help="clip bound / penalty weight (default: the loss's)")
+    parser.add_argument("--n-disc", type=int, default=None,
+                        help="critic steps per round (default: the loss's)")
+    parser.add_argument("--width", type=int, default=64)
+    parser.add_argument("--depth", type=int, default=2)
+    parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--eval-samples", type=int, default=1024)
+    parser.add_argument("--lsgan-targets", default="-1,1,1", metavar="A,B,C",
+                        help="LSGAN targets a (fakes), b (data), c (generator)")
+    parser.add_argument("--seed", type=int, default=0, help="first seed")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--out", default=None, help="folder for train.json, train.md, curves.png")
+
+
+def _fmt(s, digits=3):
+    if s["mean"] is None:
+        return "-"
+    return f"{s['mean']:.{digits}g} ± {s['sd']:.2g} [{s['q10']:.3g}, {s['median']:.3g}, " \
+           f"{s['q90']:.3g}]"
+
+
+def render(rows) -> str:
+    head = ["loss", "updater", "n_disc", "lr", "gamma", "seeds", "run/div/nan"]
+    metrics = list(rows[0]["final"]) if rows else []
+    head += [f"{m}: mean ± sd [q10, median, q90]" for m in metrics]
+    body = []
+    for r in rows:
+        st = r["status"]
+        body.append([r["loss"], r["updater"], str(r["n_disc"]), f"{r['lr']:.3g}",
+                     f"{r['gamma']:.3g}", str(r["seeds"]),
+                     f"{st['running']}/{st['diverged']}/{st['non_finite']}"]
+                    + [_fmt(r["final"][m]) for m in metrics])
+    widths = [max(len(x[i]) for x in body + [head]) for i in range(len(head))]
+    out = ["  ".join(h.ljust(w) for h, w in zip(head, widths)),
+           "  ".join("-" * w for w in widths)]
+    out += ["  ".join(c.ljust(w) for c, w in zip(x, widths)) for x in body]
+    return "\n".join(out)
+
+
+def _strict(x):
+    """NaN/inf -> None, numpy scalars -> python (strict JSON)."""
+    import math
+
+    import numpy as np
+
+    if isinstance(x, dict):
+        return {k: _strict(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_strict(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return _strict(x.tolist())
+    if isinstance(x, (np.floating, float)):
+        return float(x) if math.isfinite(x) else None
+    if isinstance(x, np.integer):
+        return int(x)
+    return x
+
+
+def _curves_png(results, path):
+    import numpy as np
+
+    from matplotlib.figure import Figure
+
+    from gandyn.io import atomic_write
+
+    metric = list(results[0][1].result.metrics)[-1 if "w1" in results[0][1].result.metrics
+                                                  else 0]
+    fig = Figure(figsize=(7, 4.2), layout="constrained")
+    ax = fig.subplots()
+    for label, tr in results:
+        r = tr.result
+        for lr in np.unique(r.hp["lr"]):
+            sel = r.hp["lr"] == lr
+            ax.plot(r.steps, np.nanmean(r.metrics[metric][sel], 0), lw=2,
+                    label=f"{label} lr={lr:.2g}")
+    ax.set_xlabel("step", fontsize=12)
+    ax.set_ylabel(f"{metric} (mean over seeds)", fontsize=12)
+    ax.legend(fontsize=9)
+    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110))
+
+
+def run(args) -> int:
+    import json
+    import sys
+
+    def fail(msg):
+        print(f"gandyn train: error: {msg}", file=sys.stderr)
+        return 2
+
+    try:
+        targets = tuple(float(v) for v in args.lsgan_targets.split(","))
+        assert len(targets) == 3
+    except (ValueError, AssertionError):
+        return fail(f"--lsgan-targets takes three numbers A,B,C, got {args.lsgan_targets!r}")
+    for name in ("seeds", "steps", "width", "batch", "eval_samples"):
+        v = getattr(args, name)
+        if v < (0 if name == "steps" else 1):
+            return fail(f"--{name.replace('_', '-')} must be positive, got {v}")
+    if args.depth < 0 or (args.n_disc is not None and args.n_disc < 1):
+        return fail("need --depth >= 0 and --n-disc >= 1")
+    rec = args.record_every or max(1, args.steps // 10)
+    if rec < 1:
+        return fail(f"--record-every must be positive, got {rec}")
+    for name in ("lr", "lr_disc", "gamma"):
+        v = getattr(args, name)
+        if v is not None and any(not (x >= 0 and x < float("inf")) for x in v):
+            return fail(f"--{name.replace('_', '-')} values must be finite and >= 0")
+    out = None
+    if args.out:
+        from gandyn.io import ensure_writable_output
+
+        out = ensure_writable_output(args.out)
+
+    import gandyn  # noqa: F401  (x64)
+    from gandyn.progress import track
+    from gandyn.train import Config, train
+
+    jobs = [(loss, upd) for loss in args.loss for upd in args.updater]
+    for loss, upd in jobs:
+        try:
+            Config(loss=loss, data=args.data, updater=upd, n_disc=args.n_disc).validate()
+        except ValueError as e:
+            return fail(str(e))
+    results, rows = [], []
+    try:
+        for loss, upd in track(jobs, desc="train"):
+            tr = train(loss, args.data, updater=upd, seeds=args.seeds, steps=args.steps,
+                       record_every=min(rec, args.steps) if args.steps else None, lr=args.lr,
+                       lr_disc=args.lr_disc, gamma=args.gamma, n_disc=args.n_disc,
+                       seed0=args.seed, width=args.width, depth=args.depth, batch=args.batch,
+                       n_eval=args.eval_samples, lsgan_targets=targets)
+            results.append((f"{loss}/{upd}", tr))
+            rows.extend(tr.table())
+    except KeyboardInterrupt:
+        print("gandyn train: interrupted", file=sys.stderr)
+        return 130
+    except ValueError as e:
+        return fail(str(e))
+    doc = {"command": "train", "data": args.data, "steps": args.steps, "seeds": args.seeds,
+           "width": args.width, "depth": args.depth, "batch": args.batch,
+           "note": "final metrics over the seeds still running; null: no such value",
+           "rows": rows,
+           "curves": [{"config": label, "steps": tr.result.steps,
+                       "hp": tr.result.hp, "status": tr.result.status,
+                       "mean": {m: _nanmean(v) for m, v in tr.result.metrics.items()}}
+                      for label, tr in results]}
+    doc = _strict(doc)
+    text = json.dumps(doc, allow_nan=False)
+    if out:
+        import os
+
+        from gandyn.io import atomic_write
+
+        atomic_write(os.path.join(out, "train.json"), text + "\n")
+        atomic_write(os.path.join(out, "train.md"), render(rows) + "\n")
+        _curves_png(results, os.path.join(out, "curves.png"))
+    print(text if args.json else render(rows))
+    return 0
+
+
+def _nanmean(v):
+    import warnings
+
+    import numpy as np
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(v, axis=0)

@@ -1,0 +1,118 @@
+"""Figures of ensembles of trained GANs (registered in ``gandyn.figures.FIGURES``).
+
+Every number comes from ``gandyn.train``: one ensemble per loss (or loss × updater), all at the
+same budget; ``smoke=True`` shrinks seeds, steps and networks so that tests and notebooks run
+each recipe quickly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure as MplFigure
+
+from gandyn.figures.record import Figure
+
+__all__ = ["FIGURES", "fig_train_ring_samples", "fig_train_modes", "fig_train_w1_curves"]
+
+RING_LOSSES = ("gan", "nsgan", "lsgan", "wgan-clip", "wgan-gp", "sngan", "hinge")
+
+
+def _budget(smoke):
+    if smoke:
+        return dict(seeds=4, steps=40, width=16, batch=32, n_eval=256)
+    return dict(seeds=64, steps=600, width=32, batch=64, n_eval=1024)
+
+
+def fig_train_ring_samples(smoke: bool = False):
+    """Samples of one GAN (seed 0) per loss on the 8-Gaussian ring, same budget."""
+    import jax
+    import jax.numpy as jnp
+
+    from gandyn.data import ring
+    from gandyn.train import _players_shapes, train
+
+    kw = _budget(smoke)
+    kw.update(seeds=1, keep_final=True)
+    fig = MplFigure(figsize=(16, 3.3), layout="constrained")
+    axes = fig.subplots(1, len(RING_LOSSES), sharex=True, sharey=True)
+    data = np.asarray(ring(jax.random.PRNGKey(0), 1000))
+    for ax, loss in zip(axes, RING_LOSSES):
+        tr = train(loss, "ring", lr=1e-3, **kw)
+        (g_apply, _), _ = _players_shapes(tr.config)
+        theta = jax.tree_util.tree_map(lambda x: x[0], tr.result.final.gen)
+        x = np.asarray(g_apply(theta, jax.random.normal(jax.random.PRNGKey(1), (1000, 2),
+                                                          jnp.float32)))
+        ax.scatter(data[:, 0], data[:, 1], s=14, c="0.45", label="data")
+        ax.scatter(x[:, 0], x[:, 1], s=4, c="tab:red", alpha=0.6, label="G(z)")
+        m = int(tr.result.metrics["modes"][0, -1]) if np.isfinite(
+            tr.result.metrics["modes"][0, -1]) else "-"
+        ax.set_title(f"{loss}: {m}/8 modes", fontsize=13)
+        ax.set_xlim(-3, 3)
+        ax.set_ylim(-3, 3)
+        ax.set_aspect("equal")
+        ax.tick_params(labelsize=10)
+    axes[0].legend(fontsize=10, loc="lower left", markerscale=3)
+    fig.suptitle(f"8-Gaussian ring, {kw['steps']} steps, lr 1e-3, 2×{kw['width']} MLPs, "
+                 f"batch {kw['batch']}", fontsize=14)
+    return fig
+
+
+def fig_train_modes(smoke: bool = False):
+    """Distribution over seeds of the modes covered, per loss × updater."""
+    from gandyn.train import train
+
+    kw = _budget(smoke)
+    combos = [(loss, "default") for loss in RING_LOSSES] + [("nsgan", "alternating"),
+                                                             ("nsgan", "extragradient")]
+    fig = MplFigure(figsize=(14, 5), layout="constrained")
+    ax = fig.subplots()
+    vals, labels = [], []
+    for loss, upd in combos:
+        lr = 1e-3 if upd == "default" else 0.05
+        tr = train(loss, "ring", updater=upd, lr=lr, **kw)
+        v = tr.result.metrics["modes"][:, -1]
+        vals.append(v[np.isfinite(v)])
+        labels.append(f"{loss}\n{upd}")
+    for i, v in enumerate(vals):
+        counts = np.bincount(v.astype(int), minlength=9)[:9] if v.size else np.zeros(9)
+        ax.scatter(np.full(9, i), np.arange(9), s=40 + 600 * counts / max(1, v.size),
+                   c="tab:blue", alpha=0.7)
+        if v.size:
+            ax.plot([i - 0.3, i + 0.3], [v.mean()] * 2, c="tab:red", lw=2.5)
+    ax.set_xticks(range(len(labels)), labels, fontsize=10)
+    ax.set_ylabel("modes covered (of 8)", fontsize=12)
+    ax.set_ylim(-0.5, 8.5)
+    ax.set_title(f"Modes covered over {kw['seeds']} seeds (marker area: share; red: mean), "
+                 f"{kw['steps']} steps", fontsize=13)
+    return fig
+
+
+def fig_train_w1_curves(smoke: bool = False):
+    """Exact W1 to the 1-D mixture against the step, mean and 10-90 % band over seeds."""
+    from gandyn.train import train
+
+    kw = _budget(smoke)
+    kw["record_every"] = max(1, kw["steps"] // 20)
+    fig = MplFigure(figsize=(8, 4.8), layout="constrained")
+    ax = fig.subplots()
+    for loss, color in (("nsgan", "tab:blue"), ("wgan-gp", "tab:red"), ("lsgan", "tab:green")):
+        tr = train(loss, "mixture", lr=1e-3, **kw)
+        steps, w1 = tr.curves("w1")
+        ax.plot(steps, np.nanmean(w1, 0), c=color, lw=2.5, label=loss)
+        lo, hi = np.nanquantile(w1, [0.1, 0.9], axis=0)
+        ax.fill_between(steps, lo, hi, color=color, alpha=0.2)
+    ax.set_xlabel("step", fontsize=12)
+    ax.set_ylabel("W1 to the mixture (exact)", fontsize=12)
+    ax.set_title(f"1-D mixture of 3 Gaussians, {kw['seeds']} seeds", fontsize=13)
+    ax.legend(fontsize=11)
+    return fig
+
+
+FIGURES = (
+    Figure("train_ring_samples", "One GAN per loss on the 8-Gaussian ring at the same budget: "
+           "its samples and the modes it covers.", fig_train_ring_samples),
+    Figure("train_modes", "Modes covered on the ring over seeds, per loss and updater.",
+           fig_train_modes),
+    Figure("train_w1_curves", "Exact W1 to a 1-D Gaussian mixture during training, mean and "
+           "10-90 % band over seeds.", fig_train_w1_curves),
+)

@@ -1,0 +1,57 @@
+"""`gandyn train`: a table or strict JSON, files written under --out, one-line errors (exit 2)."""
+
+import json
+import os
+
+import pytest
+
+from gandyn.cli import main
+from gandyn.commands import train as cmd
+from gandyn.train import DATASETS, LOSS_RECIPES, UPDATERS
+
+# the sizes of tests/test_train.py::TINY, so that the compiled program is shared
+TINY = ["--seeds", "2", "--steps", "4", "--width", "8", "--batch", "16", "--eval-samples", "64",
+        "--lr", "1e-3", "1e9"]
+
+
+def test_literal_choices_match_the_library():
+    assert cmd.DATA == tuple(DATASETS) and cmd.LOSSES == tuple(LOSS_RECIPES)
+    assert cmd.UPDATERS == tuple(UPDATERS)
+
+
+def test_json_is_strict_and_files_are_written(capsys, tmp_path):
+    out = tmp_path / "o"
+    assert main(["train", "--loss", "nsgan", *TINY, "--json", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    doc = json.loads(text, parse_constant=lambda c: pytest.fail(f"non-strict JSON: {c}"))
+    assert doc["command"] == "train" and len(doc["rows"]) == 2
+    big = [r for r in doc["rows"] if r["lr"] > 1][0]
+    assert big["status"]["running"] == 0 and big["final"]["modes"]["mean"] is None
+    assert doc["curves"][0]["mean"]["modes"][-1] is not None    # the running lanes' mean
+    assert sorted(os.listdir(out)) == ["curves.png", "train.json", "train.md"]
+    assert json.loads((out / "train.json").read_text()) == doc
+    assert "run/div/nan" in (out / "train.md").read_text()
+
+
+@pytest.mark.parametrize("argv, msg", [
+    (["--seeds", "0"], "--seeds must be positive"),
+    (["--lsgan-targets", "-1,1"], "three numbers"),
+    (["--loss", "wgan-gp", "--updater", "extragradient"], "n_disc must be 1"),
+    (["--lr", "nan"], "finite"),
+    (["--loss", "nope"], "invalid choice"),
+])
+def test_bad_input_one_line_exit_2(capsys, argv, msg):
+    with pytest.raises(SystemExit) if "nope" in argv else _nullcontext() as e:
+        rc = main(["train", *argv])
+    rc = e.value.code if "nope" in argv else rc
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert msg in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+class _nullcontext:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *a):
+        return False

@@ -1,0 +1,135 @@
+"""Ensembles of minibatch GANs: exact checks of the losses, the 1-D demo, statuses and tables."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gandyn.games.base import State
+from gandyn.games.sampled import dirac_discriminator, sampled_game
+from gandyn.games.sampled_regs import WGANGP
+from gandyn.train import (LOSS_RECIPES, location_scale, lsgan_triple, run_ensemble, summarize,
+                          train)
+
+
+def _copy_generator(theta, zs):
+    """``G_θ(z) = z``: the fakes are the latent bank itself (θ a dummy scalar)."""
+    return zs + 0.0 * theta
+
+
+@settings(max_examples=6, deadline=None)
+@given(a=st.floats(-2, 2), b=st.floats(-2, 2), c=st.floats(-2, 2),
+       idx_d=st.lists(st.integers(0, 3), min_size=12, max_size=12),
+       idx_g=st.lists(st.integers(0, 3), min_size=12, max_size=12))
+def test_lsgan_optimal_critic_is_the_target_mix(a, b, c, idx_d, idx_g):
+    """On a finite support (one-hot points, a free score per point) the critic's field vanishes
+    exactly at D* = (b p_d + a p_g)/(p_d + p_g) (Mao et al. 2017), and ascends towards it."""
+    eye = np.eye(4)
+    data, fakes = eye[idx_d], eye[idx_g]
+    pd, pg = data.mean(0), fakes.mean(0)
+    seen = (pd + pg) > 0
+    dstar = np.where(seen, (b * pd + a * pg) / np.where(seen, pd + pg, 1.0), 0.0)
+    game = sampled_game(*lsgan_triple(a, b, c), G=(_copy_generator, jnp.zeros(())),
+                        D=(dirac_discriminator, jnp.zeros(4)), data=data, latents=fakes)
+    v = game.field(State(jnp.zeros(()), jnp.asarray(dstar)))
+    np.testing.assert_allclose(np.asarray(v.disc), 0.0, atol=1e-12)
+    # off the optimum the field points back: v_s = -(p_d + p_g)(ψ_s - D*_s)
+    psi = dstar + 0.3
+    v = game.field(State(jnp.zeros(()), jnp.asarray(psi)))
+    np.testing.assert_allclose(np.asarray(v.disc), -(pd + pg) * 0.3, atol=1e-12)
+
+
+def test_wgan_gp_penalty_is_the_gradient_norm_at_the_interpolates():
+    """λ mean_k (‖∇_x D(x̂_k)‖ - 1)² with the gradient of an MLP critic taken point by point
+    (jacrev of one point), against the regulariser's batched formula."""
+    from gandyn.players import mlp
+
+    d_apply, psi = mlp(jax.random.PRNGKey(1), 2, width=8, depth=2, activation="tanh",
+                       parameterization="standard")
+    data = jax.random.normal(jax.random.PRNGKey(2), (6, 2))
+    fakes = jax.random.normal(jax.random.PRNGKey(3), (6, 2)) + 2.0
+    reg = WGANGP(3.0).bind(data, fakes)
+    u = np.asarray(reg.u)
+    np.testing.assert_allclose(u, (np.arange(6) + 0.5) / 6)
+
+    def D(xs):
+        return d_apply(psi, xs)
+
+    xhat = data + u[:, None] * (fakes - data)
+    grads = jax.jit(jax.vmap(jax.grad(lambda x: d_apply(psi, x[None])[0])))(xhat)
+    norms = np.linalg.norm(np.asarray(grads), axis=1)
+    expected = 3.0 * np.mean((norms - 1.0) ** 2)
+    np.testing.assert_allclose(float(reg.penalty(D, data, fakes)), expected, rtol=1e-10)
+
+
+def test_location_scale_demo_converges_where_the_theory_says():
+    """G(z) = μ + σz against a quadratic critic (+R1) reaches the data's (μ, σ); against a
+    linear critic μ converges and σ does not move."""
+    seeds = np.arange(6)
+    hp = {"lr": 0.05, "gamma": 1.0}
+    quad = run_ensemble(location_scale(1.0, 0.5, critic="quadratic", batch=512), seeds, hp,
+                        1500, 500)
+    lin = run_ensemble(location_scale(1.0, 0.5, critic="linear", batch=512), seeds, hp,
+                       1500, 500)
+    assert np.all(quad.status == 0) and np.all(lin.status == 0)
+    np.testing.assert_allclose(quad.metrics["mu"][:, -1], 1.0, atol=0.08)
+    np.testing.assert_allclose(quad.metrics["sigma"][:, -1], 0.5, atol=0.08)
+    np.testing.assert_allclose(lin.metrics["mu"][:, -1], 1.0, atol=0.08)
+    # σ's population field is zero: only the batch mean of z moves it (a small random walk)
+    s0, s1 = lin.metrics["sigma"][:, 0], lin.metrics["sigma"][:, -1]
+    np.testing.assert_allclose(s1, s0, atol=0.1)
+    far = np.abs(s0 - 0.5) > 0.2
+    assert far.any() and np.all(np.abs(s1[far] - 0.5) > 0.1)
+
+
+# the same sizes as tests/test_cli_train.py: one compilation serves both
+TINY = dict(seeds=2, steps=4, record_every=1, width=8, batch=16, n_eval=64)
+
+
+def test_ensemble_statuses_and_table():
+    """Two learning rates × two seeds in one program: a huge rate fails (diverged or
+    non-finite, frozen, NaN metrics afterwards), the small one runs; one row per rate."""
+    tr = train("nsgan", "ring", lr=[1e-3, 1e9], **TINY)
+    r = tr.result
+    assert r.status.shape == (4,) and r.metrics["modes"].shape == (4, 5)
+    np.testing.assert_array_equal(r.steps, [0, 1, 2, 3, 4])
+    small = r.hp["lr"] < 1
+    assert np.all(r.status[small] == 0) and np.all(r.stop_step[small] == -1)
+    assert np.all(np.isin(r.status[~small], (2, 4))) and np.all(r.stop_step[~small] > 0)
+    assert np.all(np.isfinite(r.metrics["hq"][small]))
+    assert np.all(np.isnan(r.metrics["hq"][~small][:, -1]))
+    rows = tr.table()
+    assert len(rows) == 2 and [row["seeds"] for row in rows] == [2, 2]
+    big = [row for row in rows if row["lr"] > 1][0]
+    assert big["status"]["running"] == 0 and big["final"]["modes"]["n"] == 0
+    ok = [row for row in rows if row["lr"] < 1][0]
+    assert ok["status"]["running"] == 2 and 0 <= ok["final"]["modes"]["mean"] <= 8
+
+
+def test_summarize_statistics():
+    from gandyn.train import EnsembleResult
+
+    res = EnsembleResult(np.zeros(4, int), -np.ones(4, int), np.array([0, 1]),
+                         {"w1": np.array([[9, 1.0], [9, 2.0], [9, 3.0], [9, np.nan]])},
+                         {"lr": np.array([0.1, 0.1, 0.1, 0.2])}, np.arange(4))
+    rows = summarize(res)
+    assert [r["lr"] for r in rows] == pytest.approx([0.1, 0.2])
+    s = rows[0]["final"]["w1"]
+    assert s["n"] == 3 and s["mean"] == pytest.approx(2.0) and s["sd"] == pytest.approx(1.0)
+    assert s["median"] == pytest.approx(2.0) and rows[1]["final"]["w1"]["n"] == 0
+
+
+def test_recipes_and_bad_input():
+    assert set(LOSS_RECIPES) == {"gan", "nsgan", "lsgan", "wgan-clip", "wgan-gp", "sngan",
+                                 "hinge", "dragan"}
+    assert LOSS_RECIPES["wgan-clip"].n_disc == 5 and LOSS_RECIPES["wgan-clip"].reg == "clip"
+    with pytest.raises(ValueError, match="unknown loss"):
+        train("nope")
+    with pytest.raises(ValueError, match="n_disc must be 1"):
+        train("wgan-gp", updater="extragradient")
+    with pytest.raises(ValueError, match="seeds"):
+        train("gan", seeds=0)
+    with pytest.raises(ValueError, match="lr"):
+        train("gan", lr=[float("nan")])
