@@ -48,7 +48,7 @@ def _outcomes(fs, rep, n_side):
     lo, hi = rep.domain
     pd = np.asarray(rep.pd[:1], np.float64)
     D0 = np.float64(rep.D0s[0])
-    _, _, (horizon, lam_max) = R._local(*fs, pd, D0, lo, hi)
+    _, _, (horizon, lam_max), _ = R._local(*fs, pd, D0, lo, hi)
     out = R._global_jit(*fs, pd, D0, lo, hi, int(n_side), R.STEPS, horizon, lam_max)
     status, neg, a, b, pg_hi = (np.asarray(out[i])[0] for i in (0, 1, 5, 6, 7))
     return (status.reshape(n_side, n_side), neg.reshape(n_side, n_side),
