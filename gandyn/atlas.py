@@ -109,7 +109,7 @@ def _cells(row) -> list:
 
     eig = ", ".join(format_eigenvalue(z, compact=True) for z in row["eigenvalues"]) or "—"
     mlr = row["max_lr"]
-    mlr = "—" if mlr is None else ("0" if mlr == 0 else f"{mlr:.4g}")
+    mlr = "—" if mlr is None else ("none" if mlr == 0 else f"{mlr:.4g}")
     return [row["game"], row["equilibrium"]["text"], eig, str(row["kind"]), str(row["verdict"]),
             mlr]
 
@@ -121,7 +121,8 @@ def to_markdown(rows) -> str:
     """Markdown: one table per section (plus the hooks' extra columns)."""
     out = ["# gandyn stability atlas", "",
            ("Continuous-time field at each game's equilibrium (pointwise games at p_d = 1); "
-            "max lr: largest stable step of simultaneous gradient steps."), ""]
+            "max lr: largest stable step of simultaneous gradient steps; none: no step size "
+            "makes them converge there."), ""]
     sections = []
     for r in rows:
         if r["section"] not in sections:

@@ -2,7 +2,7 @@
 
     gandyn figures                    # every figure into figures/
     gandyn figures --only dirac_grid  # one figure
-    gandyn figures --smoke --out /tmp/f   # small grids and few steps (seconds)
+    gandyn figures --smoke --out /tmp/f   # small grids and few steps (minutes for all)
     gandyn figures --list             # names and captions
 """
 
@@ -19,7 +19,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--only", action="append", metavar="NAME",
                         help="make only this figure (repeatable); see --list")
     parser.add_argument("--smoke", action="store_true",
-                        help="small grids and few steps: checks every recipe in seconds")
+                        help="small grids and few steps: checks every recipe (a few minutes for all of "
+                             "them on a 2-core CPU; --only NAME for one)")
     parser.add_argument("--dpi", type=bounded_int(20, 1200, "a slide needs ~100; 1200 is print "
                                                   "quality, beyond that only memory grows"),
                         default=110, help="resolution, 20..1200 (default 110)")
