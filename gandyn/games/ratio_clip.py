@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any
 
 import jax
 import jax.numpy as jnp
 
 from gandyn.games.base import Game, from_objectives
+from gandyn.games.sampled import Scores
 from gandyn.games.methods_regs import Reweight, sample_weights
 from gandyn.games.sampled_regs import WGANGP
 
@@ -43,14 +43,6 @@ def density_ratio(c_apply, clf, fakes_old, fakes_new):
     return jnp.exp(l_old - jnp.reshape(c_apply(clf, fakes_new), (-1,)))
 
 
-@dataclasses.dataclass(frozen=True)
-class _Scores:
-    d_apply: Callable
-    psi: Any
-
-    def __call__(self, xs):
-        return jnp.reshape(self.d_apply(self.psi, xs), (xs.shape[0],))
-
 
 @dataclasses.dataclass(frozen=True)
 class _Gen:
@@ -58,7 +50,7 @@ class _Gen:
     d_apply: Callable
 
     def __call__(self, theta, psi, p):
-        return jnp.mean(_Scores(self.d_apply, psi)(self.g_apply(theta, p["latents"])))
+        return jnp.mean(Scores(self.d_apply, psi)(self.g_apply(theta, p["latents"])))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,7 +60,7 @@ class _Critic:
     reweight: bool
 
     def __call__(self, theta, psi, p):
-        D = _Scores(self.d_apply, psi)
+        D = Scores(self.d_apply, psi)
         fakes = self.g_apply(theta, p["latents"])
         s = D(fakes)
         w = sample_weights(s) if self.reweight else jnp.ones_like(s)

@@ -169,7 +169,7 @@ class SampledParams(NamedTuple):
 
 
 @dataclasses.dataclass(frozen=True)
-class _Scores:
+class Scores:
     """``xs -> D_ψ(xs)`` of shape ``(B,)`` with the regularisers' reparameterisation."""
 
     d_apply: Callable
@@ -183,7 +183,7 @@ class _Scores:
 def _disc(d_apply, psi, regs):
     for r in regs:
         psi = r.reparam(psi)
-    return _Scores(d_apply, psi)
+    return Scores(d_apply, psi)
 
 
 @dataclasses.dataclass(frozen=True)

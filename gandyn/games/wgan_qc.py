@@ -41,6 +41,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from gandyn.games.base import Game, from_objectives
+from gandyn.games.sampled import Scores
 
 __all__ = ["Transport", "cost_matrix", "transport", "transport_1d", "transport_lp",
            "wgan_qc_game"]
@@ -133,14 +134,6 @@ def transport(real, fake, K=1.0, method: str = "auto") -> Transport:
     return transport_lp(real, fake, K)
 
 
-@dataclasses.dataclass(frozen=True)
-class _Scores:
-    d_apply: Callable
-    psi: Any
-
-    def __call__(self, xs):
-        return jnp.reshape(self.d_apply(self.psi, xs), (xs.shape[0],))
-
 
 @dataclasses.dataclass(frozen=True)
 class _QC:
@@ -149,11 +142,11 @@ class _QC:
     method: str
 
     def gen(self, theta, psi, p):
-        D = _Scores(self.d_apply, psi)
+        D = Scores(self.d_apply, psi)
         return jnp.mean(D(self.g_apply(theta, p["latents"])))
 
     def disc(self, theta, psi, p):
-        D = _Scores(self.d_apply, psi)
+        D = Scores(self.d_apply, psi)
         y = p["data"]
         x = jax.lax.stop_gradient(self.g_apply(theta, p["latents"]))
         t = jax.tree_util.tree_map(jax.lax.stop_gradient,

@@ -48,6 +48,16 @@ def disc_moves(game, state: State, lr, n: int = 1) -> State:
                    state)
 
 
+def check_schedule(u) -> None:
+    """An alternating schedule's ``order``, ``n_disc`` and ``n_gen`` are valid, else ValueError."""
+    if u.order not in ORDERS:
+        raise ValueError(f"order must be one of {ORDERS}, got {u.order!r}")
+    for k in ("n_disc", "n_gen"):
+        n = getattr(u, k)
+        if not isinstance(n, int) or n < 1:
+            raise ValueError(f"{k} must be a positive int, got {n!r}")
+
+
 @updater(meta=("n_disc", "n_gen", "order"))
 class Alternating(Updater):
     lr_gen: float
@@ -58,12 +68,7 @@ class Alternating(Updater):
     name = "alternating"
 
     def __post_init__(self):
-        if self.order not in ORDERS:
-            raise ValueError(f"order must be one of {ORDERS}, got {self.order!r}")
-        for k in ("n_disc", "n_gen"):
-            n = getattr(self, k)
-            if not isinstance(n, int) or n < 1:
-                raise ValueError(f"{k} must be a positive int, got {n!r}")
+        check_schedule(self)
 
     def _step(self, game, state, ustate):
         if self.order == "disc_first":

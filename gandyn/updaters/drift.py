@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from gandyn.games.base import State
 from gandyn.updaters._tree import add, axpy, field_jvp, scale, step_state
-from gandyn.updaters.alternating import ORDERS, _repeat
+from gandyn.updaters.alternating import _repeat, check_schedule
 from gandyn.updaters.base import Updater, player_lrs, updater
 
 __all__ = ["DriftCancelled", "DriftCancelledAlternating", "drift_cancelled",
@@ -68,12 +68,7 @@ class DriftCancelledAlternating(Updater):
     name = "drift_cancelled_alternating"
 
     def __post_init__(self):
-        if self.order not in ORDERS:
-            raise ValueError(f"order must be one of {ORDERS}, got {self.order!r}")
-        for k in ("n_disc", "n_gen"):
-            n = getattr(self, k)
-            if not isinstance(n, int) or n < 1:
-                raise ValueError(f"{k} must be a positive int, got {n!r}")
+        check_schedule(self)
 
     def _w(self, game, s: State, first_is_disc: bool, player: str):
         # the sign of the interaction term: + for the player moving first, - for the second
