@@ -75,7 +75,7 @@ def fig_seed_classic_goodfellow(smoke=False):
                                 "Goodfellow (non-saturating): f3 = log D")):
         g = _pointwise(name)
         data = _pointwise_portrait(g, (0.02, 0.98), (0.0, 1.2), smoke, title=title)
-        data.iterates["seed script: simultaneous, lr 1e-3, 1e5 steps"] = _seed_run(g, smoke)
+        data.iterates["the article's script: simultaneous, lr 1e-3, 1e5 steps"] = _seed_run(g, smoke)
         art = phase_portrait(ax, data, iterate_markersize=0)
         for ln in art["iterates"].values():
             ln.set_linewidth(2.2)
