@@ -157,9 +157,19 @@ def _interrupt_watchdog(label: str):
                 os._exit(130)
 
     threading.Thread(target=watch, name="gandyn-sigint", daemon=True).start()
+    # Ctrl-C landing inside a gc callback (jax registers one) is "ignored" with a printed
+    # traceback; stay silent there: the watchdog above still ends the run with one line
+    old_hook = sys.unraisablehook
+
+    def hook(u):
+        if not (u.exc_type and issubclass(u.exc_type, KeyboardInterrupt)):
+            old_hook(u)
+
+    sys.unraisablehook = hook
 
     def uninstall():
         done.set()
+        sys.unraisablehook = old_hook
         signal.set_wakeup_fd(old_fd)
         os.close(w)
 
