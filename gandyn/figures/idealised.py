@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 
 import jax
 import jax.numpy as jnp
@@ -176,6 +175,18 @@ def _ode_path(game, start, t1, n):
     return np.stack([np.asarray(r.zs.gen)[:, 0], np.asarray(r.zs.disc)[:, 0]], 1)
 
 
+def _dirac_panel(ax, game, pl, grid, cname, upd, steps, h, smoke):
+    """One panel of the Dirac grid: the field and the path of ``upd`` (the ODE when None)
+    from ``DIRAC_START``; the path is the axes' last line."""
+    if upd is None:
+        xy = _ode_path(game, DIRAC_START, steps * h, 400 if smoke else 2000)
+    else:
+        xy = P.iterates(game, upd, DIRAC_START, steps, pl)
+    data = P.Portrait(grid, [], [], [], {cname: xy}, (-2, 2), (-2, 2), pl.xlabel, pl.ylabel, "")
+    phase_portrait(ax, data, density=0.7, colorbar=False, legend=False, nullclines=False,
+                   iterate_markersize=0)
+
+
 def fig_dirac_grid(smoke=False):
     from gandyn.updaters import alternating, simultaneous
 
@@ -196,14 +207,7 @@ def fig_dirac_grid(smoke=False):
         grid = P.field_grid(game, pl, (-2, 2), (-2, 2), 15 if smoke else 21)
         for j, (cname, upd) in enumerate(cols):
             ax = axes[i, j]
-            if upd is None:
-                xy = _ode_path(game, DIRAC_START, steps * h, 400 if smoke else 2000)
-            else:
-                xy = P.iterates(game, upd, DIRAC_START, steps, pl)
-            data = P.Portrait(grid, [], [], [], {cname: xy}, (-2, 2), (-2, 2), pl.xlabel,
-                              pl.ylabel, "")
-            phase_portrait(ax, data, density=0.7, colorbar=False, legend=False,
-                           nullclines=False, iterate_markersize=0)
+            _dirac_panel(ax, game, pl, grid, cname, upd, steps, h, smoke)
             ax.get_lines()[-1].set_color(colors[j])
             ax.plot(*DIRAC_START, marker="s", color="black", ms=4)
             ax.plot(0, 0, marker="*", color="gold", ms=11, markeredgecolor="black", zorder=7)
@@ -244,14 +248,7 @@ def _dirac_piece(rows, smoke, title):
         grid = P.field_grid(game, pl, (-2, 2), (-2, 2), 15 if smoke else 21)
         for j, (cname, upd, colour) in enumerate(cols):
             ax = axes[i, j]
-            if upd is None:
-                xy = _ode_path(game, DIRAC_START, steps * h, 400 if smoke else 2000)
-            else:
-                xy = P.iterates(game, upd, DIRAC_START, steps, pl)
-            data = P.Portrait(grid, [], [], [], {cname: xy}, (-2, 2), (-2, 2), pl.xlabel,
-                              pl.ylabel, "")
-            phase_portrait(ax, data, density=0.7, colorbar=False, legend=False,
-                           nullclines=False, iterate_markersize=0)
+            _dirac_panel(ax, game, pl, grid, cname, upd, steps, h, smoke)
             ax.get_lines()[-1].set_color(colour)
             ax.get_lines()[-1].set_linewidth(1.8)
             ax.plot(*DIRAC_START, marker="s", color="black", ms=5)
