@@ -4,6 +4,8 @@ generator's density ratio kept inside [1 - ε, 1 + ε] by every step."""
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -51,7 +53,7 @@ def test_reweighted_critic_gradient_treats_weights_as_constants():
     np.testing.assert_allclose(g2.field(State(jnp.zeros(2), w)).disc, v.disc, rtol=1e-12)
 
 
-def _setup(eps, lr):
+def _setup(eps, lr, tx=None):
     keys = jax.random.split(jax.random.PRNGKey(3), 5)
     g_apply, th = mlp(keys[0], 2, width=8, depth=1, out_dim=2, parameterization="standard")
     d_apply, ps = mlp(keys[1], 2, width=8, depth=1, parameterization="standard")
@@ -60,13 +62,16 @@ def _setup(eps, lr):
     z = jax.random.normal(keys[4], (32, 2))
     game = ratio_clip_game((g_apply, th), (d_apply, ps), data, z)
     u = ratio_clip(lr, 0.05, G=g_apply, D=d_apply, C=(c_apply, cl), eps=eps, n_disc=2,
-                   n_gen=3)
+                   n_gen=3, tx=tx)
     return game, u, State(th, ps), z, g_apply, c_apply
 
 
-def test_generator_density_ratio_stays_inside_the_clip_range():
+@pytest.mark.parametrize("tx, lr", [(None, 2.0), (optax.scale_by_adam(0.5, 0.999), 0.5)])
+def test_generator_density_ratio_stays_inside_the_clip_range(tx, lr):
+    """Plain gradient steps and Adam steps (the trainer's): the line search keeps every
+    ratio inside the range."""
     eps = 0.1
-    game, u, z0, zs, g_apply, c_apply = _setup(eps, lr=2.0)
+    game, u, z0, zs, g_apply, c_apply = _setup(eps, lr=lr, tx=tx)
     step = jax.jit(u.step)
     s = u.init(game, z0)
     z = z0

@@ -123,7 +123,9 @@ def test_summarize_statistics():
 
 def test_recipes_and_bad_input():
     assert set(LOSS_RECIPES) == {"gan", "nsgan", "lsgan", "wgan-clip", "wgan-gp", "sngan",
-                                 "hinge", "dragan"}
+                                 "hinge", "dragan", "ratio-clip"}
+    with pytest.raises(ValueError, match="its own update rule"):
+        train("ratio-clip", updater="adam")
     assert LOSS_RECIPES["wgan-clip"].n_disc == 5 and LOSS_RECIPES["wgan-clip"].reg == "clip"
     with pytest.raises(ValueError, match="unknown loss"):
         train("nope")
@@ -133,3 +135,18 @@ def test_recipes_and_bad_input():
         train("gan", seeds=0)
     with pytest.raises(ValueError, match="lr"):
         train("gan", lr=[float("nan")])
+
+
+@pytest.mark.parametrize("loss", sorted(LOSS_RECIPES))
+def test_every_loss_trains(loss):
+    """Every registered loss runs in the ensemble: lanes running, parameters moved, finite
+    metrics (2 GANs, 3 rounds, tiny networks)."""
+    tr = train(loss, "ring", seeds=2, steps=3, record_every=3, width=4, depth=1, batch=8,
+               n_eval=32, lr=1e-2, keep_final=True)
+    r = tr.result
+    assert np.all(r.status == 0) and np.all(np.isfinite(r.metrics["hq"]))
+    for lane, seed in enumerate(r.seed):      # lane i's networks come from key(seed)'s first split
+        (_, g0), _ = tr.config.players(jax.random.split(jax.random.PRNGKey(int(seed)), 3)[0])
+        moved = [float(np.max(np.abs(a[lane] - b))) for a, b in
+                 zip(jax.tree_util.tree_leaves(r.final.gen), jax.tree_util.tree_leaves(g0))]
+        assert 0 < max(moved) < 1

@@ -11,16 +11,18 @@ mean distance to the segment (line). Examples:
     gandyn train --loss gan nsgan lsgan hinge --seeds 64 --steps 1000 --json
     gandyn train --data mixture --loss nsgan --lr 1e-4 1e-3 --out train-out
 
-Losses: gan nsgan lsgan wgan-clip wgan-gp sngan hinge dragan; updaters: default (the loss's
-own optimiser: Adam, RMSProp for wgan-clip), adam, rmsprop, alternating (gradient steps),
-simultaneous, extragradient, optimistic, consensus.
+Losses: gan nsgan lsgan wgan-clip wgan-gp sngan hinge dragan ratio-clip; updaters: default
+(the loss's own optimiser: Adam, RMSProp for wgan-clip), adam, rmsprop, alternating (gradient
+steps), simultaneous, extragradient, optimistic, consensus. ratio-clip (probability-ratio
+clipping with re-weighted critic, Wu et al. 2020) is its own rule: updater default only.
 """
 
 from __future__ import annotations
 
 VALUE_OPTIONS = ("--lsgan-targets",)
 DATA = ("ring", "grid", "mixture", "line")
-LOSSES = ("gan", "nsgan", "lsgan", "wgan-clip", "wgan-gp", "sngan", "hinge", "dragan")
+LOSSES = ("gan", "nsgan", "lsgan", "wgan-clip", "wgan-gp", "sngan", "hinge", "dragan",
+          "ratio-clip")
 UPDATERS = ("default", "adam", "rmsprop", "alternating", "simultaneous", "extragradient",
             "optimistic", "consensus")
 

@@ -16,7 +16,10 @@ Simplifications (stated in ``docs/methods.md``): one bank per round (wrap in
 ``gandyn.updaters.minibatch`` for a fresh bank per round, not per critic step); the
 advantage A_j is the critic score itself, differentiable in θ; step 4 is ours: the paper's
 clipped surrogate only removes the incentive to leave the range, the line search (as in
-TRPO) makes the range a guarantee for the step. Plain gradient steps, no Adam.
+TRPO) makes the range a guarantee for the step. Steps are plain gradient steps, or, with
+``tx`` (a rate-free optax transformation such as ``optax.scale_by_adam(0.5, 0.999)``, as the
+paper trains with Adam), ``x <- x + h · tx(∇)`` with one optimiser state per network (the
+generator's state advances over the surrogate steps even when the line search shortens them).
 
 Not in ``ALL_UPDATERS``: its factory needs the networks and the classifier's parameters.
 """
@@ -41,6 +44,7 @@ class RatioClipState(NamedTuple):
     ratio_min: Any        # min / max of r_j after the last generator phase
     ratio_max: Any
     scale: Any            # the accepted fraction of the surrogate displacement
+    opt: Any = None       # (critic's, classifier's, generator's) optax states, or None
 
 
 def _log_sigmoid(t):
@@ -48,10 +52,11 @@ def _log_sigmoid(t):
 
 
 def _tree_axpy(a, x, y):
-    return jax.tree_util.tree_map(lambda u, v: v + a * u, x, y)
+    # in y's dtype: float32 networks stay float32 under traced float64 rates
+    return jax.tree_util.tree_map(lambda u, v: v + (a * u).astype(v.dtype), x, y)
 
 
-@updater(meta=("g_apply", "d_apply", "c_apply", "n_disc", "n_gen", "halvings"))
+@updater(meta=("g_apply", "d_apply", "c_apply", "n_disc", "n_gen", "halvings", "tx"))
 class RatioClip(Updater):
     lr_gen: Any
     lr_disc: Any
@@ -64,11 +69,21 @@ class RatioClip(Updater):
     n_disc: int = 5
     n_gen: int = 5
     halvings: int = 10
+    tx: Any = None
     name = "ratio-clip"
 
     def init(self, game, state):
         one = jnp.ones((), jnp.result_type(float))
-        return RatioClipState(self.clf0, one, one, one)
+        opt = None if self.tx is None else (self.tx.init(state.disc), self.tx.init(self.clf0),
+                                            self.tx.init(state.gen))
+        return RatioClipState(self.clf0, one, one, one, opt)
+
+    def _ascend(self, h, grad, x, opt):
+        """One ascent step along ``grad`` (through ``tx`` when given)."""
+        if self.tx is None:
+            return _tree_axpy(h, grad, x), opt
+        u, opt = self.tx.update(grad, opt, x)
+        return _tree_axpy(h, u, x), opt
 
     def _ratios(self, clf, theta_old, theta, z):
         return density_ratio(self.c_apply, clf, self.g_apply(theta_old, z),
@@ -77,11 +92,12 @@ class RatioClip(Updater):
     def _step(self, game, state, ustate):
         p = game.params
         g, d = state
+        o_d, o_c, o_g = (None, None, None) if ustate.opt is None else ustate.opt
 
-        def critic(_, d):
-            return _tree_axpy(self.lr_disc, game.v_disc(g, d, p), d)
+        def critic(_, c):
+            return self._ascend(self.lr_disc, game.v_disc(g, c[0], p), *c)
 
-        d = jax.lax.fori_loop(0, self.n_disc, critic, d)
+        d, o_d = jax.lax.fori_loop(0, self.n_disc, critic, (d, o_d))
 
         data, z = p["data"], p["latents"]
         fakes = jax.lax.stop_gradient(self.g_apply(g, z))
@@ -91,17 +107,17 @@ class RatioClip(Updater):
             lf = jnp.reshape(self.c_apply(c, fakes), (-1,))
             return jnp.mean(_log_sigmoid(lr_)) + jnp.mean(_log_sigmoid(-lf))
 
-        clf = _tree_axpy(self.lr_clf, jax.grad(clf_obj)(ustate.clf), ustate.clf)
+        clf, o_c = self._ascend(self.lr_clf, jax.grad(clf_obj)(ustate.clf), ustate.clf, o_c)
 
         def surrogate(theta):
             r = self._ratios(clf, g, theta, z)
             A = jnp.reshape(self.d_apply(d, self.g_apply(theta, z)), (-1,))
             return jnp.mean(jnp.minimum(r * A, jnp.clip(r, 1 - self.eps, 1 + self.eps) * A))
 
-        def gen(_, theta):
-            return _tree_axpy(self.lr_gen, jax.grad(surrogate)(theta), theta)
+        def gen(_, c):
+            return self._ascend(self.lr_gen, jax.grad(surrogate)(c[0]), *c)
 
-        theta = jax.lax.fori_loop(0, self.n_gen, gen, g)
+        theta, o_g = jax.lax.fori_loop(0, self.n_gen, gen, (g, o_g))
         delta = jax.tree_util.tree_map(jnp.subtract, theta, g)
         scales = jnp.concatenate([0.5 ** jnp.arange(self.halvings + 1.0), jnp.zeros(1)])
 
@@ -113,11 +129,14 @@ class RatioClip(Updater):
         s = scales[jnp.argmax(ok)]                 # the largest accepted scale (0 always is)
         theta = _tree_axpy(s, delta, g)
         r = self._ratios(clf, g, theta, z)
-        return State(theta, d), RatioClipState(clf, jnp.min(r), jnp.max(r), s)
+        opt = None if ustate.opt is None else (o_d, o_c, o_g)
+        dt = ustate.scale.dtype
+        return State(theta, d), RatioClipState(clf, jnp.min(r).astype(dt), jnp.max(r).astype(dt),
+                                               s.astype(dt), opt)
 
 
 def ratio_clip(lr, lr_disc=None, *, G, D, C, eps=0.2, lr_clf=None, n_disc: int = 5,
-               n_gen: int = 5, halvings: int = 10) -> RatioClip:
+               n_gen: int = 5, halvings: int = 10, tx=None) -> RatioClip:
     """The ratio-clipping rule (module docstring).
 
     Args:
@@ -126,9 +145,10 @@ def ratio_clip(lr, lr_disc=None, *, G, D, C, eps=0.2, lr_clf=None, n_disc: int =
       G, D: the game's apply functions (``apply_fn(params, xs)``, hashable).
       C: ``(c_apply, clf_params)``: the auxiliary classifier, logit high on data.
       eps: the clipping range ε.  n_disc, n_gen: critic and surrogate steps per round.
+      tx: a rate-free optax transformation for every step (default: plain gradient steps).
     """
     lr_disc = lr if lr_disc is None else lr_disc
     lr_clf = lr_disc if lr_clf is None else lr_clf
     c_apply, clf0 = C
     return RatioClip(lr, lr_disc, lr_clf, eps, clf0, G, D, c_apply, int(n_disc), int(n_gen),
-                     int(halvings))
+                     int(halvings), tx)
