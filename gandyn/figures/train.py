@@ -14,16 +14,17 @@ from gandyn.figures.record import Figure
 
 __all__ = ["FIGURES", "fig_train_ring_samples", "fig_train_modes", "fig_train_w1_curves"]
 
-RING_LOSSES = ("gan", "nsgan", "lsgan", "wgan-clip", "wgan-gp", "sngan", "hinge")
+RING_LOSSES = ("gan", "nsgan", "lsgan", "wgan-clip", "wgan-gp", "sngan", "hinge", "ratio-clip")
 
 
 def _budget(smoke):
     if smoke:
         return dict(seeds=4, steps=40, width=16, batch=32, n_eval=256)
-    return dict(seeds=64, steps=600, width=32, batch=64, n_eval=1024)
+    # the per-GAN budget of the README's modes-covered table (there: 64 seeds)
+    return dict(seeds=32, steps=3000, width=64, batch=128, n_eval=1024)
 
 
-def fig_train_ring_samples(smoke: bool = False):
+def fig_train_ring_samples(smoke: bool = False, losses=RING_LOSSES):
     """Samples of one GAN (seed 0) per loss on the 8-Gaussian ring, same budget."""
     import jax
     import jax.numpy as jnp
@@ -33,10 +34,15 @@ def fig_train_ring_samples(smoke: bool = False):
 
     kw = _budget(smoke)
     kw.update(seeds=1, keep_final=True)
-    fig = MplFigure(figsize=(16, 3.3), layout="constrained")
-    axes = fig.subplots(1, len(RING_LOSSES), sharex=True, sharey=True)
+    fig = MplFigure(figsize=(13, 7.2), layout="constrained")
+    rows = 1 if len(losses) <= 4 else 2
+    fig.set_size_inches(13, 3.8 * rows)
+    axes = np.atleast_1d(fig.subplots(rows, -(-len(losses) // rows), sharex=True,
+                                      sharey=True)).ravel()
     data = np.asarray(ring(jax.random.PRNGKey(0), 1000))
-    for ax, loss in zip(axes, RING_LOSSES):
+    for ax in axes[len(losses):]:
+        ax.set_visible(False)
+    for ax, loss in zip(axes, losses):
         tr = train(loss, "ring", lr=1e-3, **kw)
         (g_apply, _), _ = _players_shapes(tr.config)
         theta = jax.tree_util.tree_map(lambda x: x[0], tr.result.final.gen)
@@ -51,19 +57,20 @@ def fig_train_ring_samples(smoke: bool = False):
         ax.set_ylim(-3, 3)
         ax.set_aspect("equal")
         ax.tick_params(labelsize=10)
-    axes[0].legend(fontsize=10, loc="lower left", markerscale=3)
+    axes[0].legend(fontsize=10, loc="center", markerscale=3)
     fig.suptitle(f"8-Gaussian ring, {kw['steps']} steps, lr 1e-3, 2×{kw['width']} MLPs, "
                  f"batch {kw['batch']}", fontsize=14)
     return fig
 
 
-def fig_train_modes(smoke: bool = False):
-    """Distribution over seeds of the modes covered, per loss × updater."""
+def fig_train_modes(smoke: bool = False, combos=None):
+    """Distribution over seeds of the modes covered, per (loss, updater) in ``combos``."""
     from gandyn.train import train
 
     kw = _budget(smoke)
-    combos = [(loss, "default") for loss in RING_LOSSES] + [("nsgan", "alternating"),
-                                                             ("nsgan", "extragradient")]
+    if combos is None:
+        combos = [(loss, "default") for loss in RING_LOSSES] + [("nsgan", "alternating"),
+                                                                 ("nsgan", "extragradient")]
     fig = MplFigure(figsize=(14, 5), layout="constrained")
     ax = fig.subplots()
     vals, labels = [], []
@@ -87,7 +94,7 @@ def fig_train_modes(smoke: bool = False):
     return fig
 
 
-def fig_train_w1_curves(smoke: bool = False):
+def fig_train_w1_curves(smoke: bool = False, losses=("nsgan", "wgan-gp", "lsgan")):
     """Exact W1 to the 1-D mixture against the step, mean and 10-90 % band over seeds."""
     from gandyn.train import train
 
@@ -95,7 +102,8 @@ def fig_train_w1_curves(smoke: bool = False):
     kw["record_every"] = max(1, kw["steps"] // 20)
     fig = MplFigure(figsize=(8, 4.8), layout="constrained")
     ax = fig.subplots()
-    for loss, color in (("nsgan", "tab:blue"), ("wgan-gp", "tab:red"), ("lsgan", "tab:green")):
+    for loss, color in zip(losses, ("tab:blue", "tab:red", "tab:green", "tab:purple",
+                                    "tab:orange", "tab:brown", "tab:pink", "tab:olive")):
         tr = train(loss, "mixture", lr=1e-3, **kw)
         steps, w1 = tr.curves("w1")
         ax.plot(steps, np.nanmean(w1, 0), c=color, lw=2.5, label=loss)
