@@ -56,6 +56,37 @@ def gandyn_rate(gans: int, steps: int) -> dict:
             "modes_final_mean": float(np.nanmean(r.metrics["modes"][:, -1]))}
 
 
+def flops_per_gan_step() -> float:
+    """XLA's flop count of one GAN-training step of one lane (the ensemble's own program)."""
+    import jax
+    import jax.numpy as jnp
+
+    from gandyn.train import Config, ensemble
+
+    cfg = Config(loss="nsgan", data="ring", width=64, depth=2, batch=256)
+    hp = {"lr": jnp.float32(1e-4), "lr_disc": jnp.float32(1e-4), "gamma": jnp.float32(0.0)}
+    game, u, z0 = ensemble(cfg).make(jax.random.PRNGKey(0), hp)
+    s0 = u.init(game, z0)
+    cost = jax.jit(u.step).lower(game, z0, s0).compile().cost_analysis()
+    cost = cost[0] if isinstance(cost, (list, tuple)) else cost
+    return float(cost["flops"])
+
+
+def peak_gflops() -> dict:
+    """A ceiling for the CPU: cores x clock x 32 float32 flops per cycle (two 8-wide AVX2 FMA
+    units); 64 with AVX-512. Read from /proc/cpuinfo where it exists."""
+    try:
+        text = open("/proc/cpuinfo").read()
+    except OSError:
+        return {}
+    mhz = [float(line.split(":")[1]) for line in text.splitlines() if line.startswith("cpu MHz")]
+    per_cycle = 64 if "avx512f" in text else (32 if "avx2" in text else 16)
+    if not mhz:
+        return {}
+    return {"cores": os.cpu_count(), "ghz": max(mhz) / 1e3, "flops_per_cycle": per_cycle,
+            "peak_gflops": os.cpu_count() * max(mhz) / 1e3 * per_cycle}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--gans", type=int, default=1024)
@@ -90,6 +121,13 @@ def main(argv=None) -> int:
         return 130
     g = res["gandyn"]["steps_per_s"]
     res["ratio"] = {k: g / v["per_gan_steps_per_s_median"] for k, v in res["torch"].items()}
+    # what the two sides achieve in flop/s, and the ratio the CPU's peak would allow
+    f = flops_per_gan_step()
+    best_torch = max(v["per_gan_steps_per_s_median"] for v in res["torch"].values())
+    res["flops"] = {"per_gan_step": f, "gandyn_gflops": g * f / 1e9,
+                    "torch_gflops": best_torch * f / 1e9, **peak_gflops()}
+    if "peak_gflops" in res["flops"]:
+        res["flops"]["ratio_at_peak"] = res["flops"]["peak_gflops"] / res["flops"]["torch_gflops"]
     res["loadavg_end"] = list(os.getloadavg())
     text = json.dumps(res, indent=1)
     print(text)

@@ -102,16 +102,22 @@ def fig_train_w1_curves(smoke: bool = False, losses=("nsgan", "wgan-gp", "lsgan"
     kw["record_every"] = max(1, kw["steps"] // 20)
     fig = MplFigure(figsize=(8, 4.8), layout="constrained")
     ax = fig.subplots()
-    for loss, color in zip(losses, ("tab:blue", "tab:red", "tab:green", "tab:purple",
-                                    "tab:orange", "tab:brown", "tab:pink", "tab:olive")):
+    colors = ("tab:blue", "tab:red", "tab:green", "tab:purple", "tab:orange", "tab:brown")
+    for i, loss in enumerate(losses):
+        color, style = colors[i % len(colors)], ("-", "--", ":")[i % 3]
         tr = train(loss, "mixture", lr=1e-3, **kw)
         steps, w1 = tr.curves("w1")
-        ax.plot(steps, np.nanmean(w1, 0), c=color, lw=2.5, label=loss)
+        mean = np.nanmean(w1, 0)
+        ax.plot(steps, mean, c=color, lw=2.5, ls=style,
+                label=f"{loss} (final mean {mean[-1]:.3g})")
         lo, hi = np.nanquantile(w1, [0.1, 0.9], axis=0)
-        ax.fill_between(steps, lo, hi, color=color, alpha=0.2)
+        ax.fill_between(steps, lo, hi, color=color, alpha=0.15)
+    ax.set_yscale("log")
     ax.set_xlabel("step", fontsize=12)
-    ax.set_ylabel("W1 to the mixture (exact)", fontsize=12)
-    ax.set_title(f"1-D mixture of 3 Gaussians, {kw['seeds']} seeds", fontsize=13)
+    ax.set_ylabel("W1 to the mixture (exact, log scale)", fontsize=12)
+    ax.set_title(f"1-D mixture of 3 Gaussians (σ 0.2 at -2, 0, 2): mean and 10-90 % band over "
+                 f"{kw['seeds']} seeds\nlr 1e-3, 2×{kw['width']} MLPs, batch {kw['batch']}",
+                 fontsize=12)
     ax.legend(fontsize=11)
     return fig
 
