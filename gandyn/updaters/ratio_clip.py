@@ -127,7 +127,9 @@ class RatioClip(Updater):
 
         ok = jax.lax.map(inside, scales)
         s = scales[jnp.argmax(ok)]                 # the largest accepted scale (0 always is)
-        theta = _tree_axpy(s, delta, g)
+        # scale 0 is exactly no move, even where the surrogate steps produced a non-finite delta
+        theta = jax.tree_util.tree_map(lambda u, v: jnp.where(s > 0, v + (s * u).astype(v.dtype),
+                                                              v), delta, g)
         r = self._ratios(clf, g, theta, z)
         opt = None if ustate.opt is None else (o_d, o_c, o_g)
         dt = ustate.scale.dtype
