@@ -93,3 +93,12 @@ def test_readme_block_runs(lang, src, tmp_path, monkeypatch):
         assert out.getvalue().strip(), f"{' '.join(cmd)} printed nothing"
         ran += 1
     assert ran or "pip" in src or _DONE
+
+
+def test_readme_images_exist():
+    """Every picture the README shows is committed under the repository."""
+    text = README.read_text(encoding="utf-8")
+    paths = re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", text)
+    assert paths, "the README shows no pictures"
+    missing = [p for p in paths if not (README.parent / p).is_file()]
+    assert not missing, f"README pictures missing: {missing}"
