@@ -1,4 +1,5 @@
-"""Figures of the seeds' special methods (registered in ``gandyn.figures.FIGURES``).
+"""Figures of the special GAN methods: ratio clipping, consensus on trained GANs (registered
+in ``gandyn.figures.FIGURES``).
 
 * ``methods_consensus_cloud``: the eigenvalue cloud of the full parametric game (G and D small
   MLPs on the 8-Gaussian ring) at a trained checkpoint, for the field ``v'`` and for the
