@@ -157,11 +157,17 @@ def discrete(xs, p, q):
     return _on_atoms(xs, p, q)
 
 
+def _rel_entr(p, q):
+    # equal weights give an exact 0: XLA may compute p/q as p * (1/q), which is not exactly 1
+    # on every CPU, and identical measures must have divergence 0, not 3e-17
+    return jnp.where(p == q, jnp.zeros_like(p), rel_entr(p, q))
+
+
 def _info(p, q):
     """(JS, KL(p||q), TV) of two weight vectors on the same atoms; 0 log 0 = 0, inf if q=0<p."""
     m = 0.5 * (p + q)
-    kl = jnp.sum(rel_entr(p, q))
-    js = 0.5 * jnp.sum(rel_entr(p, m)) + 0.5 * jnp.sum(rel_entr(q, m))
+    kl = jnp.sum(_rel_entr(p, q))
+    js = 0.5 * jnp.sum(_rel_entr(p, m)) + 0.5 * jnp.sum(_rel_entr(q, m))
     return jnp.clip(js, 0.0, LOG2), kl, jnp.clip(0.5 * jnp.sum(jnp.abs(p - q)), 0.0, 1.0)
 
 

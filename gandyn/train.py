@@ -37,6 +37,8 @@ wgan-gp     t, -t, t; λ E(‖∇D(x̂)‖ - 1)², λ = γ     Adam 1e-4 (0, .9)
 sngan       nsgan triple, D spectrally normalised  Adam 1e-4 (.5, .999)   Miyato et al. 2018
 hinge       min(0, t-1), min(0, -t-1), t           Adam 1e-4 (.5, .999)   Lim & Ye 2017
 dragan      nsgan triple; λ E(‖∇D(x+δ)‖ - 1)²      Adam 1e-4 (.5, .999)   Kodali et al. 2017
+ratio-clip  WGAN-GP critic on re-weighted fakes;   Adam 1e-4 (0, .9), 5   Wu et al. 2020
+            G surrogate, ratio clipped to 1 ± ε
 ==========  =====================================  =====================  =====================
 
 Simplifications, stated: WGAN-GP interpolates with the fixed stratified coefficients
