@@ -114,11 +114,8 @@ def _curves_png(results, path):
         r = tr.result
         for lr in np.unique(r.hp["lr"]):
             sel = r.hp["lr"] == lr
-            vals = r.metrics[metric][sel]
-            # over the seeds still finite at each record; none left (all diverged) draws a gap
-            n = np.isfinite(vals).sum(0)
-            mean = np.where(n > 0, np.nansum(vals, 0) / np.maximum(n, 1), np.nan)
-            ax.plot(r.steps, mean, lw=2,
+            # a record where every seed diverged is NaN: a gap in the curve
+            ax.plot(r.steps, _nanmean(r.metrics[metric][sel]), lw=2,
                     label=f"{label} lr={lr:.2g}")
     ax.set_xlabel("step", fontsize=12)
     ax.set_ylabel(f"{metric} (mean over seeds)", fontsize=12)
