@@ -86,3 +86,15 @@ def test_generator_density_ratio_stays_inside_the_clip_range(tx, lr):
         assert any(float(jnp.max(jnp.abs(a - b))) > 0 for a, b in
                    zip(jax.tree_util.tree_leaves(z.gen), jax.tree_util.tree_leaves(old.gen)))
     assert clipped > 0            # the large rate makes the line search act: the test can fail
+
+
+def test_a_rejected_surrogate_step_leaves_the_generator_exactly_in_place():
+    """A generator rate so large that no halving brings the ratios inside the range (the
+    displacement overflows): the line search accepts scale 0, which must be no move at all,
+    not 0 x inf = NaN."""
+    game, u, z0, *_ = _setup(0.1, lr=1e300)
+    z, s = jax.jit(u.step)(game, z0, u.init(game, z0))
+    assert float(s.scale) == 0.0
+    for a, b in zip(jax.tree_util.tree_leaves(z.gen), jax.tree_util.tree_leaves(z0.gen)):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    assert float(s.ratio_min) == float(s.ratio_max) == 1.0

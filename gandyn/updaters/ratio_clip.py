@@ -121,15 +121,19 @@ class RatioClip(Updater):
         delta = jax.tree_util.tree_map(jnp.subtract, theta, g)
         scales = jnp.concatenate([0.5 ** jnp.arange(self.halvings + 1.0), jnp.zeros(1)])
 
+        def moved(s):
+            # scale 0 is exactly no move (so always accepted), even where the surrogate steps
+            # overflowed and delta is non-finite: 0 x inf would be NaN
+            return jax.tree_util.tree_map(
+                lambda u, v: jnp.where(s > 0, v + (s * u).astype(v.dtype), v), delta, g)
+
         def inside(s):
-            r = self._ratios(clf, g, _tree_axpy(s, delta, g), z)
+            r = self._ratios(clf, g, moved(s), z)
             return jnp.all((r >= 1 - self.eps) & (r <= 1 + self.eps))
 
         ok = jax.lax.map(inside, scales)
         s = scales[jnp.argmax(ok)]                 # the largest accepted scale (0 always is)
-        # scale 0 is exactly no move, even where the surrogate steps produced a non-finite delta
-        theta = jax.tree_util.tree_map(lambda u, v: jnp.where(s > 0, v + (s * u).astype(v.dtype),
-                                                              v), delta, g)
+        theta = moved(s)
         r = self._ratios(clf, g, theta, z)
         opt = None if ustate.opt is None else (o_d, o_c, o_g)
         dt = ustate.scale.dtype
