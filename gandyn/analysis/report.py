@@ -65,13 +65,12 @@ from gandyn.analysis.flow import rk4_step
 from gandyn.analysis.spectrum import (
     KINDS,
     VERDICTS,
-    classify,
+    classify_matrix,
     eigenvalues,
     jacobian,
     max_lr_simultaneous,
     sort_eigenvalues,
     trace_det,
-    verdict,
 )
 from gandyn.games.roots import Equilibria, derivative, equilibria, infer_domain
 from gandyn.io import finite_json
@@ -196,14 +195,14 @@ class TripleReport:
     @property
     def stable_for_all_pd(self) -> bool | None:
         """(f1''+f2'')(D0) < 0 and det > 0 at the primary D0: stable for every p_d > 0."""
-        if not self.analyses:
-            return None
+        if not self.analyses or self.primary[0].kind == "non-smooth":
+            return None  # no Jacobian at a jump of f1'+f2'
         return bool(self.curvature[0] < 0 and self.primary[0].det > 0)
 
     def conditions(self) -> dict:
         """The analytic conditions with their values, per p_d, at the primary D0."""
-        if not self.analyses:
-            return {}
+        if not self.analyses or self.primary[0].kind == "non-smooth":
+            return {"stable_for_all_pd": None} if self.analyses else {}
         return {
             "trace": [a.trace for a in self.primary],
             "trace_negative": [a.trace < 0 for a in self.primary],
@@ -277,14 +276,18 @@ def _local_impl(f1, f2, f3, pd, D0, lo, hi):
         J = jacobian(_game(f1, f2, f3, p, D0, lo, hi))
         e = eigenvalues(J)
         tr, det = trace_det(J)
-        return J, tr, det, e, classify(e), verdict(e), max_lr_simultaneous(e)
+        # kind and verdict from the signs of trace and det, each zero only within its own
+        # rounding bound: a tolerance relative to max|λ| loses -4 next to 6e7i
+        kind, verd = classify_matrix(J)
+        return J, tr, det, e, kind, verd, max_lr_simultaneous(e)
 
     curv = derivative(f1, 2)(D0) + derivative(f2, 2)(D0)
     local = jax.vmap(one)(pd)
-    # one-sided values of the Jacobian's ingredients f2', f3', f1''+f2'' (kink test)
+    # one-sided values of the field's pieces f1', f2', f3' and of f1''+f2'' (kink test); f1'
+    # and f2' enter v_D separately once p_g != p_d, so a jump of either one is a kink of v
     d = KINK_STEP * jnp.maximum(1.0, jnp.abs(D0))
     pts = D0 + d * jnp.asarray([-1.0, 1.0, -0.1, 0.1])
-    sides = jnp.stack([derivative(f2)(pts), derivative(f3)(pts),
+    sides = jnp.stack([derivative(f1)(pts), derivative(f2)(pts), derivative(f3)(pts),
                        derivative(f1, 2)(pts) + derivative(f2, 2)(pts)])
     return local, curv, jax.vmap(_horizon)(local[3]), sides
 
@@ -299,7 +302,7 @@ def _kinks(sides) -> list:
     """Names of the Jacobian ingredients whose one-sided values at D0 differ: the difference
     across D0 ± d does not shrink when d shrinks tenfold (smooth: it shrinks with d)."""
     out = []
-    for name, (lm, lp, sm, sp) in zip(("f2'", "f3'", "f1''+f2''"), np.asarray(sides)):
+    for name, (lm, lp, sm, sp) in zip(("f1'", "f2'", "f3'", "f1''+f2''"), np.asarray(sides)):
         if not np.all(np.isfinite([lm, lp, sm, sp])):
             out.append(name)
             continue
@@ -496,50 +499,90 @@ def check_triple(f1, f2, f3, pd: Sequence[float] = (1.0,), *, D0=None, domain=No
                                 "no-equilibrium", (), str(e))
         eqs = None
     cands = list(eqs.points) if eqs is not None else []
+    jumps = list(eqs.jumps) if eqs is not None else []
     if D0 is not None:
         D0 = float(D0)
         if not lo < D0 < hi:
             raise ValueError(f"D0 = {D0:g} is outside the domain ({lo:g}, {hi:g})")
-        _require_rest_value(f1, f2, D0, eqs)
+        if not any(abs(j - D0) <= 1e-9 * max(1.0, abs(D0)) for j in jumps):
+            _require_rest_value(f1, f2, D0, eqs)
         cands = [D0] + [c for c in cands if abs(c - D0) > 1e-9 * max(1.0, abs(D0))]
+        jumps = [j for j in jumps if abs(j - D0) > 1e-9 * max(1.0, abs(D0))]
+    # a jump of f1'+f2' through zero is a rest value too (no Jacobian: decided apart)
+    cands += jumps
+    is_jump = [eqs is not None and any(abs(c - j) <= 1e-9 * max(1.0, abs(c)) for j in eqs.jumps)
+               for c in cands]
     pd_arr = np.asarray(pds, dtype=np.float64)
     analyses, curvs, worst = [], [], 0
     messages, warnings, undetermined = [], [], False
     glob_raw = None
     glob_future = None
+    horizon0 = None
     if with_global and cands:
         glob_future = _global_compiling(f1, f2, f3, len(pds), lo, hi, int(n_side), int(steps))
+    local_marginal = []  # (candidate index, p_d index, kind) of linear verdicts "marginal"
     for i, c in enumerate(cands):
         (J, tr, det, e, kind, verd, mlr), curv, (horizon, lam_max), sides = _local(
             f1, f2, f3, pd_arr, np.float64(c), lo, hi)
-        kinks = _kinks(sides)
+        kinks = [] if is_jump[i] else _kinks(sides)
+        if is_jump[i]:
+            warnings.append(
+                f"f1'+f2' changes sign through a discontinuity at D = {c:.10g}: a non-smooth "
+                "rest value with no Jacobian. Near p_g = p_d the field dD/dt points towards it "
+                "from both sides, so trajectories slide into D = "
+                f"{c:.6g} and may rest anywhere on that line where dp_g/dt = 0 (a Filippov "
+                "sliding set): the linearisation decides nothing")
         if kinks:
             warnings.append(f"at D0 = {c:.10g} the one-sided derivatives of {', '.join(kinks)} "
                             "differ (a kink): the field has no Jacobian there and the "
                             "linearisation decides nothing")
         if i == 0 and glob_future is not None:
             glob_raw = glob_future.result()(pd_arr, np.float64(c), horizon, lam_max)
+            horizon0 = np.asarray(horizon)
         J, tr, det, e = (np.asarray(x) for x in (J, tr, det, e))
         kind, verd, mlr = np.asarray(kind), np.asarray(verd), np.asarray(mlr)
         row = []
         for k, p in enumerate(pds):
             finite = bool(np.all(np.isfinite(J[k])) and np.all(np.isfinite(e[k]))
                           and np.isfinite(tr[k]) and np.isfinite(det[k]))
-            if not finite:
+            if not finite and not is_jump[i]:
                 warnings.append(f"the Jacobian or its spectrum at D0 = {c:.10g}, p_d = {p:g} "
                                 "is not finite (overflow, or f not twice differentiable there)")
-            if kinks or not finite:
-                vname, kname = UNDETERMINED, "degenerate"
+            if is_jump[i] or kinks or not finite:
+                vname, kname = UNDETERMINED, "non-smooth" if is_jump[i] else "degenerate"
                 undetermined = True
             else:
                 vname, kname, code = VERDICTS[int(verd[k])], KINDS[int(kind[k])], int(verd[k])
+                if vname == "marginal":
+                    local_marginal.append((i, k, kname))
                 worst = max(worst, code)
             ev = [complex(z) for z in sort_eigenvalues(e[k])]
             row.append(PointAnalysis(c, p, tuple(tuple(float(v) for v in r) for r in J[k]),
                                      float(tr[k]), float(det[k]), tuple(ev), kname, vname,
                                      float(mlr[k])))
-        analyses.append(tuple(row))
+        analyses.append(row)
         curvs.append(float(curv))
+    glob = ()
+    if glob_raw is not None:
+        glob = _global_evidence(glob_raw, pds, n_side, steps)
+        warnings += _global_caveats(glob, horizon0)
+    # A linear verdict "marginal" (some Re λ = 0 within rounding, none > 0) decides nothing
+    # about the nonlinear field: the global evidence decides where it exists, else a centre
+    # stays marginal (to linear order) and a zero eigenvalue is undetermined; never silently.
+    if local_marginal:
+        worst = 0 if worst == 1 else worst  # the marginal ones are decided again below
+        for i, k, kname in local_marginal:
+            a = analyses[i][k]
+            decided, why = _decide_marginal(kname, glob[k] if i == 0 and glob else None)
+            analyses[i][k] = dataclasses.replace(a, verdict=decided)
+            warnings.append(f"at D0 = {a.D0:.10g}, p_d = {a.pd:g} the Jacobian ({kname}) has an "
+                            "eigenvalue with Re λ = 0 within rounding and none with Re λ > 0: "
+                            f"the linearisation is inconclusive; {why}")
+            if decided == UNDETERMINED:
+                undetermined = True
+            else:
+                worst = max(worst, VERDICTS.index(decided))
+    analyses = [tuple(r) for r in analyses]
     # an unstable candidate is certain; otherwise one undecided candidate decides nothing
     verdict_name = (UNDETERMINED if undetermined and VERDICTS[worst] != "unstable"
                     else VERDICTS[worst])
@@ -550,12 +593,55 @@ def check_triple(f1, f2, f3, pd: Sequence[float] = (1.0,), *, D0=None, domain=No
     if len(cands) > 1:
         messages.append(f"{len(cands)} candidate rest values D0; the verdict is the worst over "
                         "all of them, the global test uses the first")
-    glob = ()
-    if glob_raw is not None:
-        glob = _global_evidence(glob_raw, pds, n_side, steps)
     return TripleReport(name, fnames, (lo, hi), pds, eqs, tuple(cands), tuple(analyses),
-                        tuple(curvs), verdict_name, glob, "; ".join(messages + warnings),
+                        tuple(curvs), verdict_name, glob, "; ".join(messages),
                         tuple(warnings))
+
+
+def _decide_marginal(kind: str, g) -> tuple[str, str]:
+    """The verdict of a rest point whose linear verdict is marginal, and why (a sentence).
+
+    With the global evidence ``g``: every start converged -> stable; dV/dt <= 0 at every grid
+    point (none skipped) -> marginal (the distance to the rest point never grows: Lyapunov
+    stable, not shown attracting); else undetermined. Without it: a centre is marginal to
+    linear order, a zero eigenvalue undetermined (higher orders decide).
+    """
+    if g is not None:
+        conv = g.converged_fraction
+        if conv >= 1.0:
+            return "stable", f"every one of the {g.n} global starts converged: stable"
+        if g.lyapunov_distance_decreases and g.lyapunov_nonfinite_points == 0:
+            return "marginal", (f"dV/dt <= 0 at all {g.n} grid points, so the distance to the "
+                                "rest point never grows there, but only "
+                                f"{conv:.2%} of the starts converged: marginal")
+        v = ("dV/dt > 0 somewhere" if not g.lyapunov_distance_decreases else
+             f"dV/dt was non-finite at {g.lyapunov_nonfinite_points} grid points")
+        return UNDETERMINED, (f"the global test does not decide it ({conv:.2%} of the starts "
+                              f"converged, {v}): undetermined")
+    if kind == "centre":
+        return "marginal", ("without the global test it is marginal to linear order only "
+                            "(a nonlinear term may make it attract or repel)")
+    return UNDETERMINED, ("a zero eigenvalue: higher-order terms decide, and without the "
+                          "global test nothing does: undetermined")
+
+
+def _global_caveats(glob, horizon) -> list[str]:
+    """Every caveat of the global test, as sentences (text and JSON print the same list)."""
+    out = []
+    for k, g in enumerate(glob):
+        if g.pg_negative_fraction > 0.5:
+            out.append(f"{g.pg_negative_fraction:.0%} of the global starts at p_d = {g.pd:g} "
+                       "pass through p_g < 0 on the way, where p_g is no longer a density")
+        if g.lyapunov_nonfinite_points:
+            out.append(f"{g.lyapunov_nonfinite_points / g.n:.0%} of the Lyapunov grid at p_d = "
+                       f"{g.pd:g} ({g.lyapunov_nonfinite_points} of {g.n} points) gave a "
+                       "non-finite dV/dt and was skipped")
+        want = float(horizon[k]) if horizon is not None else g.horizon
+        if g.horizon < want * (1 - 1e-9):
+            out.append(f"the global test at p_d = {g.pd:g} ran to t = {g.horizon:.3g} only "
+                       f"({g.steps} steps of a stiff spectrum), not the intended {want:.3g}: "
+                       f"{dict(g.fractions)['running']:.0%} of the starts were still moving")
+    return out
 
 
 def _global_evidence(out, pds, n_side, steps):

@@ -23,7 +23,9 @@ __all__ = [
     "KINDS",
     "VERDICTS",
     "classify",
+    "classify_matrix",
     "discrete_verdict",
+    "eig_error_bounds",
     "eig_tolerance",
     "eigenvalues",
     "format_eigenvalue",
@@ -52,6 +54,9 @@ DISCRETE_VERDICTS = ("converges", "marginal", "diverges")
 
 ATOL = 1e-9
 RTOL = 1e-7
+#: rounding errors allowed per operation in the backward-error bounds of ``classify_matrix``
+#: (a few units of the last place per entry: jacfwd's entries, then the solve itself)
+ERR_ULPS = 8.0
 
 
 def state_or_equilibrium(game: Game, state, purpose: str):
@@ -99,7 +104,9 @@ def eigenvalues(jac: jax.Array) -> jax.Array:
 
     For 2x2 the closed form ``λ = τ/2 ± sqrt(τ²/4 - Δ)`` (τ trace, Δ determinant), which runs
     on every backend and is exact for real pairs; larger matrices use ``jnp.linalg.eig``.
-    The 2x2 order is ``[τ/2 + s, τ/2 - s]`` with ``s`` the principal complex square root.
+    The 2x2 order is ``[τ/2 + s, τ/2 - s]`` with ``s`` the principal complex square root;
+    for a real pair the one of smaller modulus is ``Δ / λ_big`` (Vieta), not a difference of
+    two nearly equal numbers: ``-1e4`` next to ``+1e-4`` keeps all its digits.
     """
     jac = jnp.asarray(jac)
     if jac.ndim != 2 or jac.shape[0] != jac.shape[1]:
@@ -108,23 +115,63 @@ def eigenvalues(jac: jax.Array) -> jax.Array:
         tr, det = trace_det(jac)
         ctype = jnp.result_type(jac.dtype, jnp.complex64)
         half = (tr / 2).astype(ctype)
-        s = jnp.sqrt((tr * tr / 4 - det).astype(ctype))
-        return jnp.stack([half + s, half - s])
+        disc = tr * tr / 4 - det
+        s = jnp.sqrt(disc.astype(ctype))
+        plus, minus = half + s, half - s
+        # real pair: the larger one has no cancellation (same signs), the smaller one is
+        # det / larger
+        big = jnp.where(jnp.real(half) >= 0, plus, minus)
+        small = jnp.where(big != 0, det.astype(ctype) / jnp.where(big != 0, big, 1), 0)
+        real_pair = disc >= 0
+        plus = jnp.where(real_pair & (jnp.real(half) < 0), small, plus)
+        minus = jnp.where(real_pair & (jnp.real(half) >= 0), small, minus)
+        return jnp.stack([plus, minus])
     if jac.shape == (1, 1):
         return jac[0].astype(jnp.result_type(jac.dtype, jnp.complex64))
     return jnp.linalg.eig(jac)[0]
 
 
 def eig_tolerance(eigs, atol=ATOL, rtol=RTOL):
-    """Absolute tolerance used to call a real part zero: ``atol + rtol * max|λ|``."""
+    """Absolute tolerance used to call a real part zero when only the eigenvalues are known:
+    ``atol + rtol * max|λ|``. It is blind to scale: next to ``|λ| = 1e8`` a real part of
+    ``-4`` counts as zero. With the matrix at hand use ``classify_matrix`` (per-eigenvalue
+    bounds, ``eig_error_bounds``)."""
     return atol + rtol * jnp.max(jnp.abs(eigs))
 
 
-def classify(eigs, atol=ATOL, rtol=RTOL) -> jax.Array:
+def eig_error_bounds(jac, eigs=None, vecs=None) -> jax.Array:
+    """Per-eigenvalue bound on the rounding error of the eigenvalues of ``jac`` (real, ``(n,)``).
+
+    A backward-stable solve returns the exact eigenvalues of ``J + E`` with
+    ``‖E‖ <= δ = ERR_ULPS n eps ‖J‖_F``; to first order eigenvalue ``i`` moves by at most
+    ``δ κ_i``, with ``κ_i = ‖x_i‖ ‖y_i‖ / |y_iᴴ x_i|`` its condition number (right and left
+    eigenvectors; LAPACK's ``EPS·ABNRM/RCONDE``). The rows of ``X⁻¹`` are left eigenvectors
+    scaled so that ``y_iᴴ x_i = 1``. A defective eigenvalue (``X`` singular, ``κ = ∞``) falls
+    back to Elsner's bound ``(2‖J‖ + δ)^{1-1/n} δ^{1/n}``, which holds for every matrix; the
+    smaller of the two is returned.
+    """
+    jac = jnp.asarray(jac)
+    n = jac.shape[0]
+    eps = jnp.finfo(jac.dtype).eps
+    norm = jnp.linalg.norm(jac)
+    delta = ERR_ULPS * n * eps * norm
+    elsner = (2 * norm + delta) ** (1 - 1 / n) * delta ** (1 / n)
+    if n == 1:
+        return jnp.reshape(delta, (1,))
+    if vecs is None:
+        eigs, vecs = jnp.linalg.eig(jac)
+    xn = jnp.linalg.norm(vecs, axis=0)
+    yn = jnp.linalg.norm(jnp.linalg.inv(vecs), axis=1)
+    first = delta * xn * yn
+    return jnp.where(jnp.isfinite(first), jnp.minimum(first, elsner), elsner)
+
+
+def classify(eigs, atol=ATOL, rtol=RTOL, err=None) -> jax.Array:
     """Kind of a rest point of a continuous field from its eigenvalues (integer into ``KINDS``).
 
-    With ``tol = atol + rtol max|λ|``, a real part is zero when ``|Re λ| <= tol`` and a pair is
-    oscillating when ``|Im λ| > tol``:
+    With ``tol = atol + rtol max|λ|`` (or, when given, ``err``: one absolute error bound per
+    eigenvalue, e.g. ``eig_error_bounds``), a real part is zero when ``|Re λ| <= tol`` and a
+    pair is oscillating when ``|Im λ| > tol``:
       * all Re < 0: stable focus if any eigenvalue oscillates, else stable node;
       * all Re > 0: unstable focus / unstable node likewise;
       * all Re = 0 and none zero (purely imaginary): centre;
@@ -132,7 +179,7 @@ def classify(eigs, atol=ATOL, rtol=RTOL) -> jax.Array:
       * anything else (a zero eigenvalue, zero real parts mixed with others): degenerate.
     """
     eigs = jnp.asarray(eigs)
-    tol = eig_tolerance(eigs, atol, rtol)
+    tol = eig_tolerance(eigs, atol, rtol) if err is None else jnp.asarray(err)
     re, im = jnp.real(eigs), jnp.imag(eigs)
     neg, pos, zero = re < -tol, re > tol, jnp.abs(re) <= tol
     osc = jnp.any(jnp.abs(im) > tol)
@@ -154,12 +201,57 @@ def kind_name(code) -> str:
     return KINDS[int(code)]
 
 
-def verdict(eigs, atol=ATOL, rtol=RTOL) -> jax.Array:
-    """0 stable (max Re λ < 0), 1 marginal (max Re λ = 0 within tol), 2 unstable."""
+def verdict(eigs, atol=ATOL, rtol=RTOL, err=None) -> jax.Array:
+    """0 stable (every Re λ < 0), 1 marginal (none > 0, some = 0 within its tolerance),
+    2 unstable (some Re λ > 0 beyond its tolerance); ``err`` as in ``classify``."""
     eigs = jnp.asarray(eigs)
-    tol = eig_tolerance(eigs, atol, rtol)
-    m = jnp.max(jnp.real(eigs))
-    return jnp.where(m < -tol, 0, jnp.where(m <= tol, 1, 2)).astype(jnp.int32)
+    tol = eig_tolerance(eigs, atol, rtol) if err is None else jnp.asarray(err)
+    re = jnp.real(eigs)
+    return jnp.where(jnp.any(re > tol), 2,
+                     jnp.where(jnp.all(re < -tol), 0, 1)).astype(jnp.int32)
+
+
+def _sign(x, err):
+    """-1, 0 (zero within ``err``) or +1."""
+    return jnp.where(x > err, 1, jnp.where(x < -err, -1, 0))
+
+
+def classify_matrix(jac):
+    """``(kind, verdict)`` codes (into ``KINDS``, ``VERDICTS``) of the rest point whose
+    Jacobian is ``jac``, deciding each sign only as far as rounding allows. jit/vmap-able.
+
+    2x2: from the signs of trace ``τ`` and determinant ``Δ`` (Routh–Hurwitz: stable iff
+    ``τ < 0 < Δ``), each zero only within its own rounding bound ``ERR_ULPS eps (|a|+|d|)``,
+    ``ERR_ULPS eps (|ad|+|bc|)``. Unlike a tolerance relative to ``max|λ|`` these keep a small
+    eigenvalue next to a large one: ``τ = -8, Δ = 4e15`` (λ = -4 ± 6.3e7i) is a stable
+    focus, ``τ = -1e4, Δ = -1`` (λ = +1e-4, -1e4) a saddle. ``Δ = 0``: a zero eigenvalue next
+    to ``τ``, unstable when ``τ > 0``, else degenerate and marginal.
+
+    n x n: eigenvalues by ``jnp.linalg.eig``, each real part zero only within its own
+    ``eig_error_bounds``.
+    """
+    jac = jnp.asarray(jac)
+    if jac.shape != (2, 2):
+        e, vecs = jnp.linalg.eig(jac)
+        err = eig_error_bounds(jac, e, vecs)
+        return classify(e, err=err), verdict(e, err=err)
+    (a, b), (c, d) = jac[0], jac[1]
+    eps = jnp.finfo(jac.dtype).eps
+    tr, det = trace_det(jac)
+    st = _sign(tr, ERR_ULPS * eps * (jnp.abs(a) + jnp.abs(d)))
+    sd = _sign(det, ERR_ULPS * eps * (jnp.abs(a * d) + jnp.abs(b * c)))
+    disc = tr * tr / 4 - det
+    osc = disc < -ERR_ULPS * eps * (tr * tr / 4 + jnp.abs(a * d) + jnp.abs(b * c))
+    kind = jnp.where(
+        sd < 0, 3,
+        jnp.where(sd > 0,
+                  jnp.where(st < 0, jnp.where(osc, 1, 0),
+                            jnp.where(st > 0, jnp.where(osc, 5, 4), 2)),
+                  6))
+    verd = jnp.where((sd < 0) | (st > 0), 2, jnp.where((sd > 0) & (st < 0), 0, 1))
+    bad = ~jnp.all(jnp.isfinite(jac))
+    return (jnp.where(bad, 6, kind).astype(jnp.int32),
+            jnp.where(bad, 1, verd).astype(jnp.int32))
 
 
 def verdict_name(code) -> str:
@@ -201,12 +293,20 @@ def sort_eigenvalues(eigs) -> np.ndarray:
     return e[np.lexsort((-e.imag, -e.real))]
 
 
-def spectrum_summary(eigs) -> dict:
-    """``{"eigenvalues": [[re, im], ...] sorted, "kind", "verdict", "max_lr"}`` (Python floats)."""
+def spectrum_summary(eigs, jac=None) -> dict:
+    """``{"eigenvalues": [[re, im], ...] sorted, "kind", "verdict", "max_lr"}`` (Python floats).
+
+    With ``jac`` (the matrix the eigenvalues came from) the kind and verdict come from
+    ``classify_matrix`` (rounding bounds per eigenvalue); without it from the eigenvalues
+    alone (``eig_tolerance``)."""
     e = sort_eigenvalues(eigs)
     j = jnp.asarray(e)
+    if jac is not None:
+        kind, verd = classify_matrix(jnp.asarray(jac))
+    else:
+        kind, verd = classify(j), verdict(j)
     return {"eigenvalues": [[float(z.real), float(z.imag)] for z in e],
-            "kind": kind_name(classify(j)), "verdict": verdict_name(verdict(j)),
+            "kind": kind_name(kind), "verdict": verdict_name(verd),
             "max_lr": float(max_lr_simultaneous(j))}
 
 

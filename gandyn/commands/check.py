@@ -65,15 +65,6 @@ def _lr(a) -> str:
     return "none" if a.max_lr == 0 else f"{a.max_lr:.4g}"
 
 
-def _pg_negative_note(rep) -> str:
-    """The verdict's caveat when most global starts pass through p_g < 0 (not a density)."""
-    worst = max(rep.global_, key=lambda g: g.pg_negative_fraction, default=None)
-    if worst is None or worst.pg_negative_fraction <= 0.5:
-        return ""
-    return (f" (but {worst.pg_negative_fraction:.0%} of the global starts at p_d = {worst.pd:g} "
-            "pass through p_g < 0 on the way, where p_g is no longer a density)")
-
-
 def render(rep) -> str:
     """The human-readable report of a ``TripleReport``."""
     from gandyn.analysis.spectrum import format_eigenvalue
@@ -93,18 +84,25 @@ def render(rep) -> str:
     for row in rep.analyses:
         for a in row:
             ev = a.eigenvalues
-            rows.append((f"{a.D0:.6g}", f"{a.pd:g}", f"{a.trace:+.4g}", f"{a.det:+.4g}",
-                         ", ".join(format_eigenvalue(z) for z in ev), a.kind, a.verdict, _lr(a)))
+            smooth = a.kind != "non-smooth"  # a jump of f1'+f2': no Jacobian to print
+            rows.append((f"{a.D0:.6g}", f"{a.pd:g}", f"{a.trace:+.4g}" if smooth else "-",
+                         f"{a.det:+.4g}" if smooth else "-",
+                         ", ".join(format_eigenvalue(z) for z in ev) if smooth
+                         else "none (no Jacobian)", a.kind, a.verdict,
+                         _lr(a) if smooth else "-"))
     lines += ["", _table(rows, ("D0", "p_d", "trace", "det", "eigenvalues", "kind", "verdict",
                                 "max lr"))]
-    if any(a.max_lr == 0 for row in rep.analyses for a in row):
+    if any(a.max_lr == 0 and a.kind != "non-smooth" for row in rep.analyses for a in row):
         lines.append("max lr none: no step size makes simultaneous steps converge there "
                      "(an eigenvalue has Re λ >= 0)")
     c = rep.conditions()
-    lines += ["", (f"conditions at D0 = {rep.D0s[0]:.6g}: trace < 0 "
+    if c["stable_for_all_pd"] is not None:
+        lines += ["", (f"conditions at D0 = {rep.D0s[0]:.6g}: trace < 0 "
                    f"{all(c['trace_negative'])}, det > 0 {all(c['det_positive'])}; "
                    f"(f1''+f2'')(D0) = {c['curvature_f1pp_plus_f2pp']:+.6g} -> stable for "
                    f"every p_d > 0: {c['stable_for_all_pd']}")]
+    if rep.global_:
+        lines.append("")
     for g in rep.global_:
         fr = dict(g.fractions)
         (dlo, dhi), (plo, phi) = g.box
@@ -114,13 +112,21 @@ def render(rep) -> str:
             f"{fr['converged']:.2%}, left domain {fr['left_domain']:.2%}, diverged "
             f"{fr['diverged']:.2%}, non-finite {fr['non_finite']:.2%}, still moving "
             f"{fr['running']:.2%} (p_g < 0 on the way: {g.pg_negative_fraction:.2%})")
+        # what the Lyapunov sign test covered: the start grid (not the trajectories), less
+        # the points where dV/dt was not finite
+        checked = g.n - g.lyapunov_nonfinite_points
+        where = (f"at {checked} of the {g.n} start-grid points" if g.lyapunov_nonfinite_points
+                 else f"at all {g.n} start-grid points")
         if g.lyapunov_distance_decreases:
-            lines.append("  V = (D-D0)² + (p_g-p_d)² is non-increasing on the whole grid")
+            lines.append(f"  dV/dt <= 0 for V = (D-D0)² + (p_g-p_d)² {where} (a sign test of "
+                         "the field on that box, not of the trajectories)")
         else:
             D, pg = g.lyapunov_worst
-            lines.append(f"  V = (D-D0)² + (p_g-p_d)² increases somewhere: worst dV/dt = "
-                         f"{g.lyapunov_max_dVdt:+.4g} at D = {D:.4g}, p_g = {pg:.4g}")
-    lines += ["", f"verdict: {rep.verdict}{_pg_negative_note(rep)}"]
+            lines.append(f"  V = (D-D0)² + (p_g-p_d)² increases somewhere ({where} tested): "
+                         f"worst dV/dt = {g.lyapunov_max_dVdt:+.4g} at D = {D:.4g}, "
+                         f"p_g = {pg:.4g}")
+    lines += ["", f"verdict: {rep.verdict}"]
+    lines += [f"warning: {w}" for w in rep.warnings]
     if rep.message:
         lines.append(f"note: {rep.message}")
     return "\n".join(lines)

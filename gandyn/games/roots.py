@@ -12,11 +12,18 @@ in an interval, in float64:
      [0, m)); its ends are refined by bisection on that test;
   3. each sign change of ``h`` between neighbours is bisected to machine precision and
      polished by Newton steps (``h'`` by ``jax.grad``) kept inside the bracket; a bracket whose
-     limit has a large residual is a pole, not a root, and is dropped;
+     limit has a large residual is either a pole (``|h|`` blows up there: dropped) or a
+     *jump* of ``h`` through zero (both one-sided values bounded by ``JUMP_FACTOR max|h|``
+     on the grid): a non-smooth rest value, kept in ``jumps``;
   4. a local minimum of ``|h|`` below ``1e-3 max|h|`` without sign change (a double root,
      h ≥ 0 touching zero) is followed by Newton from the grid point and kept if it converges.
 
-No root and no continuum raises ``ValueError`` naming the interval searched.
+No root, no continuum and no jump raises ``ValueError`` naming the interval searched.
+
+A jump of ``h`` through zero at ``c`` (e.g. ``f1' = -sign(D - c) + ...``) has no Jacobian, yet
+it is a rest value: with ``p_g`` near ``p_d`` the field ``dD/dt`` points towards ``c`` from both
+sides, so trajectories slide into ``D = c`` (a Filippov sliding set) and stop wherever
+``dp_g/dt = f3(c) - f3(D0)`` vanishes there.
 
 ``infer_domain`` is the default domain of a user triple: the longest run of grid points of the
 window [-10, 10] where f1, f2, f3 and their first and second derivatives are all finite (4001
@@ -77,6 +84,8 @@ class Equilibria(NamedTuple):
       representative: the rest value a game uses by default: the first root, else the midpoint
         of the first continuum.
       residuals: ``|f1' + f2'|`` at each root.
+      jumps: points where f1' + f2' changes sign through a discontinuity (non-smooth rest
+        values, no Jacobian; module doc), increasing.
     """
 
     roots: tuple[float, ...]
@@ -84,15 +93,18 @@ class Equilibria(NamedTuple):
     domain: tuple[float, float]
     representative: float
     residuals: tuple[float, ...]
+    jumps: tuple[float, ...] = ()
 
     @property
     def points(self) -> tuple[float, ...]:
-        """Every candidate D0: the isolated roots, then the midpoint of each continuum."""
+        """Every smooth candidate D0: the isolated roots, then the midpoint of each continuum
+        (``jumps`` are listed apart: no Jacobian exists there)."""
         return self.roots + tuple(_mid(c) for c in self.continua)
 
     def to_dict(self) -> dict:
         return {"roots": list(self.roots), "continua": [list(c) for c in self.continua],
-                "domain": list(self.domain), "representative": self.representative}
+                "jumps": list(self.jumps), "domain": list(self.domain),
+                "representative": self.representative}
 
 
 def _bisect_sign(fn, a, b):
@@ -153,6 +165,10 @@ def _mid(c):
 #: = -e^{-3x} at x = 9 is small but not zero)
 ZERO_ULPS = 16.0
 _EPS = float(np.finfo(np.float64).eps)
+#: a bracket whose limit keeps a large residual is a jump (not a pole) when |h| on both sides
+#: of the limit stays below this many times the largest |h| on the grid (a pole's |h| grows
+#: like 1/distance, to ~1e15 times the grid's values at adjacent floats)
+JUMP_FACTOR = 10.0
 
 
 @functools.partial(fast_compile_jit, static_argnums=(0, 1))
@@ -338,7 +354,7 @@ def equilibria(f1: Callable, f2: Callable, domain=None, *, f3: Callable | None =
     if fin[-1] and zero[-1] and not in_cont[-1]:
         cands.append(("point", x[-1], x[-1]))
 
-    roots = []
+    roots, jumps = [], []
     step = width / n
     for kind, a, b in cands:
         if kind == "point":  # |h| at rounding level on one grid point: find the sign change
@@ -374,8 +390,13 @@ def equilibria(f1: Callable, f2: Callable, domain=None, *, f3: Callable | None =
                 break
             r = r_new
         res = abs(hval(r))
-        if math.isfinite(res) and res <= 1e-6 * s:  # else a pole, not a root
+        if math.isfinite(res) and res <= 1e-6 * s:
             roots.append(float(r))
+        elif lo_b < hi_b:  # the limit is no zero of h: a jump through zero, or a pole
+            ha, hb = hval(lo_b), hval(hi_b)
+            if (math.isfinite(ha) and math.isfinite(hb) and ha * hb < 0
+                    and max(abs(ha), abs(hb)) <= JUMP_FACTOR * s):
+                jumps.append(float(r))
 
     # 4. touching roots: local minima of |h| with no sign change around them
     ah = np.where(fin, np.abs(h), np.inf)
@@ -394,15 +415,17 @@ def equilibria(f1: Callable, f2: Callable, domain=None, *, f3: Callable | None =
         if not dedup or abs(r - dedup[-1]) > 1e-9 * max(1.0, width):
             dedup.append(r)
     roots = tuple(dedup)
-    if not roots and not continua:
+    jumps = tuple(j for j in sorted(jumps)
+                  if all(abs(j - r) > 1e-9 * max(1.0, width) for r in roots))
+    if not roots and not continua and not jumps:
         k = int(np.argmin(ah))
         raise ValueError(
             f"f1'(D)+f2'(D) has no root in ({lo:g}, {hi:g}) (searched {n} grid points; the "
             f"smallest |f1'+f2'| is {ah[k]:.3g} at D = {x[k]:.6g}): the triple has no rest "
             "point p_g = p_d there; check the signs of f1, f2 or pass another domain")
-    rep = roots[0] if roots else _mid(continua[0])
+    rep = roots[0] if roots else _mid(continua[0]) if continua else jumps[0]
     residuals = tuple(abs(hval(r)) for r in roots)
-    return Equilibria(roots, tuple(continua), (lo, hi), float(rep), residuals)
+    return Equilibria(roots, tuple(continua), (lo, hi), float(rep), residuals, jumps)
 
 
 find_equilibria = equilibria
