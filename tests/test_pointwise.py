@@ -228,3 +228,105 @@ def test_jacfwd_matches_finite_differences_and_formula(co, pd, D0, pg, D):
                  (-10.0, 10.0))
     v = g.field(g.equilibrium)
     assert abs(float(v.gen)) < 1e-12 and abs(float(v.disc)) < 1e-9 * scale
+
+
+# -- signs decided within rounding, not within a tolerance relative to max|λ| ------------------
+def _classic_scaled(c, pd):
+    """f1 = log D, f2 = log(1-D), f3 = -c log(1-D) at D0 = 1/2, by hand: f2' = -1/(1-D) = -2,
+    f3' = c/(1-D) = 2c, f1''+f2'' = -1/D² - 1/(1-D)² = -8, so J = [[0, 2c], [-2, -8 p_d]],
+    trace -8 p_d, det 4c, λ = -4 p_d ± i sqrt(4c - 16 p_d²)."""
+    return P.triple("log(x)", "log(1-x)", f"-{c!r}*log(1-x)", pd, 0.5, (0.0, 1.0))
+
+
+def test_stiff_focus_is_a_stable_focus():
+    from gandyn.analysis.spectrum import classify_matrix
+
+    c, pd = 1e15, 0.7
+    J = np.asarray(jacobian(_classic_scaled(c, pd)))
+    np.testing.assert_allclose(J, [[0.0, 2 * c], [-2.0, -8 * pd]], rtol=1e-14)
+    lam = np.asarray(eigenvalues(J))
+    np.testing.assert_allclose(lam.real, [-4 * pd, -4 * pd], rtol=1e-14)
+    np.testing.assert_allclose(sorted(lam.imag), [-SQRT(4 * c - 16 * pd * pd),
+                                                  SQRT(4 * c - 16 * pd * pd)], rtol=1e-14)
+    kind, verd = classify_matrix(J)
+    # the eigenvalue-only tolerance 1e-7 max|λ| = 6.3 swallows Re λ = -2.8: "centre"
+    assert (kind_name(kind), verdict_name(verd)) == ("stable focus", "stable")
+
+
+def test_stiff_saddle_keeps_its_small_eigenvalue():
+    from gandyn.analysis.spectrum import classify_matrix
+
+    # f1 = -k (D-1/2)²/2 + D, f2 = f3 = -D: D0 = 1/2, J = [[0, -1], [-1, -k p_d]] by hand,
+    # trace -k p_d, det -1 < 0: a saddle, λ = (-k p_d ± sqrt(k² p_d² + 4))/2 and the positive
+    # one without cancellation 2/(k p_d + sqrt(k² p_d² + 4))
+    k, pd = 3e4, 0.5
+    g = P.triple(f"-{k!r}*(x-0.5)**2/2 + x", "-x", "-x", pd, 0.5, (-10.0, 10.0))
+    J = np.asarray(jacobian(g))
+    np.testing.assert_allclose(J, [[0.0, -1.0], [-1.0, -k * pd]], rtol=1e-14)
+    kp = k * pd
+    small, big = 2 / (kp + SQRT(kp * kp + 4)), -(kp + SQRT(kp * kp + 4)) / 2
+    lam = sorted(np.asarray(eigenvalues(J)).real)
+    assert lam[1] == pytest.approx(small, rel=1e-14)  # the difference formula: rel 1e-9
+    assert lam[0] == pytest.approx(big, rel=1e-14)
+    kind, verd = classify_matrix(J)
+    assert (kind_name(kind), verdict_name(verd)) == ("saddle", "unstable")
+
+
+def test_zero_determinant_is_degenerate_and_decided_by_the_trace():
+    from gandyn.analysis.spectrum import classify_matrix
+
+    # det = 0 exactly: eigenvalues 0 and trace
+    for tr, expect in ((-8.0, "marginal"), (3.0, "unstable")):
+        kind, verd = classify_matrix(np.array([[0.0, 0.0], [-2.0, tr]]))
+        assert (kind_name(kind), verdict_name(verd)) == ("degenerate", expect)
+
+
+def _block(*blocks):
+    n = sum(b.shape[0] for b in blocks)
+    out, i = np.zeros((n, n)), 0
+    for b in blocks:
+        out[i:i + b.shape[0], i:i + b.shape[0]] = b
+        i += b.shape[0]
+    return out
+
+
+def _rot(re, im):
+    return np.array([[re, im], [-im, re]])  # eigenvalues re ± i im
+
+
+@pytest.mark.parametrize("blocks, kind, verd", [
+    # -1e-6 next to ±1e6 i: the tolerance 1e-7 max|λ| = 0.1 made every real part zero
+    (( np.array([[-1e-6]]), _rot(-1e-6, 1e6)), "stable focus", "stable"),
+    ((np.array([[2e-6]]), _rot(-3e-6, 1e6)), "saddle", "unstable"),
+    ((np.array([[-1e-6]]), _rot(0.0, 1e6)), "degenerate", "marginal"),
+    ((np.array([[-1e-6]]), _rot(-5e-7, 2e6), np.array([[-3.0]])), "stable focus", "stable"),
+])
+def test_nxn_classified_within_per_eigenvalue_bounds(blocks, kind, verd):
+    from gandyn.analysis.spectrum import classify_matrix, eig_error_bounds
+
+    J = _block(*blocks)
+    # an orthogonal change of basis keeps the eigenvalues and their condition numbers (1)
+    Q, _ = np.linalg.qr(np.random.default_rng(7).standard_normal(J.shape))
+    A = Q @ J @ Q.T
+    k, v = classify_matrix(A)
+    assert (kind_name(k), verdict_name(v)) == (kind, verd)
+    # normal matrix: every bound is ~ eps ‖A‖ (tiny next to 1e-6), never the 1e-7 max|λ| = 0.1
+    assert np.all(np.asarray(eig_error_bounds(A)) < 5e-8)
+
+
+def test_eig_error_bounds_cover_the_actual_error_of_a_non_normal_matrix():
+    from gandyn.analysis.spectrum import classify_matrix, eig_error_bounds
+
+    # S diag(-1e-6, ±1e6 i) S⁻¹ with cond(S) ~ 1e9: eigenvalues known, eig's errors large
+    rng = np.random.default_rng(3)
+    U, _ = np.linalg.qr(rng.standard_normal((3, 3)))
+    V, _ = np.linalg.qr(rng.standard_normal((3, 3)))
+    S = U @ np.diag([1.0, 1e-4, 1e-9]) @ V
+    A = S @ _block(np.array([[-1e-6]]), _rot(-1e-6, 1e6)) @ np.linalg.inv(S)
+    e = np.asarray(jnp.linalg.eig(A)[0])
+    true = np.array([-1e-6, -1e-6 + 1e6j, -1e-6 - 1e6j])
+    err = np.asarray(eig_error_bounds(A, *jnp.linalg.eig(A)))
+    for z, b in zip(e, err):
+        assert np.min(np.abs(true - z)) <= b
+    # precision runs out for the real parts: none of them is called negative
+    assert verdict_name(classify_matrix(A)[1]) == "marginal"

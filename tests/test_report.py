@@ -170,3 +170,73 @@ def test_stiff_spectrum_gets_more_steps():
     assert g_easy.steps == 400
     assert 400 < g_stiff.steps <= 4000
     assert g_stiff.converged_fraction == 1.0 and g_easy.converged_fraction == 1.0
+
+
+# -- verdicts that rounding, kinks and inconclusive linearisations cannot fake -----------------
+def test_stiff_focus_is_stable_not_a_centre():
+    # J = [[0, 2c], [-2, -8 p_d]] (docs/pointwise.md): trace -8 p_d < 0, det 4c > 0
+    rep = check_triple("log(x)", "log(1-x)", "-3e14*log(1-x)", pd=(0.4, 2.0), with_global=False)
+    assert [a.kind for a in rep.primary] == ["stable focus", "stable focus"]
+    assert rep.verdict == "stable" and rep.stable_for_all_pd
+    np.testing.assert_allclose([a.eigenvalues[0].real for a in rep.primary], [-1.6, -8.0],
+                               rtol=1e-13)
+
+
+def test_stiff_saddle_is_unstable_not_degenerate():
+    # J = [[0, -1], [-1, -k p_d]], det = -1 < 0 whatever k: λ = +1/(k p_d) (to first order)
+    rep = check_triple("-2e4*(x-0.5)**2/2 + x", "-x", "-x", pd=0.8, with_global=False)
+    (a,) = rep.primary
+    assert (a.kind, a.verdict, rep.verdict) == ("saddle", "unstable", "unstable")
+    kp = 2e4 * 0.8
+    assert a.eigenvalues[0].real == pytest.approx(2 / (kp + math.sqrt(kp * kp + 4)), rel=1e-13)
+
+
+def test_zero_eigenvalue_is_never_marginal_alone():
+    # f3 = (D - 1/2)²: f3'(1/2) = 0, so det = 0 and λ = 0, -8 p_d; dp_g/dt = (D-1/2)² >= 0
+    # pushes p_g up on both sides (p_g > p_d drifts away): not stable, and nothing linear says so
+    fs = ("log(x)", "log(1-x)", "(x-0.5)**2")
+    loc = check_triple(*fs, pd=0.6, with_global=False)
+    (a,) = loc.primary
+    assert a.det == 0.0 and a.trace == pytest.approx(-4.8, rel=1e-14)
+    assert (a.kind, a.verdict, loc.verdict) == ("degenerate", "undetermined", "undetermined")
+    assert any("inconclusive" in w for w in loc.warnings)
+    glob = check_triple(*fs, pd=0.6, n_side=20)
+    assert glob.global_[0].converged_fraction < 0.05
+    assert glob.verdict == "undetermined"
+    assert any("global test does not decide" in w for w in glob.warnings)
+    # a zero eigenvalue next to a positive one is certain: unstable
+    up = check_triple("(x-0.5)**2/2 + x", "-x", "(x-0.5)**2", pd=0.6, with_global=False)
+    assert (up.primary[0].kind, up.verdict) == ("degenerate", "unstable")
+
+
+def test_jump_of_f1_prime_is_a_nonsmooth_rest_point():
+    # f1' + f2' = -sign(D - 1/2) - (D - 1/2): a jump through zero at 1/2, no root
+    rep = check_triple("-abs(x-0.5) + x - (x-0.5)**2/2", "-x", "x", pd=1.0, n_side=20)
+    assert rep.verdict == "undetermined" and rep.D0s == (pytest.approx(0.5, abs=1e-12),)
+    assert rep.primary[0].kind == "non-smooth" and rep.stable_for_all_pd is None
+    assert any("discontinuity" in w and "sliding" in w for w in rep.warnings)
+    d = rep.to_json_dict()
+    assert d["verdict"] == "undetermined" and d["warnings"]
+    # the same point passed as D0 is accepted (it was refused as "no rest point")
+    assert check_triple(*rep.functions, D0=0.5, with_global=False).verdict == "undetermined"
+
+
+def test_every_caveat_is_in_text_and_json():
+    from gandyn.commands.check import render
+
+    # WGAN: most starts cross p_g < 0 (the text said so, the JSON did not)
+    wgan = check_triple("x", "-x", "x", n_side=20)
+    # V non-finite on the part D < 1/2 of the box (0*log(D - 1/2) is NaN there): skipped
+    skip = check_triple("-x**2/2", "x", "-x + 0*log(x-0.5)", domain=(-1.0, 3.0), n_side=20)
+    # a stiff spectrum: the horizon is cut to MAX_STEPS steps
+    stiff = check_triple("log(x)", "log(1-x)", "-1e15*log(1-x)", n_side=20)
+    for rep, needle in ((wgan, "p_g < 0"), (skip, "skipped"), (stiff, "ran to t =")):
+        text, js = render(rep), rep.to_json_dict()
+        assert any(needle in w for w in rep.warnings), rep.warnings
+        assert js["warnings"][:len(rep.warnings)] == list(rep.warnings)
+        for w in rep.warnings:
+            assert f"warning: {w}" in text
+        assert "whole grid" not in text
+    g = skip.global_[0]
+    assert 0 < g.lyapunov_nonfinite_points < g.n
+    assert f"at {g.n - g.lyapunov_nonfinite_points} of the {g.n} start-grid points" in render(skip)

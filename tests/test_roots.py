@@ -99,3 +99,23 @@ def test_random_polynomial_roots_are_found(rs):
     f1 = E(" + ".join(terms))
     eq = equilibria(f1, E("0*x"), (-5.0, 5.0))
     np.testing.assert_allclose(eq.roots, rs, atol=1e-9)
+
+
+@pytest.mark.parametrize("a, c", [(1.0, 0.5), (2.0, 0.3), (0.25, -1.7)])
+def test_jump_through_zero_is_a_nonsmooth_rest_value(a, c):
+    # f1' = -a sign(x - c) - (x - c), f2' = 0: f1'+f2' jumps from +a to -a at c (bounded on
+    # both sides, unlike the pole 1/x): trajectories slide into D = c, so c is a rest value
+    eq = equilibria(E(f"-{a!r}*abs(x-({c!r})) - (x-({c!r}))**2/2"), E("0*x"), (-5.0, 5.0))
+    assert eq.roots == () and eq.continua == ()
+    assert eq.jumps == (pytest.approx(c, abs=1e-12),)
+    assert eq.representative == pytest.approx(c, abs=1e-12)
+    assert eq.points == ()  # no Jacobian: not a smooth candidate
+    assert eq.to_dict()["jumps"] == [pytest.approx(c, abs=1e-12)]
+
+
+def test_root_next_to_a_jump_and_pole_still_dropped():
+    # h = -sign(x) + 1/2 jumps through zero at 0 and never vanishes; the pole 1/x is no root
+    eq = equilibria(E("-abs(x) + x/2"), E("0*x"), (-3.0, 3.0))
+    assert eq.jumps == (pytest.approx(0.0, abs=1e-12),) and eq.roots == ()
+    with pytest.raises(ValueError, match="has no root"):
+        equilibria(E("log(abs(x))"), E("0*x"), (-5.0, 5.0))
