@@ -53,6 +53,30 @@ def test_check_human_table(capsys):
     assert "stable node" in out  # p_d = 1: -4 ± 2 sqrt(3)
 
 
+def test_check_issue_triples_cli(capsys):
+    # the exact command lines: stiff focus (J = [[0, 2e15], [-2, -8]], λ = -4 ± 6.3e7i),
+    # stiff saddle (det = -1), zero eigenvalue (det = 0), jump of f1'+f2' through zero at 1/2
+    d = _check(capsys, "--f1", "log(x)", "--f2", "log(1-x)", "--f3", "-1e15*log(1-x)",
+               "--no-global")
+    assert (d["kind"], d["verdict"]) == (["stable focus"], "stable")
+    assert d["eigenvalues"][0][0][0] == pytest.approx(-4.0, rel=1e-13)
+    d = _check(capsys, "--f1", "-1e4*(x-0.5)**2/2 + x", "--f2", "-x", "--f3", "-x",
+               "--no-global")
+    assert (d["kind"], d["verdict"], d["det"]) == (["saddle"], "unstable", [-1.0])
+    d = _check(capsys, "--f1", "log(x)", "--f2", "log(1-x)", "--f3", "(x-0.5)**2",
+               "--no-global")
+    assert (d["kind"], d["verdict"]) == (["degenerate"], "undetermined") and d["warnings"]
+    d = _check(capsys, "--f1", "-abs(x-0.5) + x - (x-0.5)**2/2", "--f2", "-x", "--f3", "x",
+               "--no-global")
+    assert d["verdict"] == "undetermined" and d["kind"] == ["non-smooth"]
+    assert d["D0"] == pytest.approx(0.5, abs=1e-12) and d["roots"] == []
+    assert any("discontinuity" in w for w in d["warnings"])
+    assert main(["check", "--f1", "-abs(x-0.5) + x - (x-0.5)**2/2", "--f2", "-x", "--f3", "x",
+                 "--no-global"]) == 0
+    out = capsys.readouterr().out
+    assert "verdict: undetermined" in out and "warning: f1'+f2' changes sign" in out
+
+
 def test_check_no_equilibrium_and_domain(capsys):
     d = _check(capsys, "--f1", "x", "--f2", "x", "--f3", "x", "--domain", "0", "1")
     assert d["verdict"] == "no-equilibrium" and "(0, 1)" in d["message"]
