@@ -14,9 +14,13 @@ the report holds
 * the analytic conditions: ``trace = p_d (f1''+f2'')(D0) < 0`` and ``det = -f2'(D0) f3'(D0) > 0``
   with their values; when ``(f1''+f2'')(D0) < 0`` and ``det > 0`` the rest point is stable for
   every ``p_d > 0`` (``stable_for_all_pd``);
-* the overall verdict: ``stable`` (every eigenvalue has Re λ < 0 for every p_d given and every
-  candidate D0), ``marginal`` (the largest real part is zero within the tolerance of
-  ``gandyn.analysis.spectrum``), ``unstable``, or ``no-equilibrium``;
+* the overall verdict (docs/verdicts.md): ``stable``, ``unstable``, ``marginal``,
+  ``undetermined`` or ``no-equilibrium``, the worst over every p_d and candidate D0. Signs of
+  trace and det are decided within their own rounding (``classify_matrix``); where the
+  linearisation is inconclusive (a zero real part) the global test decides, else the verdict is
+  ``undetermined`` (a centre without the global test stays ``marginal``, to linear order); a
+  jump of f1'+f2' through zero is a non-smooth candidate, ``undetermined``;
+* ``warnings``: every caveat, one list printed by the text report and written by ``--json``;
 * global evidence (``GlobalEvidence``) at the first candidate D0, per p_d:
 
   - ``N_SIDE² = 10⁴`` initial conditions on the cell centres of the box
