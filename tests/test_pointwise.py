@@ -330,3 +330,17 @@ def test_eig_error_bounds_cover_the_actual_error_of_a_non_normal_matrix():
         assert np.min(np.abs(true - z)) <= b
     # precision runs out for the real parts: none of them is called negative
     assert verdict_name(classify_matrix(A)[1]) == "marginal"
+
+
+def test_discrete_verdict_with_per_eigenvalue_bounds():
+    from gandyn.analysis.spectrum import DISCRETE_VERDICTS, discrete_verdict, eig_error_bounds
+
+    # a rotation scaled by 1 - 1e-9: |μ| = 1 - 1e-9 exactly, κ = 1; the fixed 1e-7 says marginal
+    r = 1 - 1e-9
+    F = r * np.array([[np.cos(0.3), -np.sin(0.3)], [np.sin(0.3), np.cos(0.3)]])
+    e, v = jnp.linalg.eig(F)
+    assert DISCRETE_VERDICTS[int(discrete_verdict(e))] == "marginal"
+    assert DISCRETE_VERDICTS[int(discrete_verdict(e, err=eig_error_bounds(F, e, v)))] == "converges"
+    F2 = F / r * (1 + 1e-9)
+    e2, v2 = jnp.linalg.eig(F2)
+    assert DISCRETE_VERDICTS[int(discrete_verdict(e2, err=eig_error_bounds(F2, e2, v2)))] == "diverges"

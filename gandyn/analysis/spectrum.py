@@ -263,12 +263,19 @@ def spectral_radius(eigs) -> jax.Array:
     return jnp.max(jnp.abs(jnp.asarray(eigs)))
 
 
-def discrete_verdict(eigs, atol=ATOL, rtol=RTOL) -> jax.Array:
+def discrete_verdict(eigs, atol=ATOL, rtol=RTOL, err=None) -> jax.Array:
     """0 converges (ρ < 1), 1 marginal (ρ = 1 within tol), 2 diverges; names in
-    ``DISCRETE_VERDICTS``."""
-    rho = spectral_radius(eigs)
-    tol = atol + rtol
-    return jnp.where(rho < 1 - tol, 0, jnp.where(rho <= 1 + tol, 1, 2)).astype(jnp.int32)
+    ``DISCRETE_VERDICTS``. ``err``: per-eigenvalue rounding bounds (``eig_error_bounds`` of
+    the map's Jacobian) instead of the fixed ``atol + rtol``, so that ``|μ| = 1 - 1e-9`` of a
+    well-conditioned map converges."""
+    eigs = jnp.asarray(eigs)
+    if err is None:
+        rho = spectral_radius(eigs)
+        tol = atol + rtol
+        return jnp.where(rho < 1 - tol, 0, jnp.where(rho <= 1 + tol, 1, 2)).astype(jnp.int32)
+    mag, err = jnp.abs(eigs), jnp.asarray(err)
+    return jnp.where(jnp.any(mag > 1 + err), 2,
+                     jnp.where(jnp.all(mag < 1 - err), 0, 1)).astype(jnp.int32)
 
 
 def max_lr_simultaneous(eigs) -> jax.Array:
