@@ -5,6 +5,7 @@ import itertools
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -92,3 +93,106 @@ def test_game_field_at_the_potentials_is_the_regulariser_only():
     # the generator ascends mean D(G(z))
     gd = jax.grad(lambda a: jnp.mean(D(w, G(a, z))))(th)
     np.testing.assert_allclose(v.gen, gd, rtol=1e-12)
+
+
+# -- the normalisation of the potentials: centred, mean φ = mean ψ --------------------------------
+def _brute_centre(y, x, K):
+    """The centred potentials by their definition, with LPs only: the range of each difference
+    x_b - x_a (x = (φ, -ψ)) over the optimal duals, the centre of ``centred_potentials``, then
+    mean φ = mean ψ. Independent of the plan's support and of any shortest path."""
+    from scipy.optimize import linprog
+
+    c = np.asarray(cost_matrix(y, x, K))
+    n, m = c.shape
+    A = np.zeros((n * m, n + m))
+    for i in range(n):
+        for j in range(m):
+            A[i * m + j, i] = A[i * m + j, n + j] = 1.0
+    obj = np.concatenate([np.full(n, 1.0 / n), np.full(m, 1.0 / m)])
+    best = linprog(-obj, A_ub=A, b_ub=c.ravel(), bounds=(None, None), method="highs")
+    sign = np.concatenate([np.ones(n), -np.ones(m)])          # x = (φ, -ψ)
+    N = n + m
+    d = np.zeros((N, N))
+    for a in range(N):
+        for b in range(N):
+            if a == b:
+                continue
+            e = np.zeros(N)
+            e[b], e[a] = sign[b], -sign[a]
+            r = linprog(-e, A_ub=A, b_ub=c.ravel(), A_eq=obj[None], b_eq=[-best.fun],
+                        bounds=(None, None), method="highs")
+            assert r.status == 0
+            d[a, b] = -r.fun
+    xc = 0.5 * (d.mean(axis=0) - d.mean(axis=1))
+    phi, psi = xc[:n], -xc[n:]
+    t = 0.5 * (psi.mean() - phi.mean())
+    return phi + t, psi - t
+
+
+@pytest.mark.parametrize("n,m,dim,seed", [(4, 3, 2, 0), (3, 5, 1, 1), (4, 4, 2, 2),
+                                          (5, 5, 1, 3)])
+def test_lp_potentials_are_the_brute_force_centre(n, m, dim, seed):
+    ky, kx = jax.random.split(jax.random.PRNGKey(100 + seed))
+    y = 2.0 * jax.random.normal(ky, (n, dim))
+    x = 1.5 * jax.random.normal(kx, (m, dim)) + 0.4
+    K = 1.7
+    phi, psi = _brute_centre(y, x, K)
+    t = transport_lp(y, x, K)
+    np.testing.assert_allclose(t.phi, phi, atol=1e-7)
+    np.testing.assert_allclose(t.psi, psi, atol=1e-7)
+    if dim == 1 and n == m:
+        s = transport_1d(y, x, K)
+        np.testing.assert_allclose(s.phi, phi, atol=1e-7)
+        np.testing.assert_allclose(s.psi, psi, atol=1e-7)
+
+
+def test_1d_potentials_are_the_trapezoid_rule_and_both_solvers_agree():
+    """In 1-D the centred ψ steps along the sorted fakes by K (x+ - x)·(mean of the two
+    displacements x - T(x)): the trapezoid rule of ψ' = K (x - T(x)); LP and sorting agree."""
+    y = jnp.array([[2.5], [-1.0], [0.3], [4.0], [-3.2], [1.1]])
+    x = jnp.array([[0.9], [-2.2], [3.1], [0.0], [5.5], [-0.4]])
+    K = 0.8
+    s, lp = transport_1d(y, x, K), transport_lp(y, x, K)
+    xs, ys = np.sort(np.asarray(x[:, 0])), np.sort(np.asarray(y[:, 0]))
+    disp = xs - ys
+    steps = K * np.diff(xs) * 0.5 * (disp[1:] + disp[:-1])
+    order = np.argsort(np.asarray(x[:, 0]))
+    np.testing.assert_allclose(np.diff(np.asarray(s.psi)[order]), steps, rtol=1e-12)
+    np.testing.assert_allclose(s.phi.mean(), s.psi.mean(), atol=1e-12)
+    np.testing.assert_allclose(s.phi, lp.phi, atol=1e-9)
+    np.testing.assert_allclose(s.psi, lp.psi, atol=1e-9)
+
+
+def bank_generator(theta, zs):
+    """G(θ, z_j) = θ_j: the fakes are the parameters (one row per latent)."""
+    return theta
+
+
+@pytest.mark.parametrize("n,dim", [(2, 1), (5, 1), (9, 1), (4, 2), (7, 3)])
+def test_generator_equal_to_data_is_a_rest_point(n, dim):
+    """Fakes = data (shuffled), spread out: the potentials are flat (φ = ψ = 0: the optimal
+    duals' centre when the cost is symmetric) for both solvers, and with D ≡ 0 the whole
+    field vanishes (a sloped target would move D, and then G)."""
+    from gandyn.players import mlp
+
+    key = jax.random.PRNGKey(n + 10 * dim)
+    y = 4.0 * jax.random.normal(key, (n, dim))
+    x = y[::-1]
+    methods = ("sort", "lp") if dim == 1 else ("lp",)
+    for method in methods:
+        t = transport(y, x, 1.3, method)
+        np.testing.assert_allclose(t.phi, 0.0, atol=1e-9)
+        np.testing.assert_allclose(t.psi, 0.0, atol=1e-9)
+        np.testing.assert_allclose(float(t.cost), 0.0, atol=1e-12)
+    D, ps = mlp(jax.random.PRNGKey(3), dim, width=4, depth=1, activation="tanh")
+    layers = dict(ps["params"])
+    last = sorted(layers)[-1]                       # the output layer: D ≡ 0
+    layers[last] = jax.tree_util.tree_map(jnp.zeros_like, layers[last])
+    ps = {**ps, "params": layers}
+    assert float(jnp.max(jnp.abs(D(ps, y)))) == 0.0
+    for method in methods:
+        game = wgan_qc_game((bank_generator, x), (D, ps), y, jnp.zeros((n, 1)), gamma=0.5,
+                            K=1.3, method=method)
+        v = game.field(State(x, ps))
+        for leaf in jax.tree_util.tree_leaves(v):
+            np.testing.assert_allclose(leaf, 0.0, atol=1e-9)

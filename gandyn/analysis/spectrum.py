@@ -77,8 +77,14 @@ def state_or_equilibrium(game: Game, state, purpose: str):
 def jacobian(game: Game, state=None) -> jax.Array:
     """``v'(z)``: the Jacobian of the joint field at ``state`` (default: the equilibrium).
 
-    Computed with ``jax.jacfwd`` over the flattened state ``(gen..., disc...)``, so rows and
-    columns are ordered generator first. Shape ``(n, n)`` with ``n`` the number of scalars.
+    The total derivative of ``z -> game.field(z)``, the map continuous-time training follows:
+    entry ``(a, b)`` is ``∂v_a/∂z_b`` with everything the field computes from the point
+    (fakes, transport potentials, importance weights) moving with ``z_b``, so it equals
+    central differences of ``game.field``. Quantities a method holds constant within a step
+    are held only inside the players' own gradients (``gandyn.games.base.HeldObjective``),
+    never in this derivative. Computed with ``jax.jacfwd`` over the flattened state
+    ``(gen..., disc...)``, so rows and columns are ordered generator first. Shape ``(n, n)``
+    with ``n`` the number of scalars.
     """
     state = state_or_equilibrium(game, state, "evaluate the Jacobian")
     state = jax.tree_util.tree_map(jnp.asarray, state)  # player states may be pytrees

@@ -27,7 +27,8 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
-__all__ = ["Box", "Game", "State", "as_state", "from_fields", "from_objectives", "zero_sum"]
+__all__ = ["Box", "Game", "HeldObjective", "State", "as_state", "from_fields", "from_objectives",
+           "zero_sum"]
 
 
 class State(NamedTuple):
@@ -187,9 +188,37 @@ def from_fields(name, v_gen, v_disc, params=None, *, equilibrium=None, domain=UN
                 bool(smooth), tuple(continua), objectives)
 
 
+class HeldObjective:
+    """An objective with quantities the method holds constant within a step (transport
+    potentials, importance weights): subclasses define
+
+      ``held(g, d, p)``: those quantities as functions of the current point, and
+      ``value(g, d, p, h)``: the objective with them given as ``h``.
+
+    Called as ``(g, d, p) -> scalar`` it is the objective as the method defines it, ``h``
+    under ``stop_gradient``. The field ``from_objectives`` builds is ``∂/∂own value(g, d, p,
+    h)`` with ``h = held(g, d, p)`` computed *outside* that gradient: held within the
+    player's own gradient, yet a function of the point, so the field's Jacobian (``jacfwd``)
+    sees how ``h`` moves with both players. ``stop_gradient`` inside the objective would
+    cut that dependence from the Jacobian as well (it blocks forward tangents too), though
+    central differences of the field see it.
+    """
+
+    def held(self, g, d, params):
+        raise NotImplementedError
+
+    def value(self, g, d, params, h):
+        raise NotImplementedError
+
+    def __call__(self, g, d, params):
+        h = jax.tree_util.tree_map(jax.lax.stop_gradient, self.held(g, d, params))
+        return self.value(g, d, params, h)
+
+
 @dataclasses.dataclass(frozen=True)
 class _GradOf:
-    """``grad`` of an objective ``(g, d, p) -> scalar`` w.r.t. argument ``argnum``.
+    """``grad`` of an objective ``(g, d, p) -> scalar`` w.r.t. argument ``argnum``; for a
+    ``HeldObjective`` the held quantities are evaluated at the point, outside the gradient.
 
     A frozen dataclass (not a lambda) so equal games compare equal and jit caches hit.
     """
@@ -198,6 +227,9 @@ class _GradOf:
     argnum: int
 
     def __call__(self, g, d, params):
+        if isinstance(self.objective, HeldObjective):
+            h = self.objective.held(g, d, params)
+            return jax.grad(self.objective.value, argnums=self.argnum)(g, d, params, h)
         return jax.grad(self.objective, argnums=self.argnum)(g, d, params)
 
 
@@ -205,6 +237,8 @@ def from_objectives(name, gen_objective, disc_objective, params=None, **kw) -> G
     """A game from the objectives the players *ascend*: ``I(g, d, p)`` and ``J(g, d, p)``.
 
         v_gen = dI/dg,   v_disc = dJ/dd       (``jax.grad``)
+
+An objective that holds some quantities constant within a step is a ``HeldObjective``.
 
     For a zero-sum game with loss ``L`` that the generator descends and the discriminator
     ascends use ``zero_sum``.

@@ -37,7 +37,7 @@ import numpy as np
 from gandyn.games.sampled_regs import REGULARISERS, Regulariser, _pair, _pytree
 
 __all__ = ["AutoencoderEnergy", "ConsistencyTerm", "LossSensitive", "Reweight",
-           "autoencoder_energy", "ebgan_triple", "sample_weights"]
+           "autoencoder_energy", "ebgan_triple", "sample_weights", "weights_at"]
 
 
 @_pytree()
@@ -135,23 +135,34 @@ def autoencoder_energy(key, in_dim: int, code_dim: int = 2, *, width: int = 32, 
     return AutoencoderEnergy(enc, dec), {"enc": pe, "dec": pd}
 
 
+def weights_at(scores):
+    """``w = n · softmax(scores)`` as a function of the scores (differentiable): the weights
+    at the current point, for a caller that holds them itself (``HeldObjective``)."""
+    s = jnp.reshape(scores, (-1,))
+    return s.shape[0] * jax.nn.softmax(s)
+
+
 def sample_weights(scores):
     """``w = n · softmax(stopgrad(scores))`` (Wu et al. 2020, eq. 8): Σ w = n, no gradient."""
-    s = jax.lax.stop_gradient(jnp.reshape(scores, (-1,)))
-    return s.shape[0] * jax.nn.softmax(s)
+    return weights_at(jax.lax.stop_gradient(scores))
 
 
 @_pytree()
 class Reweight(Regulariser):
     """Sample re-weighting as a penalty of ``gandyn.games.sampled``: subtracting
     ``mean_j (w_j - 1) D(G(z_j))`` turns the WGAN critic's ``- mean_j D(G(z_j))`` into
-    ``- mean_j w_j D(G(z_j))`` (use with ``loss="wgan"``)."""
+    ``- mean_j w_j D(G(z_j))`` (use with ``loss="wgan"``). The weights are held within the
+    critic's gradient (``hold``) but are functions of (θ, ψ) in the field's Jacobian."""
 
     name: ClassVar[str] = "reweight"
 
-    def penalty(self, D, data, fakes):
+    def hold(self, D, data, fakes):
+        return weights_at(D(fakes))
+
+    def penalty(self, D, data, fakes, w=None):
         s = D(fakes)
-        return jnp.mean((sample_weights(s) - 1.0) * s)
+        w = sample_weights(s) if w is None else w
+        return jnp.mean((w - 1.0) * s)
 
 
 REGULARISERS.update({c.name: c for c in (ConsistencyTerm, LossSensitive, Reweight)})

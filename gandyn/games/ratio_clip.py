@@ -5,7 +5,8 @@ surrogate steps are the update rule ``gandyn.updaters.ratio_clip``.
 
 Critic (eqs. 7–8, a WGAN critic kept Lipschitz by the gradient penalty of Gulrajani et al.
 2017, ``gandyn.games.sampled_regs.WGANGP``): the fakes of a batch are importance-weighted by
-the critic's own scores, weights held constant (stopped gradients),
+the critic's own scores, weights held constant within the critic's gradient (they are
+functions of the current point, so the field's Jacobian sees them move: ``HeldObjective``),
 
     w_j = n · softmax_j(stopgrad D(G(z_j))),   Σ_j w_j = n
     J(θ, ψ) = mean_i D(x_i) - mean_j w_j D(G(z_j)) - λ GP(ψ)
@@ -29,9 +30,9 @@ from collections.abc import Callable
 import jax
 import jax.numpy as jnp
 
-from gandyn.games.base import Game, from_objectives
+from gandyn.games.base import Game, HeldObjective, from_objectives
 from gandyn.games.sampled import Scores
-from gandyn.games.methods_regs import Reweight, sample_weights
+from gandyn.games.methods_regs import Reweight, sample_weights, weights_at
 from gandyn.games.sampled_regs import WGANGP
 
 __all__ = ["Reweight", "density_ratio", "ratio_clip_game", "sample_weights"]
@@ -54,18 +55,22 @@ class _Gen:
 
 
 @dataclasses.dataclass(frozen=True)
-class _Critic:
+class _Critic(HeldObjective):
+    """J with the weights held within ∇_ψ J, evaluated at the point (``HeldObjective``)."""
+
     g_apply: Callable
     d_apply: Callable
     reweight: bool
 
-    def __call__(self, theta, psi, p):
+    def held(self, theta, psi, p):
+        s = Scores(self.d_apply, psi)(self.g_apply(theta, p["latents"]))
+        return weights_at(s) if self.reweight else jnp.ones_like(s)
+
+    def value(self, theta, psi, p, w):
         D = Scores(self.d_apply, psi)
         fakes = self.g_apply(theta, p["latents"])
-        s = D(fakes)
-        w = sample_weights(s) if self.reweight else jnp.ones_like(s)
         gp = WGANGP(p["lam"], 1.0, p["u"]).penalty(D, p["data"], fakes)
-        return jnp.mean(D(p["data"])) - jnp.mean(w * s) - gp
+        return jnp.mean(D(p["data"])) - jnp.mean(w * D(fakes)) - gp
 
 
 def ratio_clip_game(G, D, data, latents, *, lam=10.0, reweight: bool = True,

@@ -53,7 +53,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from gandyn.expr import parse
-from gandyn.games.base import Game, State, from_objectives
+from gandyn.games.base import Game, HeldObjective, State, from_objectives
 from gandyn.games.sampled_regs import REGULARISERS, Regulariser
 from gandyn.util import log_sigmoid
 
@@ -203,19 +203,32 @@ class _Objectives:
         return jnp.mean(self.f1(D(p.data))) + jnp.mean(self.f2(D(self.fakes(theta, p))))
 
 
+def _holds(r) -> bool:
+    return type(r).hold is not Regulariser.hold
+
+
 @dataclasses.dataclass(frozen=True)
-class _DiscObjective:
-    """J(θ, ψ) = mean f1(D(x)) + mean f2(D(G(z))) - Σ penalties."""
+class _DiscObjective(HeldObjective):
+    """J(θ, ψ) = mean f1(D(x)) + mean f2(D(G(z))) - Σ penalties; a regulariser's held
+    quantities (``Regulariser.hold``) are evaluated at the point outside ∇_ψ."""
 
     obj: _Objectives
 
-    def __call__(self, theta, psi, p):
+    def held(self, theta, psi, p):
+        if not any(_holds(r) for r in p.regs):
+            return ()
+        D = _disc(self.obj.d_apply, psi, p.regs)
+        fakes = self.obj.fakes(theta, p)
+        return tuple(r.hold(D, p.data, fakes) if _holds(r) else None for r in p.regs)
+
+    def value(self, theta, psi, p, h):
         J = self.obj.disc_loss(theta, psi, p)
         if p.regs:
             D = _disc(self.obj.d_apply, psi, p.regs)
             fakes = self.obj.fakes(theta, p)
-            for r in p.regs:
-                J = J - r.penalty(D, p.data, fakes)
+            for k, r in enumerate(p.regs):
+                J = J - (r.penalty(D, p.data, fakes, h[k]) if _holds(r)
+                         else r.penalty(D, p.data, fakes))
         return J
 
 

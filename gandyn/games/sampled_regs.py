@@ -5,6 +5,11 @@ A regulariser acts on the game in up to three places (a class overrides what it 
 * ``penalty(D, data, fakes)``: a scalar *subtracted* from the discriminator's objective J
   (``D`` maps a batch of points to their scores, ``data`` the data bank, ``fakes`` the bank's
   generated points G(z_j), which depend on the generator's parameters);
+* ``hold(D, data, fakes)``: quantities the method holds constant within a step (importance
+  weights), evaluated at the current point; the penalty then receives them as
+  ``penalty(D, data, fakes, held)`` (held in the discriminator's gradient, but functions of
+  the point in the field's Jacobian: ``gandyn.games.base.HeldObjective``); ``None`` (the
+  default) for regularisers without any;
 * ``gen_penalty(loss_grad)``: a scalar subtracted from the generator's objective I, given
   ``loss_grad = ∇_ψ J_loss`` (the discriminator's loss gradient, penalties excluded);
 * ``reparam(disc_params)``: the parameters the discriminator network is applied with
@@ -61,6 +66,9 @@ class Regulariser:
 
     def penalty(self, D, data, fakes):
         return 0.0
+
+    def hold(self, D, data, fakes):
+        return None
 
     def gen_penalty(self, loss_grad):
         return 0.0
