@@ -154,19 +154,56 @@ def _first_layer(xs, ys, w_std, b_std):
     return sxy, sxx, syy
 
 
+@jax.custom_jvp
+def _arccos1(c):
+    """``J1(c) = sin θ + (π - θ) c``, ``θ = arccos c`` (``π κ1``, Cho & Saul 2009), c in [-1, 1].
+
+    Exact at ``c = ±1`` (``J1(1) = π``, ``J1(-1) = 0``), with the finite derivative
+    ``J1'(c) = π - θ`` supplied by hand: autodiff through ``arccos`` would give ``0·inf``.
+    """
+    c = jnp.clip(c, -1.0, 1.0)
+    return jnp.sqrt((1 - c) * (1 + c)) + (math.pi - jnp.arccos(c)) * c
+
+
+@_arccos1.defjvp
+def _arccos1_jvp(primals, tangents):
+    (c,), (dc,) = primals, tangents
+    return _arccos1(c), (math.pi - jnp.arccos(jnp.clip(c, -1.0, 1.0))) * dc
+
+
+@jax.custom_jvp
+def _arccos0(c):
+    """``J0(c) = π - arccos c`` (``π κ0``); ``J0(1) = π``, ``J0(-1) = 0`` exactly."""
+    return math.pi - jnp.arccos(jnp.clip(c, -1.0, 1.0))
+
+
+@_arccos0.defjvp
+def _arccos0_jvp(primals, tangents):
+    # J0'(c) = 1/sqrt(1 - c²) is infinite at |c| = 1, where the kernel has a cusp in x
+    # (θ ~ |x - y|); there the tangent is 0, the symmetric subgradient, so gradients in x
+    # (particle flows at coinciding points) stay finite instead of 0·inf = NaN.
+    (c,), (dc,) = primals, tangents
+    c = jnp.clip(c, -1.0, 1.0)
+    inside = (1 - c) * (1 + c) > 0
+    slope = jnp.where(inside, 1 / jnp.sqrt(jnp.where(inside, (1 - c) * (1 + c), 1.0)), 0.0)
+    return _arccos0(c), slope * dc
+
+
 def _relu_moments(sxy, sxx, syy):
     """Arc-cosine kernels of order 1 and 0 (Cho & Saul 2009) for ``(u, v) ~ N(0, Σ)``:
 
     E[relu(u) relu(v)] = sqrt(Σxx Σyy)/(2π) (sin θ + (π - θ) cos θ),
     E[step(u) step(v)] = (π - θ)/(2π),        cos θ = Σxy / sqrt(Σxx Σyy).
+
+    At ``cos θ = 1`` (the diagonal) these are exactly ``Σxx/2`` and ``1/2``: ``J/(2π)`` is
+    formed first so that ``π/(2π) = 0.5`` has no rounding, and the diagonal stays at cos = 1
+    through every layer (:func:`infinite_ntk`).
     """
     norm = jnp.sqrt(sxx[:, None] * syy[None, :])
-    # strictly inside [-1, 1]: arccos' is infinite at ±1 and gradients in x (particle flows)
-    # would be 0·inf at x = y; the kernel value moves by < 1e-6 relative
-    c = jnp.clip(sxy / norm, -1.0 + 1e-12, 1.0 - 1e-12)
-    th = jnp.arccos(c)
-    e = norm / (2 * math.pi) * (jnp.sin(th) + (math.pi - th) * c)
-    ed = (math.pi - th) / (2 * math.pi)
+    pos = norm > 0           # a zero-variance input (x = 0, no bias): both moments are 0
+    c = jnp.where(pos, sxy / jnp.where(pos, norm, 1.0), 1.0)
+    e = norm * (_arccos1(c) / (2 * math.pi))
+    ed = _arccos0(c) / (2 * math.pi)
     diag = lambda s: s / 2  # noqa: E731  (E relu(u)² = Σuu/2)
     return e, ed, diag(sxx), diag(syy)
 
@@ -208,6 +245,12 @@ def infinite_ntk(xs, ys=None, *, depth: int = 2, w_std: float = 1.0, b_std: floa
     xs = jnp.asarray(xs, dtype=jnp.result_type(float))
     ys = xs if ys is None else jnp.asarray(ys, dtype=xs.dtype)
     sxy, sxx, syy = _first_layer(xs, ys, w_std, b_std)
+    symmetric = ys is xs
+    if symmetric:
+        # Σ(x, x) from the matrix product and from the row sums may differ in the last bit;
+        # arccos is infinitely sensitive at cos = 1 (one ulp moves θ by 1.5e-8), so the
+        # diagonal is set to the row sums: cos = 1 exactly, and the moments keep it so.
+        sxy = _with_diag(sxy, sxx)
     theta = sxy
     moments = _MOMENTS[activation]
     for _ in range(int(depth)):
@@ -215,7 +258,14 @@ def infinite_ntk(xs, ys=None, *, depth: int = 2, w_std: float = 1.0, b_std: floa
         new = w_std**2 * e + b_std**2
         theta = new + w_std**2 * ed * theta
         sxy, sxx, syy = new, w_std**2 * dx + b_std**2, w_std**2 * dy + b_std**2
+        if symmetric:
+            sxy = _with_diag(sxy, sxx)
     return theta, sxy
+
+
+def _with_diag(m, d):
+    i = jnp.arange(d.shape[0])
+    return m.at[i, i].set(d)
 
 
 def relu_ntk(xs, ys=None, depth: int = 2, w_std: float = 1.0, b_std: float = 0.0):
