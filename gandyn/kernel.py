@@ -14,7 +14,8 @@ of ReLU and erf MLPs in closed form (``relu_ntk``, ``erf_ntk``; NNGP Σ and NTK 
 
 Models are *batch* functions ``f(params, xs) -> (N,)`` (an ``(N, 1)`` output is squeezed), so
 that a network with train-mode BatchNorm, whose output at one point depends on the whole batch,
-is handled honestly: pass ``per_example=False`` and the Jacobian is taken of the batch map.
+is handled honestly: ``per_example=False`` (the default for a player whose ``per_example``
+attribute is False, e.g. with BatchNorm) takes the Jacobian of the batch map.
 """
 
 from __future__ import annotations
@@ -46,12 +47,21 @@ def _out(f, params, xs):
     return y
 
 
-def jacobian_matrix(f: Callable, params, xs, per_example: bool = True) -> jax.Array:
+def _per_example(f, per_example):
+    # None: the model says (gandyn players carry ``per_example``, False with BatchNorm, whose
+    # single-input batch has zero variance and hence an all-zero Jacobian); plain functions:
+    # True
+    return bool(getattr(f, "per_example", True)) if per_example is None else bool(per_example)
+
+
+def jacobian_matrix(f: Callable, params, xs, per_example: bool | None = None) -> jax.Array:
     """``J[i, p] = ∂f(x_i)/∂θ_p``, θ the raveled ``params`` (``ravel_pytree``): shape (N, P).
 
     ``per_example=True``: ``vmap(grad)`` over single inputs (rows independent);
-    ``False``: ``jax.jacrev`` of the batch map (BatchNorm: every output depends on every input).
+    ``False``: ``jax.jacrev`` of the batch map (BatchNorm: every output depends on every input);
+    ``None`` (default): ``f.per_example`` when ``f`` has it, else True.
     """
+    per_example = _per_example(f, per_example)
     flat, unravel = ravel_pytree(params)
     if per_example:
         def one(x):
@@ -68,10 +78,10 @@ def _ntk_jacobian(f, params, xs, ys, per_example):
     if not per_example:  # one batch: the statistics are those of xs ∪ ys
         j = jacobian_matrix(f, params, jnp.concatenate([xs, ys]), False)
         return j[: xs.shape[0]] @ j[xs.shape[0]:].T
-    return jacobian_matrix(f, params, xs) @ jacobian_matrix(f, params, ys).T
+    return jacobian_matrix(f, params, xs, True) @ jacobian_matrix(f, params, ys, True).T
 
 
-def _ntk_ntvp(f, params, xs, ys, per_example):
+def _ntk_ntvp(f, params, xs, ys, per_example, batch_size):
     n = xs.shape[0]
     if ys is None:
         fx = fy = lambda p: _out(f, p, xs)  # noqa: E731
@@ -85,18 +95,20 @@ def _ntk_ntvp(f, params, xs, ys, per_example):
         fx = lambda p: _out(f, p, both)[:n]  # noqa: E731
         fy = lambda p: _out(f, p, both)[n:]  # noqa: E731
         m = ys.shape[0]
-    _, vjp = jax.vjp(fy, params)
+    out, vjp = jax.vjp(fy, params)
 
     def column(e):  # K e = J_X (J_Y^T e): one vjp, one jvp
         (tangent,) = vjp(e)
         return jax.jvp(fx, (params,), (tangent,))[1]
 
-    eye = jnp.eye(m, dtype=jnp.result_type(*jax.tree_util.tree_leaves(params)))
-    return jax.lax.map(column, eye, batch_size=min(m, 64)).T
+    # lax.map vmaps batch_size columns at a time: batch_size tangents (parameter vectors)
+    # are alive together, the memory the docstring states
+    eye = jnp.eye(m, dtype=out.dtype)
+    return jax.lax.map(column, eye, batch_size=min(m, batch_size)).T
 
 
 def empirical_ntk(f: Callable, params, xs, ys=None, method: str = "auto",
-                  per_example: bool = True) -> jax.Array:
+                  per_example: bool | None = None, batch_size: int = 64) -> jax.Array:
     """The empirical NTK ``K[i, j] = Σ_p ∂f(x_i)/∂θ_p ∂f(y_j)/∂θ_p`` (Jacot et al. 2018).
 
     Args:
@@ -104,11 +116,15 @@ def empirical_ntk(f: Callable, params, xs, ys=None, method: str = "auto",
       params: any pytree (every leaf is differentiated).
       xs, ys: inputs; ``ys=None`` means ``ys = xs`` (a symmetric kernel).
       method: ``"jacobian"``: ``J_X J_Yᵀ`` with ``J = vmap(grad)`` raveled (memory N·P);
-        ``"ntvp"``: NTK-vector products, column j is ``jvp_X(vjp_Y(e_j))`` (memory P, but
-        N_Y passes through the network); ``"auto"``: the Jacobian when ``N·P`` floats fit in
+        ``"ntvp"``: NTK-vector products, column j is ``jvp_X(vjp_Y(e_j))``, ``batch_size``
+        columns at a time (memory about ``batch_size`` parameter vectors plus the
+        activations of ``batch_size`` passes over ``xs``; ``batch_size=1`` is the memory-P
+        method, N_Y sequential passes); ``"auto"``: the Jacobian when ``N·P`` floats fit in
         about 2 GiB, else the products.
       per_example: ``False`` for models whose rows are coupled (train-mode BatchNorm); with
-        ``ys`` the batch is ``xs ∪ ys``.
+        ``ys`` the batch is ``xs ∪ ys``. ``None`` (default): ``f.per_example`` when the
+        model has that attribute (gandyn players), else True.
+      batch_size: columns per vectorised step of ``"ntvp"`` (>= 1).
 
     Returns: ``(N_X, N_Y)`` array.
     """
@@ -120,13 +136,16 @@ def empirical_ntk(f: Callable, params, xs, ys=None, method: str = "auto",
         method = "jacobian" if n * p * 8 <= 2**31 else "ntvp"
     if method not in ("jacobian", "ntvp"):
         raise ValueError(f"unknown method {method!r}; valid: auto, jacobian, ntvp")
-    return _ntk_jit(f, params, xs, ys, method, per_example)
+    if int(batch_size) < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    return _ntk_jit(f, params, xs, ys, method, _per_example(f, per_example), int(batch_size))
 
 
-@functools.partial(jax.jit, static_argnames=("f", "method", "per_example"))
-def _ntk_jit(f, params, xs, ys, method, per_example):
-    impl = _ntk_jacobian if method == "jacobian" else _ntk_ntvp
-    return impl(f, params, xs, ys, per_example)
+@functools.partial(jax.jit, static_argnames=("f", "method", "per_example", "batch_size"))
+def _ntk_jit(f, params, xs, ys, method, per_example, batch_size):
+    if method == "jacobian":
+        return _ntk_jacobian(f, params, xs, ys, per_example)
+    return _ntk_ntvp(f, params, xs, ys, per_example, batch_size)
 
 
 @functools.partial(jax.jit, static_argnames=("f",))
@@ -137,11 +156,12 @@ def filtered_field(f: Callable, params, xs, g) -> jax.Array:
     velocity is ``dθ/dt = J_Xᵀ g`` (the vjp, i.e. the gradient of ``Σ_j g_j D(x_j)``), and the
     output velocity is ``J_X dθ/dt`` (the jvp). Cost: two passes through the network, memory
     of one parameter vector; works for batch-coupled models as they are. ``f`` must be
-    hashable (jitted with ``f`` static).
+    hashable (jitted with ``f`` static). The result has the model's output dtype (``g`` is
+    cast to it: a float32 player gives float32).
     """
     fx = lambda p: _out(f, p, xs)  # noqa: E731
-    _, vjp = jax.vjp(fx, params)
-    (theta_dot,) = vjp(jnp.asarray(g, dtype=jnp.result_type(float)))
+    out, vjp = jax.vjp(fx, params)
+    (theta_dot,) = vjp(jnp.asarray(g, dtype=out.dtype))
     return jax.jvp(fx, (params,), (theta_dot,))[1]
 
 

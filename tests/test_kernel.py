@@ -136,3 +136,38 @@ def test_relu_kernel_input_gradients_are_finite_at_coinciding_points():
         np.testing.assert_allclose(g, fd, rtol=tol)
     g = jax.grad(lambda z: jnp.sum(relu_ntk(z, depth=20)[0]))(ys)   # symmetric: the diagonal
     assert np.all(np.isfinite(np.asarray(g)))
+
+
+@pytest.mark.parametrize("method", ["jacobian", "ntvp"])
+def test_batchnorm_player_kernel_by_default_is_the_batch_jacobian_product(method):
+    # per_example defaulted to True: a one-input BatchNorm batch has zero variance, so every
+    # row of J was zero and K == 0. The player's flag is now the default.
+    from jax.flatten_util import ravel_pytree
+
+    f, p = mlp(jax.random.PRNGKey(2), 3, width=10, depth=2, batchnorm=True, w_std=1.2,
+               b_std=0.1, activation="gelu")
+    xs = jax.random.normal(jax.random.PRNGKey(3), (7, 3))
+    k = np.asarray(empirical_ntk(f, p, xs, method=method))
+    flat, unravel = ravel_pytree(p)
+    jac = np.asarray(jax.jacfwd(lambda q: f(unravel(q), xs))(flat))   # row i: ∂D(x_i)/∂θ
+    assert np.abs(k).max() > 1e-2
+    np.testing.assert_allclose(k, jac @ jac.T, rtol=1e-10, atol=1e-12 * np.abs(k).max())
+
+
+def test_filtered_field_and_ntk_run_on_float32_players():
+    kw = dict(width=16, depth=2, w_std=1.4, b_std=0.1, activation="tanh")
+    f32, p32 = mlp(jax.random.PRNGKey(8), 2, dtype="float32", **kw)
+    f64, _ = mlp(jax.random.PRNGKey(8), 2, **kw)
+    p64 = jax.tree_util.tree_map(lambda a: jnp.asarray(a, jnp.float64), p32)
+    xs = jax.random.normal(jax.random.PRNGKey(9), (9, 2))
+    g = jax.random.normal(jax.random.PRNGKey(10), (9,))
+    a32, a64 = filtered_field(f32, p32, xs, g), filtered_field(f64, p64, xs, g)
+    assert a32.dtype == jnp.float32 and a64.dtype == jnp.float64
+    scale = float(jnp.max(jnp.abs(a64)))
+    assert float(jnp.max(jnp.abs(a32 - a64))) < 1e-5 * scale
+    k32 = empirical_ntk(f32, p32, xs, method="ntvp")
+    k64 = empirical_ntk(f64, p64, xs, method="ntvp", batch_size=1)
+    assert k32.dtype == jnp.float32
+    assert float(jnp.max(jnp.abs(k32 - k64))) < 1e-5 * float(jnp.max(jnp.abs(k64)))
+    np.testing.assert_allclose(k64, empirical_ntk(f64, p64, xs, method="jacobian"),
+                               rtol=1e-12, atol=1e-13)
