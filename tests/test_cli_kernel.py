@@ -73,3 +73,62 @@ def test_cli_kernel_json_and_bad_input(capsys):
 @pytest.mark.parametrize("args", [["--width", "0"], ["--pd", "-1"]])
 def test_cli_kernel_refuses_bad_numbers(args, capsys):
     assert main(["kernel", "--f1", "x", "--f2", "-x", "--f3", "x", *args]) == 2
+
+
+UNSTABLE_FOCUS = [parse(t) for t in ("x**2/2", "x", "-x")]   # c = +1, -ab = +1: Re λ = κ/2
+
+
+def _spectral(kappas, seed=1):
+    """K = Q diag(κ) Qᵀ, Q orthogonal: a kernel with a spectrum chosen by hand."""
+    q, _ = np.linalg.qr(np.random.default_rng(seed).standard_normal((len(kappas),) * 2))
+    return q @ np.diag(kappas) @ q.T
+
+
+def test_ill_conditioned_kernel_is_stable_and_slow_not_marginal():
+    # κ_min/κ_max = 4e-9 > null_tol: the slow spiral λ ≈ -κ/2 ± i sqrt(κ) decays at -2e-9,
+    # under the spectrum's zero tolerance (1e-7 max|λ|); it was called "marginal", empty note
+    K = _spectral(np.geomspace(2.0, 8e-9, 7))
+    kap = np.linalg.eigvalsh(K)                      # numpy, independently of check_kernel
+    rep = check_kernel(*QUAD, kernel=K, pd=1.0, D0=1.0, domain=(-10, 10))
+    assert rep.verdict == "stable" and rep.slow and rep.null_dim == 0
+    assert abs(rep.conditioning / (kap[0] / kap[-1]) - 1) < 1e-6
+    assert f"{kap[0] / kap[-1]:.3g}" in rep.message and "slower than" in rep.message
+    assert -1e-7 < rep.max_real < 0
+    d = rep.to_dict()
+    json.dumps(d, allow_nan=False)
+    assert d["slow"] is True and d["verdict"] == "stable"
+
+
+def test_small_kernel_on_the_unstable_side_is_unstable_and_slow():
+    # an unstable focus filtered by a tiny, ill-conditioned K: max Re λ = +κ_max/2 = +5e-10,
+    # under the absolute zero tolerance 1e-9; it was "marginal" with nothing flagged
+    K = _spectral(np.geomspace(1e-9, 4e-18, 6), seed=2)
+    kap = np.linalg.eigvalsh(K)
+    rep = check_kernel(*UNSTABLE_FOCUS, kernel=K, pd=1.0, D0=-1.0, domain=(-10, 10))
+    assert rep.pointwise_verdict == "unstable"
+    assert rep.verdict == "unstable" and rep.slow and rep.null_dim == 0
+    assert 0 < rep.max_real < 1e-9 and "slower than" in rep.message
+    assert f"{kap[0] / kap[-1]:.3g}" in rep.message
+    # the stable triple under the same kernel: stable and slow, the same honest way
+    rep = check_kernel(*QUAD, kernel=K, pd=1.0, D0=1.0, domain=(-10, 10))
+    assert rep.verdict == "stable" and rep.slow
+
+
+@pytest.mark.parametrize("triple, d0, verdict", [(QUAD, 1.0, "marginal"),
+                                                 (UNSTABLE_FOCUS, -1.0, "unstable")])
+def test_rank_deficient_kernel_reports_its_null_dimension(triple, d0, verdict):
+    K = _spectral([3.0, 1.0, 0.5, 0.2, 0.0, 0.0, 0.0], seed=4)    # rank 4 of 7
+    rep = check_kernel(*triple, kernel=K, pd=1.0, D0=d0, domain=(-10, 10))
+    assert rep.null_dim == 3 and rep.verdict == verdict
+    assert "3-dimensional null space" in rep.message and not rep.slow
+    assert abs(rep.conditioning - 0.2 / 3.0) < 1e-12
+
+
+@pytest.mark.parametrize("extra", [[], ["--width", "64"], ["--width", "16"]])
+def test_cli_default_grid_does_not_make_plain_relu_marginal(extra, capsys):
+    # the old default grid (16 points of [-1, 1]) gave a width-64 ReLU kernel a 4-dimensional
+    # numerical null space: every triple was "marginal" by construction
+    assert main(["kernel", "--f1", "log(x)", "--f2", "log(1-x)", "--f3", "-log(1-x)",
+                 "--json", *extra]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["verdict"] == "stable" and d["null_dim"] == 0 and not d["slow"]

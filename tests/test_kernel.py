@@ -92,3 +92,82 @@ def test_empirical_ntk_converges_to_relu_ntk():
 
     e64, e1024 = err(64), err(1024, seeds=(0,))   # measured: 0.31 ± 0.04 and 0.10 ± 0.02
     assert e1024 < 0.6 * e64 and e1024 < 0.2
+
+
+def _relu_diagonal(sq_norm, d, depth, w, b):
+    """Σ_l(x, x), Θ_l(x, x) of the ReLU network: at cos θ = 1 the arc-cosine moments are
+    E relu(u)² = Σ/2 and E step(u)² = 1/2, so Σ_{l+1} = w² Σ_l/2 + b², Θ_{l+1} = Σ_{l+1} +
+    (w²/2) Θ_l from Σ_1 = Θ_1 = w² |x|²/d + b² (plain Python floats)."""
+    s = w * w * sq_norm / d + b * b
+    t = s
+    for _ in range(depth):
+        s = w * w * s / 2 + b * b
+        t = s + w * w / 2 * t
+    return s, t
+
+
+@pytest.mark.parametrize("depth", [1, 7, 20, 33])
+@pytest.mark.parametrize("w, b", [(1.3, 0.2), (1.5, 0.0), (0.9, 0.7)])
+def test_relu_diagonal_is_exact_at_every_depth(depth, w, b):
+    # was biased low by ~2.3e-7 per layer (cos clipped at 1 - 1e-12): 2.9e-6 at depth 20
+    xs = np.array([[0.3, -1.2, 0.5], [1.1, 0.4, -2.0], [0.0, 0.05, 0.1]])
+    ntk, nngp = relu_ntk(jnp.asarray(xs), depth=depth, w_std=w, b_std=b)
+    for i, x in enumerate(xs):
+        s, t = _relu_diagonal(float(np.dot(x, x)), 3, depth, w, b)
+        assert abs(float(nngp[i, i]) / s - 1) < 1e-13
+        assert abs(float(ntk[i, i]) / t - 1) < 1e-13
+
+
+def test_relu_kernel_input_gradients_are_finite_at_coinciding_points():
+    # cos θ = 1 exactly now: autodiff through arccos there would be 0·inf = NaN. The kernel
+    # has a cusp (θ ~ |x - y|); the gradient returned is the symmetric one, which a central
+    # difference reproduces to O(h); away from the diagonal it is the true derivative.
+    ys = jnp.array([[0.3, -1.2], [1.1, 0.4], [-0.7, 0.9]])
+
+    def f(x):
+        t, s = relu_ntk(x[None], ys, depth=4, w_std=1.4, b_std=0.3)
+        return jnp.sum(t) + jnp.sum(s)
+
+    for x0, tol in ((ys[1], 1e-4), (jnp.array([0.5, 0.25]), 1e-7)):
+        g = np.asarray(jax.grad(f)(x0))
+        h = 1e-5
+        fd = np.array([(f(x0 + h * e) - f(x0 - h * e)) / (2 * h) for e in np.eye(2)])
+        assert np.all(np.isfinite(g))
+        np.testing.assert_allclose(g, fd, rtol=tol)
+    g = jax.grad(lambda z: jnp.sum(relu_ntk(z, depth=20)[0]))(ys)   # symmetric: the diagonal
+    assert np.all(np.isfinite(np.asarray(g)))
+
+
+@pytest.mark.parametrize("method", ["jacobian", "ntvp"])
+def test_batchnorm_player_kernel_by_default_is_the_batch_jacobian_product(method):
+    # per_example defaulted to True: a one-input BatchNorm batch has zero variance, so every
+    # row of J was zero and K == 0. The player's flag is now the default.
+    from jax.flatten_util import ravel_pytree
+
+    f, p = mlp(jax.random.PRNGKey(2), 3, width=10, depth=2, batchnorm=True, w_std=1.2,
+               b_std=0.1, activation="gelu")
+    xs = jax.random.normal(jax.random.PRNGKey(3), (7, 3))
+    k = np.asarray(empirical_ntk(f, p, xs, method=method))
+    flat, unravel = ravel_pytree(p)
+    jac = np.asarray(jax.jacfwd(lambda q: f(unravel(q), xs))(flat))   # row i: ∂D(x_i)/∂θ
+    assert np.abs(k).max() > 1e-2
+    np.testing.assert_allclose(k, jac @ jac.T, rtol=1e-10, atol=1e-12 * np.abs(k).max())
+
+
+def test_filtered_field_and_ntk_run_on_float32_players():
+    kw = dict(width=16, depth=2, w_std=1.4, b_std=0.1, activation="tanh")
+    f32, p32 = mlp(jax.random.PRNGKey(8), 2, dtype="float32", **kw)
+    f64, _ = mlp(jax.random.PRNGKey(8), 2, **kw)
+    p64 = jax.tree_util.tree_map(lambda a: jnp.asarray(a, jnp.float64), p32)
+    xs = jax.random.normal(jax.random.PRNGKey(9), (9, 2))
+    g = jax.random.normal(jax.random.PRNGKey(10), (9,))
+    a32, a64 = filtered_field(f32, p32, xs, g), filtered_field(f64, p64, xs, g)
+    assert a32.dtype == jnp.float32 and a64.dtype == jnp.float64
+    scale = float(jnp.max(jnp.abs(a64)))
+    assert float(jnp.max(jnp.abs(a32 - a64))) < 1e-5 * scale
+    k32 = empirical_ntk(f32, p32, xs, method="ntvp")
+    k64 = empirical_ntk(f64, p64, xs, method="ntvp", batch_size=1)
+    assert k32.dtype == jnp.float32
+    assert float(jnp.max(jnp.abs(k32 - k64))) < 1e-5 * float(jnp.max(jnp.abs(k64)))
+    np.testing.assert_allclose(k64, empirical_ntk(f64, p64, xs, method="jacobian"),
+                               rtol=1e-12, atol=1e-13)

@@ -71,3 +71,46 @@ def test_spectral_norm_exact_and_power():
     grads = jax.jit(jax.grad(lambda v: jnp.sum(g(v, xs))))(q)
     assert all(float(jnp.max(jnp.abs(x))) == 0 for x in jax.tree_util.tree_leaves(
         grads["spectral"]))
+
+
+def test_power_spectral_state_keeps_the_player_dtype_through_a_scan():
+    # flax's SpectralNorm stored u and σ in float32; one update made them float64, so a
+    # lax.scan over training steps (carry dtype must not change) failed
+    f, p = mlp(jax.random.PRNGKey(3), 2, width=5, depth=2, spectral_norm="power",
+               parameterization="standard")
+    xs = jax.random.normal(jax.random.PRNGKey(4), (7, 2))
+    dtypes = lambda q: {x.dtype for x in jax.tree_util.tree_leaves(q["spectral"])}  # noqa: E731
+    assert dtypes(p) == {jnp.dtype("float64")}
+    assert dtypes(power_iterate(f, p, xs)) == {jnp.dtype("float64")}
+    q, _ = jax.lax.scan(lambda c, _: (power_iterate(f, c, xs), None), p, None, length=5)
+    assert dtypes(q) == {jnp.dtype("float64")}
+
+
+@pytest.mark.parametrize("in_dim, w_std, act", [(1, 1.5, "relu"), (2, 2.0, "tanh"),
+                                                 (3, 3.0, "leaky_relu")])
+def test_exact_spectral_norm_is_norm_one_in_the_default_parameterisation(in_dim, w_std, act):
+    # depth 0, out_dim 4: the network is one layer x -> W_eff x + b; its Jacobian in x is
+    # the effective weight, whose largest singular value (numpy's SVD) must be 1. Under the
+    # NTK parameterisation it was w_std/sqrt(fan-in) (1.5 for in_dim 1).
+    f, p = mlp(jax.random.PRNGKey(5), in_dim, width=7, depth=0, out_dim=4, w_std=w_std,
+               b_std=0.3, spectral_norm="exact")
+    x0 = jnp.ones((in_dim,))
+    jac = np.asarray(jax.jacobian(lambda x: f(p, x[None])[0])(x0))
+    assert abs(np.linalg.svd(jac, compute_uv=False)[0] - 1) < 1e-10
+    # the whole network is 1-Lipschitz: |∇_x D| <= 1 at random inputs
+    g, q = mlp(jax.random.PRNGKey(6), in_dim, width=9, depth=3, w_std=w_std, b_std=0.3,
+               activation=act, spectral_norm="exact")
+    xs = 2 * jax.random.normal(jax.random.PRNGKey(7), (64, in_dim))
+    grads = jax.vmap(jax.grad(lambda x: g(q, x[None])[0]))(xs)
+    norms = np.linalg.norm(np.asarray(grads), axis=1)
+    assert np.all(norms <= 1 + 1e-12) and norms.max() > 0.05
+
+
+def test_power_spectral_norm_converges_to_norm_one_in_the_default_parameterisation():
+    f, p = mlp(jax.random.PRNGKey(5), 1, width=7, depth=0, out_dim=4, w_std=1.5,
+               spectral_norm="power")
+    xs = jnp.ones((3, 1))
+    for _ in range(60):
+        p = power_iterate(f, p, xs)
+    jac = np.asarray(jax.jacobian(lambda x: f(p, x[None])[0])(xs[0]))
+    assert abs(np.linalg.svd(jac, compute_uv=False)[0] - 1) < 1e-8

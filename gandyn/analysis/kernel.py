@@ -17,9 +17,13 @@ rates change; ``κ = 0`` (a null direction of ``K``: more points than the networ
 apart) gives ``λ = 0`` twice: the generator's error along that direction is invisible to the
 discriminator, and ``p_g = p_d + u``, ``u ∈ null(K)``, is a continuum of rest points (marginal).
 With a non-uniform ``p_d`` there is no such splitting and the spectrum is computed
-(``jax.jacfwd`` and ``eig``). Verdicts: ``stable`` (every Re λ < 0), ``marginal`` (zero real
-parts, all of them explained by centres or by null(K)), ``unstable`` (some Re λ > 0),
-``undetermined`` (non-finite spectrum, or a zero eigenvalue not coming from null(K)).
+(``jax.jacfwd`` and ``eig``); still, for any symmetric PSD K and positive densities, every
+eigenvalue outside null(K) has the sign of the pointwise pair. Verdicts: ``stable`` (every
+Re λ < 0), ``marginal`` (zero real parts, all of them explained by centres or by null(K)),
+``unstable`` (some Re λ > 0), ``undetermined`` (non-finite spectrum, a zero eigenvalue not
+coming from null(K), or a spectrum contradicting the sign theorem). An ill-conditioned K
+gives modes slower than the spectrum's zero tolerance: they are not marginal; the verdict is
+the theorem's, ``slow`` is set and the note gives K's conditioning.
 """
 
 from __future__ import annotations
@@ -125,6 +129,8 @@ class KernelReport:
     pointwise_verdict: str
     message: str
     arch: str = ""
+    conditioning: float = float("nan")  # smallest non-null κ / largest κ
+    slow: bool = False                  # verdict from the sign theorem: modes under the zero test
 
     def to_dict(self) -> dict:
         def num(v):
@@ -137,11 +143,16 @@ class KernelReport:
                 "eigenvalues": [_c(z) for z in self.eigenvalues],
                 "pointwise_eigenvalues": [_c(z) for z in self.pointwise_eigenvalues],
                 "max_real": num(self.max_real), "pointwise_max_real": num(self.pointwise_max_real),
+                "conditioning": num(self.conditioning), "slow": self.slow,
                 "verdict": self.verdict, "pointwise_verdict": self.pointwise_verdict,
                 "note": self.message}
 
 
-def _verdict(eigs, null_dim):
+def _spectrum_verdict(eigs, null_dim, null_tol):
+    """The verdict read off the computed spectrum alone (zero test of gandyn.analysis.spectrum:
+    ``|Re λ| <= ATOL + RTOL max|λ|``). Used for the pointwise pair, and for the filtered game
+    where the sign theorem does not apply (K not positive semi-definite, or a pointwise pair
+    that is itself marginal)."""
     if not np.all(np.isfinite(eigs)):
         return "undetermined", "the spectrum is not finite"
     tol = ATOL + RTOL * float(np.max(np.abs(eigs))) if eigs.size else ATOL
@@ -154,11 +165,61 @@ def _verdict(eigs, null_dim):
     if n_zero > 2 * null_dim:
         return "undetermined", ("a zero eigenvalue that null(K) does not explain: the "
                                 "linearisation cannot decide")
-    note = ""
     if null_dim:
-        note = (f"K has a {null_dim}-dimensional null space: the generator's error along it "
-                "is invisible to the discriminator (a continuum of rest points)")
-    return "marginal", note
+        return "marginal", "marginal: " + _null_note(null_dim, null_tol)
+    return "marginal", "real parts zero within tolerance: centres, no null direction of K"
+
+
+def _null_note(null_dim, null_tol):
+    return (f"K has a {null_dim}-dimensional null space (κ <= {null_tol:g} κ_max): the "
+            "generator's error along it is invisible to the discriminator (a continuum of "
+            "rest points)")
+
+
+def _kernel_verdict(eigs, kap, null_dim, null_tol, pverdict, theorem):
+    """Verdict, note, conditioning and slowness of the filtered game.
+
+    For a symmetric positive semi-definite K and positive densities every eigenvalue outside
+    null(K) has the sign of the pointwise pair (``λ² w*K⁺w - c λ w*P_d w - a b |w|² = 0``,
+    ``docs/kernels.md``), however small its κ: an ill-conditioned K makes those modes slow,
+    not marginal. The spectrum's zero test is relative to the fastest mode (``RTOL max|λ|``),
+    so slow modes can fall under it; then the verdict is the theorem's, said as "slower than"
+    the tolerance, with K's conditioning (smallest non-null κ over the largest). A null
+    direction of K (``κ <= null_tol κ_max``) is the one thing that makes a decisive pointwise
+    pair marginal. Returns ``(verdict, note, conditioning, slow)``.
+    """
+    live_k = kap[kap > null_tol * max(float(np.max(np.abs(kap))), 1e-300)]
+    cond = float(live_k.min() / live_k.max()) if live_k.size else 0.0
+    if not np.all(np.isfinite(eigs)):
+        return "undetermined", "the spectrum is not finite", cond, False
+    n = kap.size
+    if not theorem or pverdict not in ("stable", "unstable") or null_dim >= n:
+        v, note = _spectrum_verdict(eigs, null_dim, null_tol)
+        return v, note, cond, False
+    tol = ATOL + RTOL * float(np.max(np.abs(eigs)))
+    # the 2·null_dim eigenvalues nearest 0 belong to null(K) (a defective double zero each)
+    live = eigs[np.argsort(np.abs(eigs))[2 * null_dim:]]
+    top = float(np.max(live.real))
+    if pverdict == "stable":
+        wrong, slow = top > tol, top >= -tol
+    else:
+        wrong, slow = top < -tol, top <= tol
+    if wrong:
+        return ("undetermined", f"the computed spectrum (max Re λ = {top:+.3g} outside null(K)) "
+                f"contradicts the pointwise sign ({pverdict}) that a positive semi-definite K "
+                "must keep: numerical trouble", cond, False)
+    verdict = "marginal" if null_dim and pverdict == "stable" else pverdict
+    notes = [f"{verdict}: {_null_note(null_dim, null_tol)}; the other modes are {pverdict}"] \
+        if null_dim else []
+    if slow:
+        rate = "slowest decay" if pverdict == "stable" else "fastest growth"
+        notes.append(f"{'the modes outside null(K) are ' if null_dim else ''}{pverdict} but "
+                     f"slower than the spectrum's zero tolerance {tol:.2g}: the "
+                     f"{rate} rate outside null(K) is max Re λ = {top:+.3g}, because K is small "
+                     f"or ill-conditioned (κ_max = {float(live_k.max()):.3g}, κ_min/κ_max = "
+                     f"{cond:.3g}); positive definite there, so every mode keeps the pointwise "
+                     "sign")
+    return verdict, "; ".join(notes), cond, slow
 
 
 def _name(f) -> str:
@@ -174,7 +235,8 @@ def check_kernel(f1, f2, f3, *, kernel, pd=1.0, D0=None, domain=None, arch: str 
       kernel: the ``(N, N)`` matrix ``K(x_i, x_j)`` (:func:`architecture_kernel`).
       pd: scalar or ``(N,)`` data density at the points.
       D0, domain: as for :func:`gandyn.games.pointwise.triple`.
-      null_tol: κ <= null_tol · max κ counts as a null direction of K.
+      null_tol: κ <= null_tol · max κ counts as a null direction of K (marginal); any larger
+        κ is a positive direction, however slow (``_kernel_verdict``).
     """
     from gandyn.games.grid import grid
     from gandyn.games.pointwise import at_pd, triple
@@ -183,20 +245,29 @@ def check_kernel(f1, f2, f3, *, kernel, pd=1.0, D0=None, domain=None, arch: str 
     game = grid(f1, f2, f3, kernel=K, pd=pd, D0=D0, domain=domain)
     d0 = float(game.params["D0"])
     pds = np.asarray(game.params["pd"])
-    kap = np.linalg.eigvalsh(0.5 * np.asarray(K + K.T))
-    null_dim = int(np.sum(kap <= null_tol * max(float(np.max(np.abs(kap))), 1e-300)))
+    Kn = np.asarray(K)
+    kap = np.linalg.eigvalsh(0.5 * (Kn + Kn.T))
+    scale = max(float(np.max(np.abs(kap))), 1e-300)
+    null_dim = int(np.sum(kap <= null_tol * scale))
     eigs = grid_spectrum(game)
     ref = triple(f1, f2, f3, pd=1.0, D0=d0, domain=game.domain)
     pw = []
     for p in np.unique(pds):
         pw.extend(np.asarray(eigenvalues(jacobian(at_pd(ref, float(p))))).tolist())
     pw = np.asarray(pw, complex)
-    verdict, note = _verdict(eigs, null_dim)
-    pverdict, _ = _verdict(pw, 0)
-    if np.any(kap < -null_tol * float(np.max(np.abs(kap)))):
+    pverdict, _ = _spectrum_verdict(pw, 0, null_tol)
+    psd = not np.any(kap < -null_tol * scale)
+    symmetric = float(np.max(np.abs(Kn - Kn.T))) <= 1e-12 * scale
+    theorem = psd and symmetric and bool(np.all(pds > 0))
+    verdict, note, cond, slow = _kernel_verdict(eigs, kap, null_dim, null_tol, pverdict,
+                                                theorem)
+    if not psd:
         note = (note + "; " if note else "") + "K is not positive semi-definite"
+    elif not symmetric:
+        note = (note + "; " if note else "") + "K is not symmetric"
     return KernelReport(
         _name(f1), _name(f2), _name(f3), int(K.shape[0]), d0, tuple(float(p) for p in pds),
         tuple(float(k) for k in kap),
         null_dim, tuple(complex(z) for z in eigs), tuple(complex(z) for z in pw),
-        float(np.max(eigs.real)), float(np.max(pw.real)), verdict, pverdict, note, arch)
+        float(np.max(eigs.real)), float(np.max(pw.real)), verdict, pverdict, note, arch,
+        cond, slow)

@@ -22,8 +22,11 @@ Hidden layer ``l``: ``Dense -> [BatchNorm] -> φ``; output ``Dense(out_dim)``. O
     ``"power"``: flax ``SpectralNorm`` (one power-iteration step from the stored vector ``u``,
     collection ``"spectral"`` inside ``params``; ``u`` is under ``stop_gradient``, so its
     derivative, and its contribution to any kernel, is exactly zero). ``power_iterate``
-    advances ``u`` as training does. Use the standard parameterisation with it: under the
-    NTK one the ``w_std/sqrt(n)`` factor multiplies the normalised matrix.
+    advances ``u`` as training does; ``u`` and ``σ`` are kept in the player's dtype.
+    Under either option, and in either parameterisation, a layer's weight is ``W/σ(W)``
+    (operator norm 1): the NTK factor ``w_std/sqrt(n)`` is not applied to it (it would make
+    the layer's norm ``w_std/sqrt(n)``), so with 1-Lipschitz activations ``x -> D(x)`` is
+    1-Lipschitz.
 """
 
 from __future__ import annotations
@@ -67,6 +70,7 @@ class _Dense(nn.Module):
     w_std: float
     b_std: float
     exact_sn: bool = False
+    normalised: bool = False
     dtype: object = jnp.float64
 
     @nn.compact
@@ -81,8 +85,12 @@ class _Dense(nn.Module):
         b = self.param("bias", b_init, (self.features,), self.dtype)
         if self.exact_sn:
             w = w / jnp.linalg.svd(w, compute_uv=False)[0]
-        if self.parameterization == "ntk":
+        if self.parameterization == "ntk" and not self.normalised:
             return (self.w_std / math.sqrt(n)) * (x @ w) + self.b_std * b
+        if self.parameterization == "ntk":
+            # spectral norm: the weight is W/σ(W), operator norm 1, as its name promises; the
+            # NTK factor w_std/sqrt(n) would rescale it (above 1 for w_std > sqrt(fan-in))
+            return x @ w + self.b_std * b
         return x @ w + b
 
 
@@ -104,10 +112,14 @@ class _MLP(nn.Module):
         sizes = [self.width] * self.depth + [self.out_dim]
         for k, size in enumerate(sizes):
             dense = _Dense(size, self.parameterization, self.w_std, self.b_std,
-                           exact_sn=self.spectral_norm == "exact", dtype=self.dtype,
+                           exact_sn=self.spectral_norm == "exact",
+                           normalised=self.spectral_norm is not None, dtype=self.dtype,
                            name=f"dense_{k}")
             if self.spectral_norm == "power":
-                x = nn.SpectralNorm(dense, collection_name="spectral", name=f"sn_{k}")(
+                # param_dtype: u and σ in the player's dtype (flax's default float32 turns
+                # float64 after one update, which breaks lax.scan carries)
+                x = nn.SpectralNorm(dense, collection_name="spectral", dtype=self.dtype,
+                                    param_dtype=self.dtype, name=f"sn_{k}")(
                     x, update_stats=update_stats)
             else:
                 x = dense(x)
