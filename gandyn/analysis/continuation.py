@@ -86,7 +86,7 @@ CLUSTER_RTOL = 1e-6
 
 def distinct_eigenvalues(eigs) -> tuple[np.ndarray, np.ndarray]:
     """``(values, multiplicities)``: the eigenvalues with those within ``CLUSTER_RTOL`` (relative,
-    plus 1e-3 of that times ``max|λ|`` near 0) merged into one, first occurrence kept."""
+    plus 1e-3 of that times ``max|λ|`` near 0) merged into one (their mean), in order."""
     e = np.asarray(eigs, complex).ravel()
     if e.size == 0:
         return e, np.zeros(0, int)
@@ -94,7 +94,11 @@ def distinct_eigenvalues(eigs) -> tuple[np.ndarray, np.ndarray]:
     tol = CLUSTER_RTOL * (np.maximum(a[:, None], a[None, :]) + 1e-3 * a.max())
     close = np.abs(e[:, None] - e[None, :]) <= tol
     rep = ~np.any(np.tril(close, -1), axis=1)
-    return e[rep], close.sum(axis=1)[rep]
+    # the mean of a cluster: a Jordan block's eigenvalues are off by ~sqrt(eps), their mean
+    # (a trace) by ~eps
+    first = np.argmax(close, axis=1)          # each eigenvalue's representative
+    means = np.array([e[first == k].mean() for k in np.where(rep)[0]])
+    return means, close.sum(axis=1)[rep]
 
 
 def _reduced(eigs, mat=None) -> np.ndarray:
