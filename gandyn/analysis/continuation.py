@@ -22,6 +22,14 @@ the eigenvalues of ``gandyn.analysis.discrete.update_jacobian`` at the augmented
   * flip / period doubling (μ through -1): ``Π (μ_i + 1)``
   * Neimark–Sacker (a complex pair through |μ| = 1): ``Π_{i<j} (μ_i μ_j - 1)``.
 
+The products run over the *reduced* spectrum (an eigenvalue of multiplicity m and geometric
+multiplicity g entered m/g times): exact copies, as in the isotropic n-dimensional Dirac-GAN,
+would otherwise make every factor appear an even number of times and the test only touch zero;
+each point reports its multiplicity and what crosses (docs/change.md, §1). At a Hopf point the
+first Lyapunov coefficient l₁ (``first_lyapunov``) says supercritical / subcritical /
+degenerate. ``make_updater(p)`` may ignore p: the map at a fixed rate, continued in a game
+parameter.
+
 A sign change between two grid points is *located* by bisection on the test function (each
 midpoint's rest point by Newton from the left end) down to ``tol`` (default 1e-12) in p.
 ``ψ_H`` and the Neimark–Sacker function also vanish at a *neutral saddle* (real λ_i = -λ_j,
@@ -637,8 +645,9 @@ def continue_equilibrium(make_game: Callable[[Any], Game] | Game, p_from, p_to, 
       p_from, p_to: the parameter range (either order); ``num`` grid points.
       state: the rest point at ``p_from`` to start from (default: the game's equilibrium).
       make_updater: ``p -> Updater`` for the update map's bifurcations (e.g.
-        ``lambda h: simultaneous(h)`` with the learning rate as the parameter); ``None``
-        analyses the flow.
+        ``lambda h: simultaneous(h)`` with the learning rate as the parameter, or
+        ``lambda g: simultaneous(0.5)`` with a game parameter g varying at a fixed rate);
+        ``None`` analyses the flow.
       tol: relative width of the final bisection bracket.
 
     Returns:
