@@ -330,3 +330,12 @@ def test_simultaneous_map_in_gamma_at_fixed_lr(dim):
     assert abs(br.points[0].param - ns) < 1e-10 and abs(br.points[1].param - flip) < 1e-10
     theta = abs(np.angle(1 + h * (-ns / 2 + 1j * np.sqrt(f1**2 - ns**2 / 4))))
     assert abs(br.points[0].frequency - theta) < 1e-9
+
+
+def test_arclength_hopf_on_a_step_end_point():
+    # steps of 0.2 from μ = -0.4 land exactly on μ = 0, where the Hopf function is 0: located
+    # there (not skipped as it was), with l₁ = a/ω
+    br = continue_arclength(lambda m: hopf_normal_form(m, 1.3, 0.7), -0.4, 0.5, ds=0.2)
+    [pt] = br.points
+    assert pt.kind == "hopf" and pt.param == 0.0 and pt.criticality == "subcritical"
+    assert abs(pt.first_lyapunov - 0.7 / 1.3) < 1e-10

@@ -843,6 +843,13 @@ def continue_arclength(make_game: Callable[[Any], Game] | Game, p_from, p_to, *,
     es, tss, oks, ss = np.array(es), np.array(tss), np.array(oks), np.array(ss)
     zero = np.array(smalls) <= 1e-12
     points = []
+    # a zero at a step's end point whose neighbours are not zero (as in natural continuation)
+    for k in range(len(Xs)):
+        for w in range(3):
+            nbrs = [zero[i, w] for i in (k - 1, k + 1) if 0 <= i < len(Xs)]
+            if zero[k, w] and nbrs and not any(nbrs):
+                points.append(Point(_label(ev.mode, w, es[k]), float(Xs[k, -1]),
+                                    (float(Xs[k, -1]), float(Xs[k, -1])), Xs[k, :-1], es[k]))
     for k in range(len(Xs) - 1):
         Xk, tk, step = Xs[k], ts[k], ss[k + 1] - ss[k]
         cands = [(w, lambda e, tt, w=w: tt[w], tss[k, w], tss[k + 1, w]) for w in range(3)
