@@ -7,7 +7,8 @@ supercritical, subcritical or degenerate (the first Lyapunov coefficient l1). Up
 flip (-1), Neimark–Sacker (a complex pair e^(±iθ)), varying the rate (--param lr) or a game
 parameter at a fixed rate (--param gamma --set lr=H). Every point reports what crosses and its
 multiplicity (2 when two multipliers pass -1 together, n for an n-dimensional isotropic game).
---method arclength follows the branch by pseudo-arclength continuation, round folds where the rest point turns back (--num then bounds the steps).
+--method arclength follows the branch by pseudo-arclength continuation, round folds where
+the rest point turns back (--num then bounds the steps).
 Games:
 
     dirac:LOSS[+REG...]   Dirac-GAN (parameters: c and the chosen regularisers' own: gamma, sigma, lam, g0, eta, k, ...)
