@@ -30,6 +30,14 @@ def test_map_text(capsys):
     ["--game", "xy", "--updater", "simultaneous", "--param", "lr", "--from", "0", "--to", "1"],
     ["--game", "hopf", "--param", "mu", "--from", "0", "--to", "1", "--set", "mu"],
     ["--game", "blah", "--param", "mu", "--from", "0", "--to", "1"],
+    ["--game", "dirac:gan+r1", "--updater", "simultaneous", "--param", "gamma", "--from", "0.1",
+     "--to", "1"],
+    ["--game", "dirac:gan+r1", "--updater", "simultaneous", "--param", "lr", "--from", "0.1",
+     "--to", "1", "--set", "lr=0.5"],
+    ["--game", "dirac:gan+r1", "--updater", "simultaneous", "--param", "gamma", "--from", "0.1",
+     "--to", "1", "--set", "lr=0"],
+    ["--game", "dirac:gan+r1", "--param", "gamma", "--from", "0.1", "--to", "1", "--set",
+     "lr=0.5"],
 ])
 def test_bad_input_one_line_exit_2(argv, capsys):
     assert main(["bifurcate", *argv]) == 2
@@ -52,3 +60,29 @@ def test_bad_method_exit_2(capsys):
                  "--method", "keller"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("gandyn bifurcate: error:") and err.count("\n") == 1
+
+
+def test_map_in_gamma_at_fixed_lr_json(capsys):
+    # simultaneous GD on LSGAN + R1 (f'(0) = 1) at h = 0.6: Neimark-Sacker at γ = h f'² = 0.6,
+    # flip at γ = 2/h + h f'²/2 = 3.6333...
+    assert main(["bifurcate", "--game", "dirac:lsgan+r1", "--updater", "simultaneous", "--param",
+                 "gamma", "--set", "lr=0.6", "--from", "0.05", "--to", "4", "--num", "12",
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["fixed"] == {"lr": 0.6}
+    assert [(p["kind"], p["crossing"]) for p in out["points"]] == [
+        ("neimark-sacker", out["points"][0]["crossing"]), ("flip", "multiplier -1")]
+    assert abs(out["points"][0]["param"] - 0.6) < 1e-10
+    assert abs(out["points"][1]["param"] - (2 / 0.6 + 0.3)) < 1e-10
+
+
+def test_hopf_criticality_text_and_json(capsys):
+    # the normal form with l1 = 0.5, ω = 2: l₁ = 0.5 / 2 = 0.25 > 0, subcritical
+    argv = ["bifurcate", "--game", "hopf", "--param", "mu", "--from", "-0.5", "--to", "0.7",
+            "--set", "l1=0.5", "--set", "omega=2", "--num", "7"]
+    assert main(argv + ["--json"]) == 0
+    [pt] = json.loads(capsys.readouterr().out)["points"]
+    assert pt["kind"] == "hopf" and pt["criticality"] == "subcritical"
+    assert abs(pt["first_lyapunov"] - 0.25) < 1e-10 and abs(pt["frequency"] - 2) < 1e-10
+    assert main(argv) == 0
+    assert "subcritical, l1 = 0.25" in capsys.readouterr().out

@@ -11,6 +11,7 @@ from gandyn.analysis.continuation import (
     boundary,
     continue_arclength,
     continue_equilibrium,
+    first_lyapunov,
     flow_tests,
     map_tests,
     pair_flip_test,
@@ -18,7 +19,8 @@ from gandyn.analysis.continuation import (
 from gandyn.analysis.cycles import hopf_normal_form
 from gandyn.games.base import State, from_fields
 from gandyn.games.bilinear import xy
-from gandyn.games.dirac import R1, dirac
+from gandyn.analysis.spectrum import jacobian
+from gandyn.games.dirac import NK, R1, Noise, dirac
 from gandyn.updaters.alternating import alternating
 from gandyn.updaters.extragradient import extragradient
 from gandyn.updaters.simultaneous import simultaneous
@@ -155,3 +157,185 @@ def test_arclength_agrees_with_natural_continuation(family, lo, hi, start):
     for p, z in zip(arc.params, arc.states):
         np.testing.assert_allclose(z, ravel_pytree(family(p).equilibrium)[0], atol=1e-9)
 
+
+
+# -- multiplicities: the isotropic n-dimensional Dirac-GAN ---------------------------------------
+@pytest.mark.parametrize("dim", [2, 3])
+def test_isotropic_noise_r1_node_focus_reports_multiplicity_dim(dim):
+    # LSGAN (f'(0) = 1, f''(0) = -1) with instance noise σ and R1 γ: each coordinate has
+    # v' = [[0, -f'], [f', 2 f'' σ² - γ]], so the discriminant (2f''σ² - γ)² - 4f'² vanishes at
+    # γ = 2 f' + 2 f'' σ² (= 1.28 at σ = 0.6); the spectrum is that pair repeated dim times
+    sigma, f1, f2 = 0.6, 1.0, -1.0
+    g_star = 2 * f1 + 2 * f2 * sigma**2
+    family = lambda g: dirac("lsgan", (Noise(sigma), R1(g)), dim=dim)
+    J = np.asarray(jacobian(family(0.3)))
+    block = np.array([[0, -f1], [f1, 2 * f2 * sigma**2 - 0.3]])
+    np.testing.assert_allclose(J, np.kron(block, np.eye(dim)), atol=1e-12)
+    br = continue_equilibrium(family, 0.4, 2.4, num=6)
+    assert [(p.kind, p.multiplicity) for p in br.points] == [("node-focus", dim)]
+    assert abs(br.points[0].param - g_star) < 1e-10
+
+
+@pytest.mark.parametrize("dim", [2, 3])
+def test_isotropic_nk_node_focus_and_unregularised_hopf(dim):
+    # Nagarajan-Kolter η on the NS-GAN (f'(0) = 1/2): -η f'² ± sqrt(η² f'⁴ - f'²), node-focus at
+    # η = 1/f'(0) = 2; at η = 0 a centre: dim pairs ±i f'(0) on the axis together
+    br = continue_equilibrium(lambda e: dirac("nsgan", NK(e), dim=dim), 0.0, 3.0, num=13)
+    assert [(p.kind, p.multiplicity) for p in br.points] == [("hopf", dim), ("node-focus", dim)]
+    assert br.points[0].param == 0.0 and abs(br.points[1].param - 2.0) < 1e-10
+    # one simple pair's l₁ does not decide a multiple pair
+    assert br.points[0].criticality == "undetermined"
+
+
+# -- Hopf criticality: the first Lyapunov coefficient --------------------------------------------
+def _planar(name, fx, fy, S=np.eye(2)):
+    """The game of ẋ = S F(S⁻¹x), F = (fx, fy)(y1, y2, params=(μ, ...))."""
+    S = jnp.asarray(S)
+    Si = jnp.linalg.inv(S)
+
+    def field(x, y, p):
+        u = Si @ jnp.stack([x, y])
+        return S @ jnp.stack([fx(u[0], u[1], p), fy(u[0], u[1], p)])
+
+    return lambda mu, *rest: from_fields(
+        name, lambda x, y, p: field(x, y, p)[0], lambda x, y, p: field(x, y, p)[1],
+        (mu, *rest), equilibrium=State(jnp.asarray(0.0), jnp.asarray(0.0)))
+
+
+@pytest.mark.parametrize("a,crit", [(0.7, "subcritical"), (-0.45, "supercritical")])
+def test_hopf_normal_form_first_lyapunov(a, crit):
+    # ż = (μ + iω) z + a z|z|², z = x + iy: l₁ = a / ω (the normalisation ⟨q, q⟩ = 1/2)
+    omega = 1.3
+    br = continue_equilibrium(lambda mu: hopf_normal_form(mu, omega, a), -0.4, 0.5, num=8)
+    [pt] = br.points
+    assert pt.kind == "hopf" and pt.criticality == crit and pt.multiplicity == 1
+    assert abs(pt.first_lyapunov - a / omega) < 1e-9
+    assert abs(pt.frequency - omega) < 1e-9
+
+
+@pytest.mark.parametrize("a", [0.6, -0.35])
+def test_hopf_in_a_skewed_basis(a):
+    # x = S y with y on the normal form: q_x = S q_y, so with ‖q_x‖² = 1/2 the coefficient is
+    # l₁ = (a/ω)(1/2)/‖S q_y‖² = 2a / (ω ‖S‖_F²) (‖S q_y‖² = ‖S‖_F²/4 for q_y = (1, -i)/2)
+    omega, S = 0.8, np.array([[1.5, 0.4], [-0.3, 0.8]])
+    fx = lambda u, v, p: p[0] * u - p[1] * v + p[2] * u * (u * u + v * v)
+    fy = lambda u, v, p: p[1] * u + p[0] * v + p[2] * v * (u * u + v * v)
+    family = _planar("skewed-hopf", fx, fy, S)
+    br = continue_equilibrium(lambda mu: family(mu, omega, a), -0.3, 0.45, num=7)
+    [pt] = br.points
+    assert pt.kind == "hopf"
+    assert pt.criticality == ("subcritical" if a > 0 else "supercritical")
+    np.testing.assert_allclose(pt.first_lyapunov, 2 * a / (omega * np.sum(S**2)), rtol=1e-9)
+
+
+def test_planar_quadratic_terms_against_guckenheimer_holmes():
+    # ẋ = -ωy + f, ẏ = ωx + g with quadratic and cubic f, g: Guckenheimer & Holmes (1983),
+    # (3.4.11): 16 a = f_xxx + f_xyy + g_xxy + g_yyy
+    #                  + [f_xy (f_xx + f_yy) - g_xy (g_xx + g_yy) - f_xx g_xx + f_yy g_yy] / ω,
+    # and l₁ = a / ω
+    w, (a1, a2, a3), (b1, b2), (c1, c2, c3), (d1, d2) = (
+        0.9, (0.5, -1.2, 0.7), (0.2, -0.4), (-0.8, 0.3, 1.1), (0.6, -0.25))
+    fx = lambda x, y, p: p[0] * x - w * y + a1 * x * x + a2 * x * y + a3 * y * y \
+        + b1 * x**3 + b2 * x * y * y
+    fy = lambda x, y, p: w * x + p[0] * y + c1 * x * x + c2 * x * y + c3 * y * y \
+        + d1 * x * x * y + d2 * y**3
+    f_xx, f_xy, f_yy, f_xxx, f_xyy = 2 * a1, a2, 2 * a3, 6 * b1, 2 * b2
+    g_xx, g_xy, g_yy, g_xxy, g_yyy = 2 * c1, c2, 2 * c3, 2 * d1, 6 * d2
+    a_gh = (f_xxx + f_xyy + g_xxy + g_yyy) / 16 + (
+        f_xy * (f_xx + f_yy) - g_xy * (g_xx + g_yy) - f_xx * g_xx + f_yy * g_yy) / (16 * w)
+    game = _planar("quadratic-hopf", fx, fy)(0.0)
+    l1, crit = first_lyapunov(game)
+    assert abs(l1 - a_gh / w) < 1e-10
+    assert crit == ("subcritical" if a_gh > 0 else "supercritical")
+
+
+def test_centre_manifold_reverses_the_planar_truncation():
+    # ẋ = μx - ωy + a x r² + c x z, ẏ = ωx + μy + a y r² + c y z, ż = -k z + b r²: the centre
+    # manifold is z = (b/k) r² + O(r³) (r² is invariant under the rotation), so on it the cubic
+    # coefficient is a + c b / k: l₁ = (a + cb/k)/ω > 0 although a < 0
+    w, a, c, b, k = 1.1, -0.5, 1.1, 0.8, 0.7
+
+    def make(mu):
+        def v_gen(g, d, p):
+            x, y = g
+            r2 = x * x + y * y
+            return jnp.stack([p * x - w * y + a * x * r2 + c * x * d,
+                              w * x + p * y + a * y * r2 + c * y * d])
+
+        return from_fields("hopf-3d", v_gen, lambda g, d, p: -k * d + b * (g @ g), mu,
+                           equilibrium=State(jnp.zeros(2), jnp.asarray(0.0)))
+
+    br = continue_equilibrium(make, -0.2, 0.3, num=6)
+    [pt] = br.points
+    assert pt.kind == "hopf" and pt.criticality == "subcritical"
+    assert abs(pt.first_lyapunov - (a + c * b / k) / w) < 1e-9
+
+
+@pytest.mark.parametrize("loss,l1,crit", [
+    ("gan", 0.0, "degenerate"),        # θ² + ψ² conserved: a nonlinear centre
+    ("wgan", 0.0, "degenerate"),       # a linear field: a linear centre
+    ("nsgan", -1 / 8, "supercritical"),
+    ("lsgan", -1 / 4, "supercritical"),
+])
+def test_unregularised_dirac_gan_at_gamma_zero(loss, l1, crit):
+    # At γ = 0, θ̇ = g'(ψθ) ψ, ψ̇ = d_f'(ψθ) θ with f'(t) = f'(0) + f''(0) t + ...: the cubic
+    # terms give 16 a = f_xyy + g_xxy (no quadratic terms). GAN: θ̇ = -f'(ψθ)ψ, ψ̇ = f'(ψθ)θ,
+    # d(θ² + ψ²)/dt = 0: l₁ = 0, no cycle is born. NS-GAN: θ̇ = -ψ/2 - θψ²/4, ψ̇ = θ/2 - θ²ψ/4:
+    # a = -1/16, ω = 1/2, l₁ = -1/8. LSGAN: θ̇ = -ψ - θψ², ψ̇ = θ - θ²ψ: a = -1/4, ω = 1
+    br = continue_equilibrium(lambda g: dirac(loss, R1(g)), 0.0, 0.5, num=6)
+    pt = br.points[0]
+    assert pt.kind == "hopf" and pt.param == 0.0 and pt.criticality == crit
+    assert abs(pt.first_lyapunov - l1) < 1e-10
+
+
+# -- maps: which multipliers cross, one point per event ------------------------------------------
+def test_extragradient_xy_neimark_sacker_angle():
+    # μ = 1 - η² ± iη: at η = 1, μ = ±i, θ = π/2
+    br = continue_equilibrium(xy(), 0.05, 1.7, make_updater=lambda h: extragradient(h), num=12)
+    [pt] = br.points
+    assert pt.kind == "neimark-sacker" and abs(pt.frequency - math.pi / 2) < 1e-9
+    assert pt.crossing.startswith("multipliers e^(±iθ)")
+
+
+@pytest.mark.parametrize("f1,loss", [(1.0, "lsgan"), (0.5, "nsgan")])
+def test_extragradient_double_multiplier_at_plus_one_is_one_fold(f1, loss):
+    # R1 at γ = 2 f'(0): λ = -f'(0) double (a Jordan block); extragradient μ = 1 + hλ + h²λ²
+    # is a double +1 at h = 1/f'(0): Π (μ_i - 1) only touches 0, μ_1 μ_2 - 1 changes sign.
+    # One event: a fold of multiplicity 2 (not a "neutral saddle")
+    br = continue_equilibrium(dirac(loss, R1(2 * f1)), 0.1, 1.5 / f1, num=13,
+                              make_updater=lambda h: extragradient(h))
+    assert [(p.kind, p.multiplicity, p.crossing) for p in br.points] == [
+        ("fold", 2, "multiplier +1")]
+    assert abs(br.points[0].param - 1 / f1) < 1e-10
+
+
+# -- maps: vary a game parameter at a fixed rate -------------------------------------------------
+@pytest.mark.parametrize("dim", [1, 2])
+def test_simultaneous_map_in_gamma_at_fixed_lr(dim):
+    # simultaneous GD, μ = 1 + hλ, λ = -γ/2 ± sqrt(γ²/4 - f'²): complex pair |μ|² = 1 - hγ + h²f'²
+    # is 1 at γ = h f'² (Neimark-Sacker); real pair 1 + hλ_min = -1 at γ = 2/h + h f'²/2 (flip)
+    h, f1 = 0.6, 1.0
+    ns, flip = h * f1**2, 2 / h + h * f1**2 / 2
+
+    def radius(g):
+        J = np.array([[0, -f1], [f1, -g]])
+        return np.abs(np.linalg.eigvals(np.eye(2) + h * J)).max()
+
+    for g in (ns, flip):                    # the closed forms against numpy's eigenvalues
+        assert radius(g - 1e-6) > 1 > radius(g + 1e-6) or radius(g - 1e-6) < 1 < radius(g + 1e-6)
+    br = continue_equilibrium(lambda g: dirac("lsgan", R1(g), dim=dim), 0.05, 4.0, num=12,
+                              make_updater=lambda g: simultaneous(h))
+    assert [(p.kind, p.multiplicity) for p in br.points] == [("neimark-sacker", dim),
+                                                             ("flip", dim)]
+    assert abs(br.points[0].param - ns) < 1e-10 and abs(br.points[1].param - flip) < 1e-10
+    theta = abs(np.angle(1 + h * (-ns / 2 + 1j * np.sqrt(f1**2 - ns**2 / 4))))
+    assert abs(br.points[0].frequency - theta) < 1e-9
+
+
+def test_arclength_hopf_on_a_step_end_point():
+    # steps of 0.2 from μ = -0.4 land exactly on μ = 0, where the Hopf function is 0: located
+    # there (not skipped as it was), with l₁ = a/ω
+    br = continue_arclength(lambda m: hopf_normal_form(m, 1.3, 0.7), -0.4, 0.5, ds=0.2)
+    [pt] = br.points
+    assert pt.kind == "hopf" and pt.param == 0.0 and pt.criticality == "subcritical"
+    assert abs(pt.first_lyapunov - 0.7 / 1.3) < 1e-10

@@ -22,6 +22,14 @@ the eigenvalues of ``gandyn.analysis.discrete.update_jacobian`` at the augmented
   * flip / period doubling (μ through -1): ``Π (μ_i + 1)``
   * Neimark–Sacker (a complex pair through |μ| = 1): ``Π_{i<j} (μ_i μ_j - 1)``.
 
+The products run over the *reduced* spectrum (an eigenvalue of multiplicity m and geometric
+multiplicity g entered m/g times): exact copies, as in the isotropic n-dimensional Dirac-GAN,
+would otherwise make every factor appear an even number of times and the test only touch zero;
+each point reports its multiplicity and what crosses (docs/change.md, §1). At a Hopf point the
+first Lyapunov coefficient l₁ (``first_lyapunov``) says supercritical / subcritical /
+degenerate. ``make_updater(p)`` may ignore p: the map at a fixed rate, continued in a game
+parameter.
+
 A sign change between two grid points is *located* by bisection on the test function (each
 midpoint's rest point by Newton from the left end) down to ``tol`` (default 1e-12) in p.
 ``ψ_H`` and the Neimark–Sacker function also vanish at a *neutral saddle* (real λ_i = -λ_j,
@@ -65,6 +73,8 @@ __all__ = [
     "boundary",
     "continue_arclength",
     "continue_equilibrium",
+    "distinct_eigenvalues",
+    "first_lyapunov",
     "flow_tests",
     "map_tests",
     "newton_equilibrium",
@@ -75,27 +85,91 @@ FLOW_TESTS = ("fold", "hopf", "node-focus")
 MAP_TESTS = ("fold", "flip", "neimark-sacker")
 
 
-def _pairs(n):
-    i, j = np.triu_indices(n, k=1)
-    return jnp.asarray(i), jnp.asarray(j)
+# Eigenvalues closer than this (relative) are one eigenvalue of higher multiplicity. Exact
+# multiplicities (an isotropic game: the same block repeated) are computed to ~eps; a defective
+# double eigenvalue (a Jordan block) to ~sqrt(eps) ≈ 1.5e-8. Two eigenvalues meeting at a
+# bifurcation are this close only within ~(1e-6)² of it in p, below the bisection's bracket.
+CLUSTER_RTOL = 1e-6
 
 
-def flow_tests(eigs: jax.Array) -> jax.Array:
-    """``(ψ_fold, ψ_H, ψ_NF)`` from the eigenvalues λ of ``v'(z*)`` (real; see module doc)."""
-    eigs = jnp.asarray(eigs)
-    i, j = _pairs(eigs.shape[0])
-    fold = jnp.prod(eigs).real
-    hopf = jnp.prod(eigs[i] + eigs[j]).real
-    nf = jnp.prod((eigs[i] - eigs[j]) ** 2).real
-    return jnp.stack([fold, hopf, nf])
+def distinct_eigenvalues(eigs) -> tuple[np.ndarray, np.ndarray]:
+    """``(values, multiplicities)``: the eigenvalues with those within ``CLUSTER_RTOL`` (relative,
+    plus 1e-3 of that times ``max|λ|`` near 0) merged into one (their mean), in order."""
+    e = np.asarray(eigs, complex).ravel()
+    if e.size == 0:
+        return e, np.zeros(0, int)
+    a = np.abs(e)
+    tol = CLUSTER_RTOL * (np.maximum(a[:, None], a[None, :]) + 1e-3 * a.max())
+    close = np.abs(e[:, None] - e[None, :]) <= tol
+    rep = ~np.any(np.tril(close, -1), axis=1)
+    # the mean of a cluster: a Jordan block's eigenvalues are off by ~sqrt(eps), their mean
+    # (a trace) by ~eps
+    first = np.argmax(close, axis=1)          # each eigenvalue's representative
+    means = np.array([e[first == k].mean() for k in np.where(rep)[0]])
+    return means, close.sum(axis=1)[rep]
 
 
-def map_tests(mults: jax.Array) -> jax.Array:
-    """``(fold, flip, Neimark–Sacker)`` test functions from the multipliers μ of a map."""
-    mults = jnp.asarray(mults)
-    i, j = _pairs(mults.shape[0])
-    return jnp.stack([jnp.prod(mults - 1).real, jnp.prod(mults + 1).real,
-                      jnp.prod(mults[i] * mults[j] - 1).real])
+def _reduced(eigs, mat=None) -> np.ndarray:
+    """The spectrum with each multiple eigenvalue counted once per Jordan chain: an eigenvalue
+    of algebraic multiplicity m and geometric multiplicity g (``n - rank(A - λI)``, from the
+    matrix ``mat``; g = m without it) enters ``round(m / g)`` times.
+
+    Exact copies (an isotropic game repeats one block n times) are semisimple, g = m: one
+    entry, so each copy-set crosses once and the test functions change sign. Two eigenvalues
+    meeting at a node-focus form a Jordan block, g = 1: two entries, as in the full spectrum,
+    so a grid node that lands on the meeting point does not flip the fold or Hopf function."""
+    d, m = distinct_eigenvalues(eigs)
+    if mat is None or np.all(m == 1):
+        return d
+    mat = np.asarray(mat)
+    sv_tol = 1e-8 * (1.0 + np.linalg.norm(mat, 2))
+    reps = []
+    for lam, mult in zip(d, m):
+        if mult == 1:
+            reps.append(lam)
+            continue
+        sv = np.linalg.svd(mat - lam * np.eye(mat.shape[0]), compute_uv=False)
+        g = int(np.clip(np.sum(sv <= sv_tol), 1, mult))
+        reps.extend([lam] * max(1, int(round(mult / g))))
+    return np.asarray(reps, complex)
+
+
+def _factors(eigs, mode: str, mat=None):
+    """The factors of the three test functions on the reduced spectrum, and their degree.
+
+    On the full spectrum an eigenvalue of multiplicity m enters each product m times (pairs m²
+    times), so with m even the products only touch zero where the m copies cross together (the
+    isotropic n-dimensional Dirac-GAN: every event has multiplicity n); on the reduced one
+    (``_reduced``) each copy-set enters once and its factor changes sign once."""
+    d = _reduced(eigs, mat)
+    i, j = np.triu_indices(len(d), k=1)
+    if mode == "flow":
+        return (d, d[i] + d[j], (d[i] - d[j]) ** 2), (1, 1, 2)
+    return (d - 1, d + 1, d[i] * d[j] - 1), (1, 1, 2)
+
+
+def _tests(eigs, mode: str, mat=None):
+    """``(tests (3,), smallest (3,))``: the products, and each one's smallest factor relative to
+    ``(1 + max|λ|)^degree`` (a test is round-off zero when one factor is, whatever n)."""
+    facs, degs = _factors(eigs, mode, mat)
+    scale = 1.0 + float(np.max(np.abs(eigs), initial=0.0))
+    tests = np.array([np.prod(f).real for f in facs])
+    small = np.array([np.min(np.abs(f)) / scale ** g if f.size else np.inf
+                      for f, g in zip(facs, degs)])
+    return tests, small
+
+
+def flow_tests(eigs) -> np.ndarray:
+    """``(ψ_fold, ψ_H, ψ_NF)`` from the eigenvalues λ of ``v'(z*)`` (real; see module doc), the
+    products taken over the distinct eigenvalues (``distinct_eigenvalues``; continuation also
+    passes the matrix and counts a Jordan block's eigenvalue per chain, ``_reduced``)."""
+    return _tests(np.asarray(eigs), "flow")[0]
+
+
+def map_tests(mults) -> np.ndarray:
+    """``(fold, flip, Neimark–Sacker)`` test functions from the multipliers μ of a map, over the
+    distinct multipliers."""
+    return _tests(np.asarray(mults), "map")[0]
 
 
 class Point(NamedTuple):
@@ -106,8 +180,17 @@ class Point(NamedTuple):
     param: the parameter value (bisection midpoint; ``bracket`` its final interval).
     state: the rest point there (flat, generator first).
     eigenvalues: of ``v'`` (flows) or the map's multipliers, at ``param``.
-    multiplicity: how many eigenvalues / multipliers cross together (2 for a double multiplier
-      passing through -1).
+    multiplicity: how many eigenvalues / multipliers cross together: for a fold or flip the
+      number at 0 / +1 / -1 (2 for a double multiplier passing through -1); for a pair event
+      (hopf, node-focus, neimark-sacker, neutral saddle) the number of pairs (n for the
+      isotropic n-dimensional Dirac-GAN).
+    crossing: what crosses, in words ("multiplier -1", "multipliers e^{±iθ}, θ = 0.785", ...).
+    frequency: ω of a Hopf pair ±iω, θ of a Neimark–Sacker pair e^{±iθ}; else None.
+    criticality: for a Hopf point "supercritical" (l₁ < 0: a stable cycle is born),
+      "subcritical" (l₁ > 0), "degenerate" (l₁ = 0 to round-off, e.g. a centre of a
+      conservative field: no cycle is born) or "undetermined" (a non-smooth field, a multiple
+      pair, a zero or 2iω eigenvalue besides the pair); None for other kinds.
+    first_lyapunov: l₁ (``first_lyapunov``) at a Hopf point, else None.
     """
 
     kind: str
@@ -116,12 +199,19 @@ class Point(NamedTuple):
     state: np.ndarray
     eigenvalues: np.ndarray
     multiplicity: int = 1
+    crossing: str = ""
+    frequency: float | None = None
+    criticality: str | None = None
+    first_lyapunov: float | None = None
 
     def to_dict(self) -> dict:
+        opt = lambda x: None if x is None or not math.isfinite(x) else float(x)
         return {"kind": self.kind, "param": self.param, "bracket": list(self.bracket),
                 "state": [float(x) for x in self.state],
                 "eigenvalues": [[float(e.real), float(e.imag)] for e in self.eigenvalues],
-                "multiplicity": self.multiplicity}
+                "multiplicity": self.multiplicity, "crossing": self.crossing,
+                "frequency": opt(self.frequency), "criticality": self.criticality,
+                "first_lyapunov": opt(self.first_lyapunov)}
 
 
 class Branch(NamedTuple):
@@ -172,31 +262,142 @@ def newton_equilibrium(game: Game, z0, *, rtol=1e-13, atol=1e-13, max_steps=50):
     return unravel(z), ok
 
 
+class _Derivatives:
+    """Compiled ``v'``, and the 2nd and 3rd directional derivatives ``B(u, v)``, ``C(u, v, w)``
+    of the flat field of ``make_game(p, q)`` at z (real vectors; jax.jvp nested)."""
+
+    def __init__(self, make_game: Callable, like):
+        _, unravel = ravel_pytree(as_state(like))
+        self.make_game = make_game
+
+        def field(p, q, z):
+            return ravel_pytree(make_game(p, q).field(unravel(z)))[0]
+
+        def d2(p, q, z, u, v):
+            inner = lambda y: jax.jvp(lambda x: field(p, q, x), (y,), (u,))[1]
+            return jax.jvp(inner, (z,), (v,))[1]
+
+        def d3(p, q, z, u, v, w):
+            return jax.jvp(lambda y: d2(p, q, y, u, v), (z,), (w,))[1]
+
+        self.jac = jax.jit(jax.jacfwd(field, argnums=2))
+        self.d2, self.d3 = jax.jit(d2), jax.jit(d3)
+
+    def lyapunov(self, p, q, z):
+        """``(l₁, criticality)`` at the rest point z of ``make_game(p, q)`` (see
+        ``first_lyapunov``)."""
+        if not self.make_game(p, q).smooth:
+            return math.nan, "undetermined"
+        f = lambda a: jnp.asarray(np.asarray(a, np.float64))
+        p, q, z = f(p), f(q), f(z)
+        A = np.asarray(self.jac(p, q, z))
+        B = lambda u, v: np.asarray(self.d2(p, q, z, f(u), f(v)))
+        C = lambda u, v, w: np.asarray(self.d3(p, q, z, f(u), f(v), f(w)))
+        return _lyapunov(A, B, C)
+
+
+def _complex_multilinear(fn, *vecs):
+    """A real multilinear ``fn`` extended complex-linearly to complex arguments."""
+    out = 0j
+    parts = [(v.real, 1.0) for v in vecs], [(v.imag, 1j) for v in vecs]
+    for choice in np.ndindex(*(2,) * len(vecs)):
+        args = [parts[c][k][0] for k, c in enumerate(choice)]
+        coef = np.prod([parts[c][k][1] for k, c in enumerate(choice)])
+        if any(not np.any(a) for a in args):
+            continue
+        out = out + coef * fn(*args)
+    return np.asarray(out, complex) * np.ones(len(vecs[0]))
+
+
+def _lyapunov(A, B, C, rtol: float = 1e-8):
+    """First Lyapunov coefficient at a simple pair ``±iω`` of ``A`` (Kuznetsov 2004, §3.5 and
+    §5.4, the n-dimensional formula, which is the centre-manifold reduction)::
+
+        l₁ = 1/(2ω) Re[⟨p, C(q,q,q̄)⟩ - 2⟨p, B(q, A⁻¹B(q,q̄))⟩ + ⟨p, B(q̄, (2iω - A)⁻¹B(q,q))⟩]
+
+    with ``Aq = iωq``, ``Aᵀp = -iωp``, ``⟨p, q⟩ = 1`` and ``⟨q, q⟩ = 1/2`` (so that the planar
+    normal form ``ż = (μ + iω) z + c₁ z|z|²``, z = x + iy, gives ``l₁ = Re c₁ / ω``).
+    Degenerate when ``|l₁|`` is below ``rtol`` times the size of the terms it sums."""
+    lams, V = np.linalg.eig(A)
+    upper = np.where(lams.imag > 0)[0]
+    if upper.size == 0:
+        return math.nan, "undetermined"
+    k = upper[np.argmin(np.abs(lams[upper].real))]
+    lam, omega = lams[k], float(lams[k].imag)
+    scale = 1.0 + float(np.max(np.abs(lams)))
+    # a second pair on the axis, or an eigenvalue at 0 or 2iω: the formula does not apply
+    others = np.delete(lams, k)
+    if (np.min(np.abs(others - lam), initial=np.inf) <= 1e-6 * scale
+            or np.min(np.abs(lams), initial=np.inf) <= 1e-9 * scale
+            or np.min(np.abs(lams - 2j * omega), initial=np.inf) <= 1e-9 * scale):
+        return math.nan, "undetermined"
+    q = V[:, k] / np.linalg.norm(V[:, k]) / math.sqrt(2.0)
+    lt, W = np.linalg.eig(A.T)
+    pv = W[:, np.argmin(np.abs(lt - np.conj(lam)))]
+    pv = pv / np.conj(np.vdot(pv, q))
+    Bc = lambda u, v: _complex_multilinear(B, u, v)
+    Cc = lambda u, v, w: _complex_multilinear(C, u, v, w)
+    eye = np.eye(A.shape[0])
+    h11 = np.linalg.solve(A, Bc(q, q.conj()).real)
+    h20 = np.linalg.solve(2j * omega * eye - A, Bc(q, q))
+    t1, t2, t3 = Cc(q, q, q.conj()), Bc(q, h11), Bc(q.conj(), h20)
+    l1 = float(np.real(np.vdot(pv, t1) - 2 * np.vdot(pv, t2) + np.vdot(pv, t3)) / (2 * omega))
+    size = np.linalg.norm(pv) * (np.linalg.norm(t1) + 2 * np.linalg.norm(t2)
+                                 + np.linalg.norm(t3)) / (2 * omega)
+    if not math.isfinite(l1):
+        return math.nan, "undetermined"
+    if abs(l1) <= rtol * size:
+        return l1, "degenerate"
+    return l1, "supercritical" if l1 < 0 else "subcritical"
+
+
+def first_lyapunov(game: Game, state=None) -> tuple[float, str]:
+    """``(l₁, criticality)`` of a Hopf point: the rest point ``state`` (default: the game's
+    equilibrium) of ``game`` whose Jacobian has a simple pair ``±iω``.
+
+    l₁ < 0: supercritical (a stable cycle of radius ~sqrt(-Re λ'·Δp / l₁) is born where the rest
+    point loses stability); l₁ > 0: subcritical (an unstable cycle shrinks onto it);
+    "degenerate": l₁ vanishes to round-off (a linear centre, or a conservative field such as the
+    unregularised GAN Dirac-GAN, whose orbits are circles: no cycle is born at first order);
+    "undetermined" (l₁ NaN): no simple pair, another eigenvalue at 0 or 2iω, or a non-smooth
+    field. Derivatives by ``jax.jvp``; the formula and normalisation are ``_lyapunov``'s.
+    """
+    z0 = as_state(state if state is not None else game.equilibrium)
+    z0 = jax.tree_util.tree_map(lambda x: jnp.asarray(x, jnp.result_type(float)), z0)
+    d = _Derivatives(lambda p, q: game, z0)
+    return d.lyapunov(0.0, 0.0, ravel_pytree(z0)[0])
+
+
 class _Evaluator:
-    """One compiled program ``(p, q, z_guess) -> (z, ok, spectrum, tests)`` for a family."""
+    """One compiled program ``(p, q, z_guess) -> (z, ok, spectrum)`` for a family; the test
+    functions are computed from the spectrum (numpy: distinct eigenvalues need a tolerance)."""
 
     def __init__(self, make_game: Callable, make_updater: Callable | None, like):
         self.mode = "flow" if make_updater is None else "map"
         self.like = as_state(like)
+        self.derivs = _Derivatives(make_game, like) if make_updater is None else None
 
         def evaluate(p, q, zflat):
             game = make_game(p, q)
             _, unravel = ravel_pytree(self.like)
             z, ok = newton_equilibrium(game, unravel(zflat))
             if make_updater is None:
-                eigs = eigenvalues(jacobian(game, z))
-                tests = flow_tests(eigs)
+                mat = jacobian(game, z)
             else:
-                eigs = eigenvalues(update_jacobian(game, make_updater(p, q), z))
-                tests = map_tests(eigs)
-            ok = ok & jnp.all(jnp.isfinite(tests))
-            return ravel_pytree(z)[0], ok, eigs, tests
+                mat = update_jacobian(game, make_updater(p, q), z)
+            eigs = eigenvalues(mat)
+            ok = ok & jnp.all(jnp.isfinite(eigs)) & jnp.all(jnp.isfinite(mat))
+            return ravel_pytree(z)[0], ok, eigs, mat
 
         self._f = jax.jit(evaluate)
 
     def __call__(self, p, q, zflat):
-        z, ok, eigs, tests = self._f(p, q, zflat)
-        return np.asarray(z), bool(ok), np.asarray(eigs), np.asarray(tests)
+        """``(z, ok, eigs, tests, smallest)`` (``_tests``)."""
+        z, ok, eigs, mat = self._f(p, q, zflat)
+        eigs = np.asarray(eigs)
+        tests, small = _tests(eigs, self.mode, np.asarray(mat)) if ok else (
+            np.full(3, np.nan), np.full(3, np.nan))
+        return np.asarray(z), bool(ok) and bool(np.all(np.isfinite(tests))), eigs, tests, small
 
 
 def _label(mode: str, which: int, eigs: np.ndarray) -> str:
@@ -207,28 +408,105 @@ def _label(mode: str, which: int, eigs: np.ndarray) -> str:
     if mode == "map" and which == 1:
         return "flip"
     # Hopf / Neimark-Sacker function: is the vanishing pair complex or a real neutral saddle?
-    n = len(eigs)
-    best, pair = math.inf, (0, 1)
-    for i in range(n):
-        for j in range(i + 1, n):
-            val = abs(eigs[i] + eigs[j]) if mode == "flow" else abs(eigs[i] * eigs[j] - 1)
-            if val < best:
-                best, pair = val, (i, j)
+    # A real pair at 0 (flows), +1 or -1 (maps) passing together (a Jordan block, whose
+    # fold / flip functions only touch zero) also zeroes it: that is the fold / flip itself
+    pair = _critical_pair(mode, eigs)
+    if pair is None:
+        return "neutral saddle"
+    lam = np.asarray(eigs)[pair[0]]
     scale = 1e-6 * max(1.0, float(np.max(np.abs(eigs))))
-    if abs(eigs[pair[0]].imag) > scale:
+    if abs(lam.imag) > scale:
         return "hopf" if mode == "flow" else "neimark-sacker"
+    if mode == "flow" and abs(lam) <= scale:
+        return "fold"
+    if mode == "map" and abs(lam - 1) <= scale:
+        return "fold"
+    if mode == "map" and abs(lam + 1) <= scale:
+        return "flip"
     return "neutral saddle"
 
 
-def _zero_threshold(mode: str, eigs_all: np.ndarray) -> np.ndarray:
-    """Per grid point and test, the size below which a test value is round-off (zero)."""
-    n = eigs_all.shape[1]
-    scale = 1.0 + np.max(np.abs(eigs_all), axis=1, initial=0.0)
+def _critical_pair(mode, eigs):
+    """The pair ``(i, j)`` closest to ``λ_i + λ_j = 0`` (``μ_i μ_j = 1``). Two copies of one
+    eigenvalue are a pair too: 2λ = 0 only at λ = 0, μ² = 1 only at ±1 (a fold or flip)."""
+    eigs = np.asarray(eigs)
+    i, j = np.triu_indices(len(eigs), k=1)
+    if not i.size:
+        return None
+    val = np.abs(eigs[i] + eigs[j]) if mode == "flow" else np.abs(eigs[i] * eigs[j] - 1)
+    k = int(np.argmin(val))
+    return int(i[k]), int(j[k])
+
+
+def _count_near(eigs, target, rtol=1e-6) -> int:
+    eigs = np.asarray(eigs)
+    return int(np.sum(np.abs(eigs - target) <= rtol * (1 + np.max(np.abs(eigs)))))
+
+
+def _g(x) -> str:
+    return f"{x:.6g}"
+
+
+def _describe(mode: str, kind: str, eigs) -> tuple[int, str, float | None]:
+    """``(multiplicity, crossing, frequency)`` of a located point from its spectrum."""
+    eigs = np.asarray(eigs)
+    if kind == "fold":
+        target = 0.0 if mode == "flow" else 1.0
+        what = "eigenvalue 0" if mode == "flow" else "multiplier +1"
+        return max(1, _count_near(eigs, target)), what, None
+    if kind == "flip":
+        return _at_minus_one(eigs), "multiplier -1", None
+    if kind == "node-focus":
+        # the pair meets at λ0; n copies of it (an isotropic game) meet there together. Near
+        # the meeting point the two are ~sqrt(|p - p*|) apart: a looser radius counts them
+        gaps = np.where(np.eye(len(eigs), dtype=bool), np.inf,
+                        np.abs(eigs[:, None] - eigs[None, :]))
+        k = np.argmin(gaps)
+        i, j = divmod(int(k), len(eigs))
+        lam0 = 0.5 * (eigs[i] + eigs[j]).real
+        mult = max(1, _count_near(eigs, lam0, rtol=1e-4) // 2)
+        return mult, f"real pair meets at {_g(lam0)} (node <-> focus)", None
+    pair = _critical_pair(mode, eigs)
+    lam = eigs[pair[0]] if pair is not None else complex(np.nan)
+    mult = max(1, _count_near(eigs, lam))
+    if kind == "hopf":
+        w = abs(float(lam.imag))
+        return mult, f"eigenvalues ±iω, ω = {_g(w)}", w
+    if kind == "neimark-sacker":
+        theta = abs(float(np.angle(lam)))
+        return mult, f"multipliers e^(±iθ), θ = {_g(theta)}", theta
     if mode == "flow":
-        degrees = np.array([n, n * (n - 1) / 2, n * (n - 1)])
-    else:
-        degrees = np.array([n, n, n * (n - 1)])
-    return 1e-12 * scale[:, None] ** degrees[None, :]
+        return mult, f"eigenvalues ±{_g(abs(lam.real))}", None
+    return mult, f"multipliers {_g(lam.real)} and 1/{_g(lam.real)}", None
+
+
+def _finish(pt: Point, mode: str, derivs: _Derivatives | None, q) -> Point:
+    """Fill in multiplicity, what crosses and, at a Hopf point, l₁ and the criticality."""
+    mult, crossing, freq = _describe(mode, pt.kind, pt.eigenvalues)
+    pt = pt._replace(multiplicity=max(mult, pt.multiplicity) if pt.kind == "flip" else mult,
+                     crossing=crossing, frequency=freq)
+    if pt.kind == "hopf" and derivs is not None:
+        if mult > 1:       # a multiple pair: l₁ of one simple pair does not decide it
+            return pt._replace(criticality="undetermined", first_lyapunov=math.nan)
+        l1, crit = derivs.lyapunov(pt.param, q, pt.state)
+        pt = pt._replace(criticality=crit, first_lyapunov=l1)
+    return pt
+
+
+def _one_per_event(points) -> list:
+    """One point per event: at a fold or flip a pair at +1 (-1) also has ``μ_i μ_j = 1`` (flows:
+    a double 0 has ``λ_i + λ_j = 0``), so a neutral saddle there is the same event; two points of
+    one kind at one parameter are one."""
+    close = lambda a, b: abs(a.param - b.param) <= 1e-9 * max(1.0, abs(b.param))
+    keep = []
+    for pt in sorted(points, key=lambda pt: (pt.kind == "neutral saddle", -pt.multiplicity)):
+        if any(close(pt, k) and (k.kind == pt.kind or (pt.kind == "neutral saddle"
+                                                        and k.kind in ("fold", "flip")))
+               for k in keep):
+            continue
+        keep.append(pt)
+    keep.sort(key=lambda pt: pt.param)
+    return keep
 
 
 def _locate(ev: _Evaluator, q, which, a, b, fa, za, tol, max_iter=200):
@@ -237,7 +515,7 @@ def _locate(ev: _Evaluator, q, which, a, b, fa, za, tol, max_iter=200):
         if abs(b - a) <= tol * max(1.0, abs(a)):
             break
         m = 0.5 * (a + b)
-        zm, ok, _, tm = ev(m, q, za)
+        zm, ok, _, tm, _ = ev(m, q, za)
         if not ok:
             break
         if np.sign(tm[which]) == np.sign(fa):
@@ -245,7 +523,7 @@ def _locate(ev: _Evaluator, q, which, a, b, fa, za, tol, max_iter=200):
         else:
             b = m
     p = 0.5 * (a + b)
-    z, _, eigs, _ = ev(p, q, za)
+    z, _, eigs, _, _ = ev(p, q, za)
     return Point(_label(ev.mode, which, eigs), float(p), (float(min(a, b)), float(max(a, b))),
                  z, eigs)
 
@@ -278,7 +556,7 @@ def _double_flips(ev, q, ps, zs, eigs_all, oks, tol):
             if abs(b - a) <= tol * max(1.0, abs(a)):
                 break
             m = 0.5 * (a + b)
-            zm, ok, em, _ = ev(m, q, za)
+            zm, ok, em, _, _ = ev(m, q, za)
             if not ok:
                 break
             fm = pair_flip_test(em)
@@ -287,7 +565,7 @@ def _double_flips(ev, q, ps, zs, eigs_all, oks, tol):
             else:
                 b = m
         p = 0.5 * (a + b)
-        z, _, eigs, _ = ev(p, q, za)
+        z, _, eigs, _, _ = ev(p, q, za)
         near = _at_minus_one(eigs)
         if near >= 2:
             out.append(Point("flip", float(p), (float(min(a, b)), float(max(a, b))), z, eigs,
@@ -297,19 +575,20 @@ def _double_flips(ev, q, ps, zs, eigs_all, oks, tol):
 
 def _run(ev: _Evaluator, q, p_from, p_to, num, z0, tol):
     ps = np.linspace(float(p_from), float(p_to), int(num))
-    zs, eigs_all, tests_all, oks = [], [], [], []
+    zs, eigs_all, tests_all, oks, smalls = [], [], [], [], []
     z = np.asarray(ravel_pytree(ev.like if z0 is None else as_state(z0))[0], np.float64)
     for p in ps:
-        zn, ok, eigs, tests = ev(p, q, z)
+        zn, ok, eigs, tests, small = ev(p, q, z)
         if ok:
             z = zn
         zs.append(zn)
         eigs_all.append(eigs)
         tests_all.append(tests)
         oks.append(ok)
+        smalls.append(small)
     zs, eigs_all, tests_all = np.array(zs), np.array(eigs_all), np.array(tests_all)
     oks = np.array(oks)
-    zero = np.abs(tests_all) <= _zero_threshold(ev.mode, eigs_all)
+    zero = np.array(smalls) <= 1e-12
     points = []
     for which in range(3):
         for k in range(len(ps)):
@@ -334,10 +613,8 @@ def _run(ev: _Evaluator, q, p_from, p_to, num, z0, tol):
                               for d in doubles)
         points = [pt for pt in points
                   if not (pt.kind in ("neutral saddle", "flip") and near(pt))] + doubles
-        points = [pt._replace(multiplicity=_at_minus_one(pt.eigenvalues)) if pt.kind == "flip"
-                  else pt for pt in points]
-    points.sort(key=lambda pt: pt.param)
-    return Branch(ps, zs, eigs_all, tests_all, oks, tuple(points), ev.mode)
+    points = [_finish(pt, ev.mode, ev.derivs, q) for pt in points]
+    return Branch(ps, zs, eigs_all, tests_all, oks, tuple(_one_per_event(points)), ev.mode)
 
 
 def _starting_state(make_game, p, state):
@@ -368,8 +645,9 @@ def continue_equilibrium(make_game: Callable[[Any], Game] | Game, p_from, p_to, 
       p_from, p_to: the parameter range (either order); ``num`` grid points.
       state: the rest point at ``p_from`` to start from (default: the game's equilibrium).
       make_updater: ``p -> Updater`` for the update map's bifurcations (e.g.
-        ``lambda h: simultaneous(h)`` with the learning rate as the parameter); ``None``
-        analyses the flow.
+        ``lambda h: simultaneous(h)`` with the learning rate as the parameter, or
+        ``lambda g: simultaneous(0.5)`` with a game parameter g varying at a fixed rate);
+        ``None`` analyses the flow.
       tol: relative width of the final bisection bracket.
 
     Returns:
@@ -415,6 +693,8 @@ class _ArcEvaluator:
     def __init__(self, make_game: Callable, make_updater: Callable | None, like):
         self.mode = "flow" if make_updater is None else "map"
         self.like = as_state(like)
+        self.derivs = (_Derivatives(lambda p, q: make_game(p), like) if make_updater is None
+                       else None)
         _, unravel = ravel_pytree(self.like)
 
         def G(X):
@@ -433,10 +713,10 @@ class _ArcEvaluator:
             z, p = X[:-1], X[-1]
             game = make_game(p)
             if make_updater is None:
-                eigs = eigenvalues(jacobian(game, unravel(z)))
-                return eigs, flow_tests(eigs)
-            eigs = eigenvalues(update_jacobian(game, make_updater(p), unravel(z)))
-            return eigs, map_tests(eigs)
+                mat = jacobian(game, unravel(z))
+            else:
+                mat = update_jacobian(game, make_updater(p), unravel(z))
+            return eigenvalues(mat), mat
 
         def correct(Xk, tk, ds):
             def fn(X, args):
@@ -450,18 +730,28 @@ class _ArcEvaluator:
             # the corrector must stay near the predicted point (no jump to another branch)
             far = jnp.linalg.norm(X - Xk - ds * tk) > 0.5 * jnp.abs(ds) + 1e-12
             ok = ok & jnp.all(jnp.isfinite(X)) & ~far
-            eigs, tests = spectrum(X)
+            eigs, mat = spectrum(X)
             t = tangent(X, tk)
-            return X, t, ok & jnp.all(jnp.isfinite(tests)), eigs, tests
+            return X, t, ok & jnp.all(jnp.isfinite(eigs)) & jnp.all(jnp.isfinite(mat)), eigs, mat
 
         self.tangent = jax.jit(tangent)
-        self.spectrum = jax.jit(spectrum)
+        self._spectrum = jax.jit(spectrum)
         self._correct = jax.jit(correct)
 
+    def spectrum(self, X):
+        """``(eigs, tests, smallest)`` at X."""
+        eigs, mat = (np.asarray(a) for a in self._spectrum(X))
+        return (eigs, *_tests(eigs, self.mode, mat))
+
     def correct(self, Xk, tk, ds):
+        """``(X, t, ok, eigs, tests)``; ``self.small`` keeps the last ``smallest`` factors."""
         f = lambda a: jnp.asarray(np.asarray(a, np.float64))    # one signature: one trace
-        X, t, ok, eigs, tests = self._correct(f(Xk), f(tk), f(ds))
-        return np.asarray(X), np.asarray(t), bool(ok), np.asarray(eigs), np.asarray(tests)
+        X, t, ok, eigs, mat = self._correct(f(Xk), f(tk), f(ds))
+        eigs = np.asarray(eigs)
+        tests, self.small = _tests(eigs, self.mode, np.asarray(mat)) if ok else (
+            np.full(3, np.nan), np.full(3, np.nan))
+        return (np.asarray(X), np.asarray(t), bool(ok) and bool(np.all(np.isfinite(tests))),
+                eigs, tests)
 
 
 def _arc_locate(ev, which, fn, Xk, tk, a, b, fa, tol, max_iter=200):
@@ -528,8 +818,9 @@ def continue_arclength(make_game: Callable[[Any], Game] | Game, p_from, p_to, *,
     t = np.asarray(ev.tangent(jnp.asarray(X), jnp.asarray(t0)))
     if t[-1] * direction < 0:
         t = -t
-    eigs, tests = (np.asarray(a) for a in ev.spectrum(jnp.asarray(X)))
+    eigs, tests, small = ev.spectrum(jnp.asarray(X))
     Xs, ts, es, tss, oks, ss = [X], [t], [eigs], [tests], [bool(ok0)], [0.0]
+    smalls = [small]
     h, s = float(ds), 0.0
     for _ in range(int(max_steps)):
         Xn, tn, ok, en, tsn = ev.correct(X, t, h)
@@ -542,6 +833,7 @@ def continue_arclength(make_game: Callable[[Any], Game] | Game, p_from, p_to, *,
             tn = -tn
         s += h
         Xs.append(Xn), ts.append(tn), es.append(en), tss.append(tsn), oks.append(True)
+        smalls.append(ev.small)
         ss.append(s)
         X, t = Xn, tn
         h = min(ds_max, 1.5 * h)
@@ -549,8 +841,15 @@ def continue_arclength(make_game: Callable[[Any], Game] | Game, p_from, p_to, *,
             break
     Xs, ts = np.array(Xs), np.array(ts)
     es, tss, oks, ss = np.array(es), np.array(tss), np.array(oks), np.array(ss)
-    zero = np.abs(tss) <= _zero_threshold(ev.mode, es)
+    zero = np.array(smalls) <= 1e-12
     points = []
+    # a zero at a step's end point whose neighbours are not zero (as in natural continuation)
+    for k in range(len(Xs)):
+        for w in range(3):
+            nbrs = [zero[i, w] for i in (k - 1, k + 1) if 0 <= i < len(Xs)]
+            if zero[k, w] and nbrs and not any(nbrs):
+                points.append(Point(_label(ev.mode, w, es[k]), float(Xs[k, -1]),
+                                    (float(Xs[k, -1]), float(Xs[k, -1])), Xs[k, :-1], es[k]))
     for k in range(len(Xs) - 1):
         Xk, tk, step = Xs[k], ts[k], ss[k + 1] - ss[k]
         cands = [(w, lambda e, tt, w=w: tt[w], tss[k, w], tss[k + 1, w]) for w in range(3)
@@ -572,12 +871,6 @@ def continue_arclength(make_game: Callable[[Any], Game] | Game, p_from, p_to, *,
             mult = _at_minus_one(eigs) if kind == "flip" else 1
             points.append(Point(kind, float(Xp[-1]), br, Xp[:-1], eigs, mult))
     # one point where a double multiplier at -1 also zeroes the flip / Neimark-Sacker tests
-    close = lambda a, b: abs(a.param - b.param) <= 1e-9 * max(1.0, abs(b.param))
-    keep = []
-    for pt in sorted(points, key=lambda pt: -pt.multiplicity):
-        if pt.kind in ("flip", "neutral saddle") and any(
-                k.kind == "flip" and k.multiplicity >= 2 and close(pt, k) for k in keep):
-            continue
-        keep.append(pt)
-    keep.sort(key=lambda pt: pt.param)
+    points = [_finish(pt, ev.mode, ev.derivs, 0.0) for pt in points]
+    keep = _one_per_event(points)
     return Branch(Xs[:, -1], Xs[:, :-1], es, tss, oks, tuple(keep), ev.mode, "arclength", ss, ts)

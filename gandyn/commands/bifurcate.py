@@ -1,11 +1,14 @@
 """Locate bifurcations along one parameter: where a rest point (flow) or an update map changes.
 
 Flow mode follows the rest point of GAME as PARAM goes from --from to --to and locates fold,
-Hopf and node-focus points (to 1e-12 by bisection); update-map mode (--updater NAME with
---param lr) locates where the update map's multipliers leave the unit circle: fold (+1),
-flip (-1), Neimark–Sacker (a complex pair); a flip reports its multiplicity (2 when two
-multipliers pass -1 together). --method arclength follows the branch by pseudo-arclength
-continuation, round folds where the rest point turns back (--num then bounds the steps).
+Hopf and node-focus points (to 1e-12 by bisection); a Hopf point says whether it is
+supercritical, subcritical or degenerate (the first Lyapunov coefficient l1). Update-map mode
+(--updater NAME) locates where the update map's multipliers leave the unit circle: fold (+1),
+flip (-1), Neimark–Sacker (a complex pair e^(±iθ)), varying the rate (--param lr) or a game
+parameter at a fixed rate (--param gamma --set lr=H). Every point reports what crosses and its
+multiplicity (2 when two multipliers pass -1 together, n for an n-dimensional isotropic game).
+--method arclength follows the branch by pseudo-arclength continuation, round folds where
+the rest point turns back (--num then bounds the steps).
 Games:
 
     dirac:LOSS[+REG...]   Dirac-GAN (parameters: c and the chosen regularisers' own: gamma, sigma, lam, g0, eta, k, ...)
@@ -18,6 +21,8 @@ Examples:
     gandyn bifurcate --game dirac:gan+r1 --param gamma --from 0 --to 3
     gandyn bifurcate --game dirac:gan+r1 --updater simultaneous --param lr --from 0.01 --to 8 \
         --set gamma=0.6
+    gandyn bifurcate --game dirac:gan+r1 --updater simultaneous --param gamma --from 0.05 \
+        --to 6 --set lr=0.5
     gandyn bifurcate --game xy --updater extragradient --param lr --from 0.05 --to 2 --json
     gandyn bifurcate --game dirac:gan+r1 --updater simultaneous --param lr --from 0.5 --to 6 \
         --set gamma=1 --method arclength
@@ -31,7 +36,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--game", required=True, metavar="SPEC",
                         help="dirac:LOSS[+REG...], pointwise:NAME, hopf or xy")
     parser.add_argument("--param", required=True, metavar="NAME",
-                        help="the parameter to vary (gamma, pd, mu, ...; lr with --updater)")
+                        help="the parameter to vary (gamma, pd, mu, ...; with --updater also "
+                             "lr, or a game parameter with --set lr=H)")
     parser.add_argument("--from", dest="p_from", type=float, required=True, metavar="A")
     parser.add_argument("--to", dest="p_to", type=float, required=True, metavar="B")
     parser.add_argument("--num", type=int, default=61, help="grid points (default 61)")
@@ -145,9 +151,15 @@ def run(args) -> int:
         if not eq or not math.isfinite(fixed.get(key.strip(), math.nan)):
             return fail(f"--set expects KEY=NUMBER, got {item!r}")
     map_mode = args.updater is not None
-    if map_mode and args.param != "lr":
-        return fail("with --updater the parameter must be lr (fix the game's with --set)")
-    if map_mode and min(args.p_from, args.p_to) <= 0:
+    # the map's rate is fixed with --set lr=H when a game parameter varies
+    lr = fixed.pop("lr", None) if map_mode else None
+    if map_mode and args.param == "lr" and lr is not None:
+        return fail("--param lr and --set lr= together: vary the rate or fix it")
+    if map_mode and args.param != "lr" and lr is None:
+        return fail(f"with --updater and --param {args.param}, fix the rate with --set lr=H")
+    if lr is not None and not lr > 0:
+        return fail("--set lr must be > 0 (every map has multiplier 1 at lr = 0)")
+    if map_mode and args.param == "lr" and min(args.p_from, args.p_to) <= 0:
         return fail("learning rates must be > 0 (every map has multiplier 1 at lr = 0)")
 
     import gandyn  # noqa: F401  (x64)
@@ -160,7 +172,8 @@ def run(args) -> int:
         if args.updater not in ALL_UPDATERS:
             valid = ", ".join(sorted(ALL_UPDATERS))
             return fail(f"unknown updater {args.updater!r}; valid: {valid}")
-        make_updater = ALL_UPDATERS[args.updater]
+        make = ALL_UPDATERS[args.updater]
+        make_updater = make if lr is None else (lambda p: make(lr))
     try:
         family = _family(args.game, args.param, fixed, map_mode)
         if args.method == "natural":
@@ -185,7 +198,8 @@ def run(args) -> int:
         out = {"game": args.game, "param": args.param, "mode": branch.mode,
                "method": args.method,
                "updater": args.updater, "range": [args.p_from, args.p_to], "num": args.num,
-               "fixed": fixed, "points": [], "notes": notes}
+               "fixed": {**fixed, **({} if lr is None else {"lr": lr})}, "points": [],
+               "notes": notes}
         for p in branch.points:
             d = p.to_dict()
             bad = False
@@ -195,6 +209,7 @@ def run(args) -> int:
             d["bracket"] = [_num(x) for x in d["bracket"]]
             d["state"] = [_num(x) for x in d["state"]]
             d["eigenvalues"] = [[_num(a), _num(b)] for a, b in d["eigenvalues"]]
+            # (first_lyapunov and frequency: to_dict already writes a non-finite one as null)
             if bad or None in d["state"]:
                 notes.append("non-finite values written as null")
             out["points"].append(d)
@@ -207,7 +222,8 @@ def run(args) -> int:
                   ((p.kind, p.param, " ".join(_c(z) for z in p.eigenvalues))
                    for p in branch.points))
         return 0
-    what = f"update map of {args.updater}" if map_mode else "flow"
+    what = (f"update map of {args.updater}" + ("" if lr is None else f" at lr = {lr:g}")
+            if map_mode else "flow")
     how = (f"{args.num} points" if args.method == "natural"
            else f"pseudo-arclength, {len(branch.params)} steps")
     print(f"{args.game}: {what}, {args.param} from {args.p_from:g} to {args.p_to:g} ({how})")
@@ -218,6 +234,9 @@ def run(args) -> int:
         kind = p.kind if p.multiplicity == 1 else f"{p.kind} (x{p.multiplicity})"
         print(f"  {kind:<15} {args.param} = {p.param:.12g}   {label}: "
               + ", ".join(_c(z) for z in p.eigenvalues))
+        crit = ("" if p.criticality is None else f"; {p.criticality}" + (
+            f", l1 = {p.first_lyapunov:.6g}" if math.isfinite(p.first_lyapunov) else ""))
+        print(f"  {'':<15} {p.crossing}{crit}")
     for n in notes:
         print(f"note: {n}")
     return 0
