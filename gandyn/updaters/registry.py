@@ -112,13 +112,15 @@ def schedule_of(u) -> tuple | None:
     return int(n_disc), int(n_gen), getattr(u, "order", "disc_first")
 
 
-def schedule_text(u) -> str | None:
+def schedule_text(u, *, name: bool = True) -> str | None:
     """The schedule an updater plays, e.g. ``"alternating, 1 critic step per generator step"``
-    (``"..., generator first"`` for that order); None for a rule without one."""
+    (``"..., generator first"`` for that order; ``name=False`` leaves out the rule's name and
+    its comma); None for a rule without one."""
     sched = schedule_of(u)
     if sched is None:
         return None
     n_disc, n_gen, order = sched
     per = "per generator step" if n_gen == 1 else f"per {_steps(n_gen, 'generator')}"
     first = ", generator first" if order == "gen_first" else ""
-    return f"{u.name}, {_steps(n_disc, 'critic')} {per}{first}"
+    text = f"{_steps(n_disc, 'critic')} {per}{first}"
+    return f"{u.name}, {text}" if name else text
