@@ -30,7 +30,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["FORMATS", "VIEWS", "animate", "dirac_game", "panel_data", "resolve_updaters"]
+__all__ = ["FORMATS", "VIEWS", "animate", "dirac_game", "panel_data", "panel_title",
+           "resolve_updaters"]
 
 FORMATS = (".gif", ".mp4")
 VIEWS = ("auto", "plane", "data", "both")
@@ -51,19 +52,35 @@ def dirac_game(loss: str = "gan", regs: Sequence[str] = (), *, gamma: float = 1.
                  c=c, dim=dim)
 
 
-def resolve_updaters(updaters, lr: float = 0.1) -> dict:
+def resolve_updaters(updaters, lr: float = 0.1, n_disc: int | None = None) -> dict:
     """``{label: updater or (game, updater)}`` from a mapping, or from names of
-    ``gandyn.updaters.ALL_UPDATERS`` built with rate ``lr``."""
-    if isinstance(updaters, Mapping):
-        return dict(updaters)
-    from gandyn.updaters.registry import ALL_UPDATERS
+    ``gandyn.updaters.ALL_UPDATERS`` built with rate ``lr``.
 
-    out = {}
-    for name in updaters:
+    ``n_disc`` (names only): critic steps per generator step of every named rule that plays a
+    schedule (``gandyn.updaters.registry.SCHEDULED``; default 1); ValueError when none does.
+    """
+    if isinstance(updaters, Mapping):
+        if n_disc is not None:
+            raise ValueError("n_disc applies to rule names, not to built updaters")
+        return dict(updaters)
+    from gandyn.updaters.registry import ALL_UPDATERS, SCHEDULED, build_updater
+
+    names = list(updaters)
+    for name in names:
         if name not in ALL_UPDATERS:
             raise ValueError(f"unknown update rule {name!r}; valid: {', '.join(ALL_UPDATERS)}")
-        out[name] = ALL_UPDATERS[name](lr)
-    return out
+    if n_disc is not None and not any(n in SCHEDULED for n in names):
+        raise ValueError(f"n_disc sets the critic steps of {', '.join(SCHEDULED)}; none of "
+                         f"{', '.join(names)} has a critic schedule to set")
+    return {n: build_updater(n, lr, n_disc=n_disc if n in SCHEDULED else None) for n in names}
+
+
+def panel_title(label: str, item) -> str:
+    """A panel's title: its label, and below it the schedule its rule plays, if any."""
+    from gandyn.updaters.registry import schedule_text
+
+    text = schedule_text(item[1] if isinstance(item, tuple) else item, name=False)
+    return label if text is None else f"{label}\n{text}"
 
 
 def axes(game) -> tuple:
@@ -196,7 +213,8 @@ def _sink(path: str):
     raise ValueError(f"animation file must end in {' or '.join(FORMATS)}, got {path!r}")
 
 
-def animate(game, updaters, start, steps: int, path, *, lr: float = 0.1, fps: int = 20,
+def animate(game, updaters, start, steps: int, path, *, lr: float = 0.1,
+            n_disc: int | None = None, fps: int = 20,
             view: str = "auto", max_frames: int = 200, dpi: int = 80, xlim=None, ylim=None,
             n_grid: int = 25, title: str | None = None, progress: str = "auto") -> str:
     """Write an animation of ``steps`` iterates of each update rule from ``start`` to ``path``.
@@ -204,7 +222,9 @@ def animate(game, updaters, start, steps: int, path, *, lr: float = 0.1, fps: in
     Args:
       game: the game (used by panels given as a bare updater).
       updaters: names from ``ALL_UPDATERS`` (built with rate ``lr``), or a mapping
-        ``{label: updater}`` / ``{label: (game, updater)}``; one column each.
+        ``{label: updater}`` / ``{label: (game, updater)}``; one column each, titled with
+        the schedule of a rule that plays one (``panel_title``).
+      n_disc: with names, the critic steps per generator step of the scheduled rules.
       start: the in-plane start, ``(θ, ψ)`` for the Dirac-GAN, ``(D, p_g)`` for pointwise games.
       path: ``*.gif`` (Pillow) or ``*.mp4`` (needs ffmpeg).
       view: ``"plane"``, ``"data"`` (1-D Dirac-GAN), ``"both"``; ``"auto"``: both for the 1-D
@@ -222,7 +242,7 @@ def animate(game, updaters, start, steps: int, path, *, lr: float = 0.1, fps: in
     if view not in VIEWS:
         raise ValueError(f"view must be one of {', '.join(VIEWS)}, got {view!r}")
     sink = _sink(path)
-    updaters = resolve_updaters(updaters, lr)
+    updaters = resolve_updaters(updaters, lr, n_disc)
     dirac1 = all(_is_dirac_1d(u[0] if isinstance(u, tuple) else game) for u in updaters.values())
     if view == "auto":
         view = "both" if dirac1 else "plane"
@@ -265,7 +285,7 @@ def animate(game, updaters, start, steps: int, path, *, lr: float = 0.1, fps: in
                          else {"gen": "p_g (generator)", "disc": "D (discriminator)"})
                 ax.set_xlabel(names.get(data["xlabel"], data["xlabel"]))
                 ax.set_ylabel(names.get(data["ylabel"], data["ylabel"]))
-                ax.set_title(label, fontsize=12)
+                ax.set_title(panel_title(label, updaters[label]), fontsize=11)
                 (arts["trail"],) = ax.plot([], [], color=col, linewidth=1.6)
                 (arts["dot"],) = ax.plot([], [], "o", color=col, markersize=7,
                                          markeredgecolor="black")
@@ -287,7 +307,7 @@ def animate(game, updaters, start, steps: int, path, *, lr: float = 0.1, fps: in
                 if j == 0:
                     ax.legend(loc="upper left", fontsize=8, framealpha=0.85)
                 if view == "data":
-                    ax.set_title(label, fontsize=12)
+                    ax.set_title(panel_title(label, updaters[label]), fontsize=11)
             ax.tick_params(labelsize=9)
         artists.append(arts)
     head = fig.suptitle("", fontsize=12)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gandyn.animate import animate, dirac_game, panel_data
+from gandyn.animate import animate, dirac_game, panel_data, panel_title, resolve_updaters
 from gandyn.cli import main
 from gandyn.updaters import simultaneous
 
@@ -100,3 +100,54 @@ def test_cli_writes_a_gif(capsys, tmp_path):
                  "--out", str(out)]) == 0
     with Image.open(out) as im:
         assert im.n_frames == 4
+
+
+def test_named_alternating_is_one_critic_step_and_n_disc_sets_it():
+    """The name "alternating" plays ``alternating(h)`` (one critic step per generator step; it
+    played two); ``n_disc`` sets the schedule of the scheduled rules only."""
+    from gandyn.analysis.portrait import iterates
+    from gandyn.updaters import alternating
+
+    g = dirac_game("gan")
+    d = panel_data(g, ["alternating", "simultaneous"], (0.8, -0.3), 4, lr=0.45, n_grid=5)
+    pl = d["panels"]["alternating"]["plane"]
+    for k, ref in ((None, alternating(0.45)), (3, alternating(0.45, n_disc=3))):
+        if k is not None:
+            d = panel_data(g, resolve_updaters(["alternating", "simultaneous"], 0.45, k),
+                           (0.8, -0.3), 4, n_grid=5)
+        np.testing.assert_array_equal(d["panels"]["alternating"]["xy"],
+                                      np.asarray(iterates(g, ref, (0.8, -0.3), 4, pl)))
+    u = resolve_updaters(["simultaneous", "drift_cancelled_alternating"], 0.1, 2)
+    assert u["drift_cancelled_alternating"].n_disc == 2
+    assert panel_title("simultaneous", u["simultaneous"]) == "simultaneous"
+    assert panel_title("dca", (g, u["drift_cancelled_alternating"])) == \
+        "dca\n2 critic steps per generator step"
+    with pytest.raises(ValueError, match="has a critic schedule to set"):
+        resolve_updaters(["simultaneous", "extragradient"], 0.1, 2)
+
+
+@pytest.mark.parametrize("argv, msg", [
+    (["--n-disc", "0"], "--n-disc"),
+    (["--n-disc", "-1"], "--n-disc"),
+    (["--n-disc", "1.5"], "--n-disc"),
+    (["--n-disc", "nan"], "--n-disc"),
+    (["--updaters", "simultaneous", "--n-disc", "2"], "has a critic schedule to set"),
+])
+def test_cli_bad_n_disc_is_one_line_and_exit_2(argv, msg, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    try:
+        code = main(["animate", "--steps", "2", "--out", "x.gif", *argv])
+    except SystemExit as e:  # refused by the option's type
+        code = e.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert msg in err and err.count("\n") == 1
+    assert not (tmp_path / "x.gif").exists()
+
+
+def test_cli_n_disc_writes_a_gif(tmp_path):
+    out = tmp_path / "two.gif"
+    assert main(["animate", "--updaters", "simultaneous", "alternating", "--n-disc", "2",
+                 "--steps", "2", "--dpi", "30", "--out", str(out)]) == 0
+    with Image.open(out) as im:
+        assert im.n_frames == 3

@@ -86,3 +86,61 @@ def test_hopf_criticality_text_and_json(capsys):
     assert abs(pt["first_lyapunov"] - 0.25) < 1e-10 and abs(pt["frequency"] - 2) < 1e-10
     assert main(argv) == 0
     assert "subcritical, l1 = 0.25" in capsys.readouterr().out
+
+
+# α = sqrt(n_gen n_disc) h f'(0) = 2 is where alternating steps on the unregularised Dirac-GAN
+# flip (a double multiplier -1): h* = 2 / (sqrt(n_disc) f'(0)), f'(0) = 1/2 for the GAN loss,
+# 1 for WGAN
+@pytest.mark.parametrize("game, extra, n_disc, h_star", [
+    ("dirac:gan", [], 1, 4.0),
+    ("dirac:wgan", [], 1, 2.0),
+    ("dirac:gan", ["--n-disc", "2"], 2, 2 * 2 ** 0.5),      # the number it gave before
+    ("dirac:wgan", ["--n-disc", "3"], 3, 2 / 3 ** 0.5),
+])
+def test_alternating_flip_at_alpha_two_and_json_schedule(game, extra, n_disc, h_star, capsys):
+    assert main(["bifurcate", "--game", game, "--updater", "alternating", "--param", "lr",
+                 "--from", "0.3", "--to", "6", "--num", "12", *extra, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["n_disc"] == n_disc
+    assert out["schedule"] == (f"alternating, {n_disc} critic step{'s' * (n_disc > 1)} per "
+                               "generator step")
+    assert [(p["kind"], p["multiplicity"]) for p in out["points"]] == [("flip", 2)]
+    assert abs(out["points"][0]["param"] - h_star) < 1e-9
+
+
+def test_text_header_states_the_schedule(capsys):
+    assert main(["bifurcate", "--game", "dirac:gan", "--updater", "drift_cancelled_alternating",
+                 "--param", "lr", "--from", "0.3", "--to", "1", "--num", "3"]) == 0
+    head = capsys.readouterr().out.splitlines()[0]
+    assert "drift_cancelled_alternating, 1 critic step per generator step" in head
+    assert main(["bifurcate", "--game", "xy", "--updater", "simultaneous", "--param", "lr",
+                 "--from", "0.3", "--to", "1", "--num", "3", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["n_disc"] is None and out["schedule"] is None
+
+
+@pytest.mark.parametrize("argv", [
+    ["--updater", "alternating", "--n-disc", "0"],
+    ["--updater", "alternating", "--n-disc", "-1"],
+    ["--updater", "alternating", "--n-disc", "1.5"],
+    ["--updater", "alternating", "--n-disc", "nan"],
+    ["--updater", "simultaneous", "--n-disc", "2"],      # no schedule to set
+    ["--updater", "negative_momentum", "--n-disc", "2"],
+])
+def test_bad_n_disc_one_line_exit_2(argv, capsys):
+    try:
+        code = main(["bifurcate", "--game", "dirac:gan", "--param", "lr", "--from", "0.5",
+                     "--to", "6", *argv])
+    except SystemExit as e:          # refused by the option's type
+        code = e.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("gandyn bifurcate: error:") and err.count("\n") == 1
+    assert "n-disc" in err or "n_disc" in err
+
+
+def test_n_disc_needs_an_update_rule(capsys):
+    assert main(["bifurcate", "--game", "dirac:gan+r1", "--param", "gamma", "--from", "0.5",
+                 "--to", "2", "--n-disc", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "--n-disc needs --updater" in err and err.count("\n") == 1

@@ -117,3 +117,55 @@ def test_command_help_and_bad_input(name, mod, capsys):
 
 def test_every_command_is_listed():
     assert [n for n, _ in COMMANDS] == list(cli.COMMANDS)
+
+
+# -- the update-rule registry: schedules ------------------------------------------------------
+from gandyn.games.dirac import dirac  # noqa: E402
+from gandyn.games.base import State  # noqa: E402
+from gandyn.updaters import ALL_UPDATERS, alternating  # noqa: E402
+from gandyn.updaters.drift import drift_cancelled_alternating  # noqa: E402
+
+
+@pytest.mark.parametrize("name,python", [("alternating", alternating),
+                                         ("drift_cancelled_alternating",
+                                          drift_cancelled_alternating)])
+def test_registry_alternating_plays_one_critic_step_like_the_python_rule(name, python):
+    """``ALL_UPDATERS[name](h)`` is ``python(h)``: one critic step per generator step (it
+    played two, so the command line located another critical rate than the figures)."""
+    g = dirac("wgan")
+    z = State(jnp.array([0.7]), jnp.array([-0.4]))
+    u, ref = ALL_UPDATERS[name](0.37), python(0.37)
+    assert (u.n_disc, u.n_gen) == (1, 1)
+    a, _ = u.step(g, z, u.init(g, z))
+    b, _ = ref.step(g, z, ref.init(g, z))
+    np.testing.assert_array_equal(np.concatenate([a.gen, a.disc]), np.concatenate([b.gen, b.disc]))
+    # one round by hand on the WGAN Dirac-GAN (c = 0, L = ψθ): the critic ascends, v_ψ = θ,
+    # then the generator descends at the new ψ, v_θ = -ψ
+    if name == "alternating":
+        th, ps, h = 0.7, -0.4, 0.37
+        ps = ps + h * th
+        th = th - h * ps
+        np.testing.assert_allclose([float(a.gen[0]), float(a.disc[0])], [th, ps], rtol=1e-14)
+
+
+def test_build_updater_schedule_and_refusals():
+    from gandyn.updaters.registry import SCHEDULED, build_updater, schedule_text
+
+    assert set(SCHEDULED) <= set(ALL_UPDATERS)
+    for name in SCHEDULED:
+        assert build_updater(name, 0.2, n_disc=3).n_disc == 3
+        assert build_updater(name, 0.2).n_disc == 1
+    assert schedule_text(build_updater("alternating", 0.2)) == \
+        "alternating, 1 critic step per generator step"
+    assert schedule_text(build_updater("alternating", 0.2, n_disc=2)) == \
+        "alternating, 2 critic steps per generator step"
+    assert schedule_text(build_updater("simultaneous", 0.2)) is None
+    assert schedule_text(alternating(0.1, n_disc=3, n_gen=2, order="gen_first")) == \
+        "alternating, 3 critic steps per 2 generator steps, generator first"
+    for bad in (0, -1, 1.5, float("nan"), True, "2"):
+        with pytest.raises(ValueError, match="n_disc must be an integer >= 1"):
+            build_updater("alternating", 0.2, n_disc=bad)
+    with pytest.raises(ValueError, match="no critic schedule to set"):
+        build_updater("simultaneous", 0.2, n_disc=2)
+    with pytest.raises(ValueError, match="unknown update rule"):
+        build_updater("nope", 0.2)

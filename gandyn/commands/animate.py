@@ -7,6 +7,10 @@ x = θ and the discriminator's line D(x) = ψx. Examples:
     gandyn animate --updaters simultaneous alternating extragradient --out anim.gif
     gandyn animate --loss gan --reg r1 --gamma 0.3 --updaters simultaneous --steps 200 --out r1.gif
     gandyn animate --game classic --pd 0.5 --start 0.7 0.2 --updaters simultaneous --out c.gif
+    gandyn animate --updaters simultaneous alternating --n-disc 2 --out two.gif
+
+Alternating rules play one critic step per generator step unless --n-disc says otherwise; each
+column's title states the schedule its rule plays.
 """
 
 from __future__ import annotations
@@ -29,6 +33,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--updaters", nargs="+", default=["simultaneous", "alternating"],
                         metavar="RULE", help="update rules, one column each")
     parser.add_argument("--lr", type=float, default=0.1, help="learning rate (default 0.1)")
+    parser.add_argument("--n-disc", type=bounded_int(1, 10**9, "critic steps per generator step"),
+                        default=None, metavar="K",
+                        help="critic steps per generator step of the scheduled rules among "
+                             "--updaters (alternating, drift_cancelled_alternating; default 1)")
     parser.add_argument("--steps", type=bounded_int(1, 100_000, "one frame per iterate"), default=200, help="iterates (default 200)")
     parser.add_argument("--start", type=float, nargs=2, default=None, metavar=("X", "Y"),
                         help="in-plane start: (θ, ψ) for the Dirac-GAN (default c+1, 1), "
@@ -64,7 +72,7 @@ def run(args) -> int:
     from gandyn.animate import animate, dirac_game, resolve_updaters
 
     try:
-        updaters = resolve_updaters(args.updaters, args.lr)
+        updaters = resolve_updaters(args.updaters, args.lr, args.n_disc)
         if args.game == "dirac":
             game = dirac_game(args.loss, tuple(args.reg), gamma=args.gamma, sigma=args.sigma,
                               c=args.c)

@@ -30,6 +30,7 @@ Examples:
 
 from __future__ import annotations
 
+from gandyn.cli import bounded_int
 
 
 def add_arguments(parser) -> None:
@@ -43,6 +44,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--num", type=int, default=61, help="grid points (default 61)")
     parser.add_argument("--updater", default=None, metavar="NAME",
                         help="analyse this update rule's map (registry name) instead of the flow")
+    parser.add_argument("--n-disc", type=bounded_int(1, 10**9, "critic steps per generator step"),
+                        default=None, metavar="K",
+                        help="critic steps per generator step of a scheduled rule (alternating, "
+                             "drift_cancelled_alternating; default 1)")
     parser.add_argument("--set", dest="fixed", action="append", default=[], metavar="KEY=VALUE",
                         help="fix another game parameter (e.g. --set gamma=0.5); repeatable")
     parser.add_argument("--method", default="natural", metavar="natural|arclength",
@@ -165,15 +170,25 @@ def run(args) -> int:
     import gandyn  # noqa: F401  (x64)
     from gandyn.analysis.continuation import continue_arclength, continue_equilibrium
 
-    make_updater = None
+    make_updater, schedule, n_disc = None, None, None
     if map_mode:
         from gandyn.updaters import ALL_UPDATERS
 
         if args.updater not in ALL_UPDATERS:
             valid = ", ".join(sorted(ALL_UPDATERS))
             return fail(f"unknown updater {args.updater!r}; valid: {valid}")
-        make = ALL_UPDATERS[args.updater]
-        make_updater = make if lr is None else (lambda p: make(lr))
+        from gandyn.updaters.registry import build_updater, schedule_of, schedule_text
+
+        try:
+            u0 = build_updater(args.updater, 1.0, n_disc=args.n_disc)
+        except ValueError as e:
+            return fail(f"--n-disc: {e}")
+        schedule, n_disc = schedule_text(u0), (schedule_of(u0) or (None,))[0]
+
+        def make_updater(p):  # p is the lr, unless the lr is fixed (--set lr=H)
+            return build_updater(args.updater, p if lr is None else lr, n_disc=args.n_disc)
+    elif args.n_disc is not None:
+        return fail("--n-disc needs --updater NAME (a rule with a critic schedule)")
     try:
         family = _family(args.game, args.param, fixed, map_mode)
         if args.method == "natural":
@@ -197,7 +212,8 @@ def run(args) -> int:
     if args.json:
         out = {"game": args.game, "param": args.param, "mode": branch.mode,
                "method": args.method,
-               "updater": args.updater, "range": [args.p_from, args.p_to], "num": args.num,
+               "updater": args.updater, "n_disc": n_disc, "schedule": schedule,
+               "range": [args.p_from, args.p_to], "num": args.num,
                "fixed": {**fixed, **({} if lr is None else {"lr": lr})}, "points": [],
                "notes": notes}
         for p in branch.points:
@@ -222,8 +238,8 @@ def run(args) -> int:
                   ((p.kind, p.param, " ".join(_c(z) for z in p.eigenvalues))
                    for p in branch.points))
         return 0
-    what = (f"update map of {args.updater}" + ("" if lr is None else f" at lr = {lr:g}")
-            if map_mode else "flow")
+    what = (f"update map of {schedule or args.updater}"
+            + ("" if lr is None else f" at lr = {lr:g}") if map_mode else "flow")
     how = (f"{args.num} points" if args.method == "natural"
            else f"pseudo-arclength, {len(branch.params)} steps")
     print(f"{args.game}: {what}, {args.param} from {args.p_from:g} to {args.p_to:g} ({how})")

@@ -8,13 +8,16 @@ One step (one round of Algorithm 1, on the game's current banks):
      c <- c + h_c ∇_c [mean_i log σ(ℓ(x_i)) + mean_j log(1 - σ(ℓ(G_θ(z_j))))];
   3. ``n_gen`` ascent steps on the clipped surrogate (eq. 5) on the *same* latents,
      θ_old fixed, ``r_j(θ) = exp(ℓ(G_θold(z_j)) - ℓ(G_θ(z_j)))``:
-        S(θ) = mean_j min(r_j(θ) A_j(θ), clip(r_j(θ), 1-ε, 1+ε) A_j(θ)),  A_j = D(G_θ(z_j));
+        S(θ) = mean_j min(r_j(θ) A_j(θ), clip(r_j(θ), 1-ε, 1+ε) A_j(θ)),
+        A_j(θ) = D(G_θ(z_j)) - mean_k D(G_θold(z_k))   (centred: invariant to D + const);
   4. a backtracking line search on the generator's displacement θ - θ_old (halved up to
      ``halvings`` times, else no move) so that every r_j lies in [1-ε, 1+ε] exactly.
 
 Simplifications (stated in ``docs/methods.md``): one bank per round (wrap in
 ``gandyn.updaters.minibatch`` for a fresh bank per round, not per critic step); the
-advantage A_j is the critic score itself, differentiable in θ; step 4 is ours: the paper's
+advantage A_j is the critic score itself, differentiable in θ, centred on its mean at θ_old
+(so a constant added to the critic, e.g. its output bias drifting under float32 Adam, does
+not move the generator); step 4 is ours: the paper's
 clipped surrogate only removes the incentive to leave the range, the line search (as in
 TRPO) makes the range a guarantee for the step. Steps are plain gradient steps, or, with
 ``tx`` (a rate-free optax transformation such as ``optax.scale_by_adam(0.5, 0.999)``, as the
@@ -109,9 +112,15 @@ class RatioClip(Updater):
 
         clf, o_c = self._ascend(self.lr_clf, jax.grad(clf_obj)(ustate.clf), ustate.clf, o_c)
 
+        # the advantage is centred on the critic's mean score at θ_old (a constant in θ): the
+        # critic's output bias has gradient 0 only in exact arithmetic, and Adam turns its
+        # float32 round-off into steps of ~lr; an uncentred A would hand that drift to the
+        # generator through r_j · A_j (docs/methods.md)
+        base = jnp.mean(self.d_apply(d, fakes))
+
         def surrogate(theta):
             r = self._ratios(clf, g, theta, z)
-            A = jnp.reshape(self.d_apply(d, self.g_apply(theta, z)), (-1,))
+            A = jnp.reshape(self.d_apply(d, self.g_apply(theta, z)), (-1,)) - base
             return jnp.mean(jnp.minimum(r * A, jnp.clip(r, 1 - self.eps, 1 + self.eps) * A))
 
         def gen(_, c):
