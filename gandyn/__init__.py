@@ -6,30 +6,29 @@ Jacobians, spectra) runs in float64; simulation defaults to float32 and takes a 
 Data flows one way: games -> (analysis | updaters) -> simulate -> plot / CLI (README, Design).
 """
 
-import jax as _jax
+import os as _os
+import sys as _sys
 
-_jax.config.update("jax_enable_x64", True)
-
-from gandyn.analysis.spectrum import (
-    KINDS,
-    VERDICTS,
-    classify,
-    eigenvalues,
-    jacobian,
-    kind_name,
-    max_lr_simultaneous,
-    spectral_radius,
-    verdict,
-    verdict_name,
-)
-from gandyn.games.base import Box, Game, State, as_state, from_fields, from_objectives, zero_sum
+# 64-bit mode without importing jax here (the command line installs its signal handling before
+# any heavy import, and `--help` needs no jax): jax reads JAX_ENABLE_X64 when it is imported;
+# one already imported is switched directly.
+if "jax" in _sys.modules:
+    _sys.modules["jax"].config.update("jax_enable_x64", True)
+else:
+    _os.environ["JAX_ENABLE_X64"] = "1"
 
 __version__ = "0.1.0"
 
-# The rest of the public API is imported on first use, so that `import gandyn` (and the cold
-# start of `gandyn check`) does not pay for diffrax, optax and matplotlib. The engine is not
-# among them: `gandyn.simulate` is its module (use `from gandyn.simulate import simulate`).
+# The public API is imported on first use, so that `import gandyn` (and the cold start of
+# `gandyn check`) does not pay for jax, diffrax, optax and matplotlib before it needs them.
+# The engine is not among them: `gandyn.simulate` is its module
+# (use `from gandyn.simulate import simulate`).
 _LAZY = {
+    **dict.fromkeys(("KINDS", "VERDICTS", "classify", "eigenvalues", "jacobian", "kind_name",
+                     "max_lr_simultaneous", "spectral_radius", "verdict", "verdict_name"),
+                    "gandyn.analysis.spectrum"),
+    **dict.fromkeys(("Box", "Game", "State", "as_state", "from_fields", "from_objectives",
+                     "zero_sum"), "gandyn.games.base"),
     "triple": "gandyn.games.pointwise",
     "dirac": "gandyn.games.dirac",
     "xy": "gandyn.games.bilinear",
@@ -57,9 +56,4 @@ def __getattr__(name):
         return value
     raise AttributeError(f"module 'gandyn' has no attribute {name!r}")
 
-__all__ = [
-    "Box", "Game", "State", "as_state", "from_fields", "from_objectives", "zero_sum",
-    "KINDS", "VERDICTS", "classify", "eigenvalues", "jacobian", "kind_name",
-    "max_lr_simultaneous", "spectral_radius", "verdict", "verdict_name",
-    *_LAZY,
-]
+__all__ = [*_LAZY]

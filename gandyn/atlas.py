@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable
 import jax
 import numpy as np
 
-from gandyn.io import atomic_write, ensure_writable_output
+from gandyn.io import atomic_write_many, ensure_writable_output
 
 __all__ = ["analyse_game", "atlas_rows", "to_markdown", "to_text", "write_atlas"]
 
@@ -191,7 +191,8 @@ def write_atlas(rows, out_dir: str = ".", hooks: Iterable[Callable] | None = Non
                     r["extras"].update(extra)
     md = os.path.join(out_dir, "atlas.md")
     js = os.path.join(out_dir, "atlas.json")
-    atomic_write(md, to_markdown(rows))
-    atomic_write(js, json.dumps({"pd_pointwise": 1.0, "rows": _json_safe(rows)}, indent=1))
+    # one unit: a failure leaves the previous atlas.md and atlas.json, both
+    atomic_write_many({md: to_markdown(rows),
+                       js: json.dumps({"pd_pointwise": 1.0, "rows": _json_safe(rows)}, indent=1)})
     return md, js
 

@@ -8,6 +8,7 @@ A new subcommand is one new module plus its name in ``COMMANDS``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import math
 import os
@@ -122,86 +123,144 @@ def _single_value_options(parser) -> set:
     return out
 
 
-GRACE_S = 1.0  # after Ctrl-C, how long the main thread may take to unwind by itself
+#: exit status and the one line printed for each signal a command ends on
+_SIGNALS = {"SIGINT": (130, "interrupted"), "SIGTERM": (143, "terminated")}
 
 
-def _interrupt_watchdog(label: str):
-    """Make Ctrl-C exit 130 with one line within ~GRACE_S even while the main thread is inside
-    a long XLA compile or run (Python runs signal handlers only between bytecodes of the main
-    thread): the C-level wakeup fd wakes a daemon thread, which ends the process if the main
-    thread has not unwound in time. Returns a function that uninstalls it."""
-    import signal
+class _Exit:
+    """How the process ends on Ctrl-C or SIGTERM: at once, one line, no temporary file, status
+    130 or 143, from whichever thread sees the signal first.
 
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: None
-    r, w = os.pipe()
-    os.set_blocking(w, False)
-    try:
-        old_fd = signal.set_wakeup_fd(w, warn_on_full_buffer=False)
-    except (ValueError, OSError):
-        os.close(r), os.close(w)
-        return lambda: None
-    done = threading.Event()
+    Python runs a signal handler only between bytecodes of the main thread, so a handler alone
+    cannot stop a command while XLA compiles or runs (or while jax is imported). The C-level
+    wakeup fd also wakes a daemon thread, which ends the process itself. Nothing is unwound:
+    the temporary files of writes in flight are removed from their list in ``gandyn.io``, and
+    the end is ``os._exit``, since the interpreter's teardown while XLA threads still run can
+    crash (SIGSEGV) and a KeyboardInterrupt raised inside an import or a C callback can abort.
+    """
 
-    def watch():
-        while True:
+    def __init__(self, label: str):
+        import signal
+
+        from gandyn.io import remove_temporaries  # now: an import in another thread can deadlock
+
+        self.label, self.signal, self.remove_temporaries = label, signal, remove_temporaries
+        self.code = None  # the status of the first signal
+        self.lock = threading.RLock()  # one exit; a second signal during it changes nothing
+
+    def install(self) -> None:
+        signal = self.signal
+        nums = {getattr(signal, name).value: name for name in _SIGNALS}
+        r, w = os.pipe()
+        os.set_blocking(w, False)
+        signal.set_wakeup_fd(w, warn_on_full_buffer=False)
+        for num in nums:
+            # a SIGINT ignored by the parent (a job started with `&` by a script) stays ignored
+            if signal.getsignal(num) is not signal.SIG_IGN:
+                signal.signal(num, lambda signum, frame: self.die(signum))
+
+        def watch():
+            while True:
+                for b in os.read(r, 64):
+                    if b in nums:
+                        self.die(b)
+
+        threading.Thread(target=watch, name="gandyn-signals", daemon=True).start()
+
+    def die(self, signum: int):
+        """Remove temporary files, print the one line, end the process (any thread)."""
+        with self.lock:
+            if self.code is None:
+                self.code, word = _SIGNALS[self.signal.Signals(signum).name]
+            else:
+                word = next(w for c, w in _SIGNALS.values() if c == self.code)
             try:
-                data = os.read(r, 64)
-            except OSError:
-                return
-            if done.is_set() or not data:
-                return
-            if signal.SIGINT in data and not done.wait(GRACE_S):
-                sys.stderr.write(f"{label}: interrupted\n")
+                self.remove_temporaries()
+                sys.stdout.flush()
+            except Exception:  # a closed stdout or a list changing under us: exit regardless
+                pass
+            try:
+                sys.stderr.write(f"{self.label}: {word}\n")
                 sys.stderr.flush()
-                os._exit(130)
+            finally:
+                os._exit(self.code)
 
-    threading.Thread(target=watch, name="gandyn-sigint", daemon=True).start()
-    # Ctrl-C landing inside a gc callback (jax registers one) is "ignored" with a printed
-    # traceback; stay silent there: the watchdog above still ends the run with one line
-    old_hook = sys.unraisablehook
 
-    def hook(u):
-        if not (u.exc_type and issubclass(u.exc_type, KeyboardInterrupt)):
-            old_hook(u)
+def _stdout_error():
+    from gandyn.io import OutputError
 
-    sys.unraisablehook = hook
+    return type("StdoutError", (OutputError,), {})
 
-    def uninstall():
-        done.set()
-        sys.unraisablehook = old_hook
-        signal.set_wakeup_fd(old_fd)
-        os.close(w)
 
-    return uninstall
+class _Stdout:
+    """``sys.stdout`` whose write errors (a closed pipe, /dev/full) become one OutputError
+    naming standard output, so the command ends with one line and exit 2."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def _guard(self, call, *a):
+        try:
+            return call(*a)
+        except OSError as e:
+            from gandyn.io import reason
+
+            _silence_stdout()
+            raise _stdout_error()(f"cannot write standard output: {reason(e)}") from None
+
+    def write(self, text):
+        return self._guard(self._stream.write, text)
+
+    def flush(self):
+        return self._guard(self._stream.flush)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def _silence_stdout() -> None:
+    """After a failed write to stdout, let the interpreter's final flush succeed silently."""
+    sys.stdout = getattr(sys.stdout, "_stream", sys.stdout)
+    with contextlib.suppress(OSError, ValueError):
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, sys.stdout.fileno())
+        os.close(fd)
 
 
 def main(argv=None) -> int:
+    real = argv is None  # the console script: signals end the process (see _Exit)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    guess = next((a for a in argv if not a.startswith("-")), None)
+    label = f"gandyn {guess}" if guess in COMMANDS else "gandyn"
+    if real and threading.current_thread() is threading.main_thread():
+        # first of all: a signal during the imports below (jax takes ~1 s) is handled too
+        exit_ = _Exit(label)
+        exit_.install()
+        sys.stdout = _Stdout(sys.stdout)
     from gandyn.io import OutputError
 
-    real = argv is None  # the console script: install the Ctrl-C watchdog
-    argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    cmd = next((a for a in argv if not a.startswith("-")), None)
-    if cmd in sub.choices:  # per subcommand: check's --pd takes several values, kernel's one
-        argv = attach_values(argv, _single_value_options(sub.choices[cmd]))
-    args = parser.parse_args(argv)  # a refused option: SystemExit(2) after one stderr line
-    label = f"gandyn {args.command}"
-    uninstall = _interrupt_watchdog(label) if real else (lambda: None)
     try:
-        return int(args._run(args) or 0)
-    except OutputError as e:  # an --out that cannot be written: one line, exit 2
+        parser = build_parser()
+        if not argv:  # a bare `gandyn` shows what it can do
+            parser.print_help()
+            return 0
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        cmd = next((a for a in argv if not a.startswith("-")), None)
+        if cmd in sub.choices:  # per subcommand: check's --pd takes several values, kernel's one
+            argv = attach_values(argv, _single_value_options(sub.choices[cmd]))
+        args = parser.parse_args(argv)  # a refused option: SystemExit(2) after one stderr line
+        label = f"gandyn {args.command}"
+        if real:
+            exit_.label = label
+        rc = int(args._run(args) or 0)
+        sys.stdout.flush()
+        return rc
+    except OutputError as e:  # an --out or a stdout that cannot be written: one line, exit 2
         print(f"{label}: error: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # called from Python (not the console script): no handlers
         print(f"{label}: interrupted", file=sys.stderr)
-        if real:  # do not wait for worker threads (a compile in flight) at interpreter exit
-            sys.stdout.flush(), sys.stderr.flush()
-            os._exit(130)
         return 130
-    finally:
-        uninstall()
 
 
 if __name__ == "__main__":

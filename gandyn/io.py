@@ -6,8 +6,11 @@ and ``fsync``-ed and then renamed over the final name with ``os.replace``. A ren
 file system is atomic on POSIX (and on Windows for ``os.replace``), so a reader, a crash, a
 ``kill -9`` or a full disk leaves either the previous file or the complete new one under the
 final name, never a truncated one. The folder is ``fsync``-ed after the rename so that the new
-name survives a power cut. A writer killed mid-write can leave its hidden temporary file
-behind; nothing ever renames it.
+name survives a power cut. The temporary files in flight are listed in this module, so that the
+command line's exit on Ctrl-C or SIGTERM removes them (:func:`remove_temporaries`); only a
+``kill -9`` can leave one behind, and nothing ever renames it. Several files that belong
+together (``atlas.md`` and ``atlas.json``) go through :func:`atomic_write_many`: all are
+written before any is renamed, so a failure leaves every old file in place.
 
 Errors a user can cause (an ``--out`` that is an existing file, unwritable, empty or too long,
 a full disk) become :class:`OutputError`, a ``ValueError`` with a one-line message naming the
@@ -27,7 +30,8 @@ import os
 import tempfile
 from collections.abc import Callable
 
-__all__ = ["OutputError", "atomic_open", "atomic_write", "ensure_writable_output", "finite_json"]
+__all__ = ["OutputError", "atomic_open", "atomic_write", "atomic_write_many",
+           "ensure_writable_output", "finite_json", "remove_temporaries"]
 
 _NAME_MAX = 255  # bytes of one path component (ext4, xfs, btrfs, apfs, ntfs)
 _PATH_MAX = 4096  # bytes of a whole path (Linux)
@@ -42,6 +46,7 @@ _REASONS = {
     errno.EISDIR: "it is a folder",
     errno.ENOTDIR: "a part of the path is a file, not a folder",
     errno.ENOENT: "no such folder",
+    errno.EPIPE: "the reader has gone (broken pipe)",
 }
 
 
@@ -49,9 +54,13 @@ class OutputError(ValueError):
     """An output path that cannot be written (one-line message naming the path and why)."""
 
 
+def reason(e: OSError) -> str:
+    """Why an OS call failed, in a few words (``no space left on the device``)."""
+    return _REASONS.get(e.errno) or (e.strerror or str(e))
+
+
 def _error(path, e: OSError, what="cannot write") -> OutputError:
-    reason = _REASONS.get(e.errno) or (e.strerror or str(e))
-    return OutputError(" ".join(f"{what} {os.fsdecode(path)!r}: {reason}".split()))
+    return OutputError(" ".join(f"{what} {os.fsdecode(path)!r}: {reason(e)}".split()))
 
 
 def _check_name(path) -> str:
@@ -123,29 +132,60 @@ def _fsync_dir(folder: str) -> None:
             os.close(fd)
 
 
+#: hidden temporary files that exist right now (created, not yet renamed or removed)
+_LIVE: set[str] = set()
+
+
+def remove_temporaries() -> int:
+    """Remove every temporary file this process has in flight; returns how many. Called by
+    the command line's exit path on Ctrl-C and SIGTERM, which may end the process without
+    unwinding (an exit from another thread while XLA holds the main one)."""
+    n = 0
+    for tmp in list(_LIVE):
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+            n += 1
+        _LIVE.discard(tmp)
+    return n
+
+
 def _temp_in(path: str) -> str:
     folder, base = os.path.split(os.path.abspath(path))
     stem, ext = os.path.splitext(base)
     # the extension stays last so that writers that infer the format from it (savefig) agree
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{stem[:100]}.", suffix=f".tmp{ext[:20]}")
+    _LIVE.add(tmp)
     os.close(fd)
     return tmp
 
 
-def _commit(tmp: str, path: str) -> None:
+def _discard(tmp: str) -> None:
+    with contextlib.suppress(OSError):
+        os.remove(tmp)
+    _LIVE.discard(tmp)
+
+
+def _fsync_file(tmp: str) -> None:
     with open(tmp, "rb+") as fh:
         os.fsync(fh.fileno())
+
+
+def _commit(tmp: str, path: str) -> None:
+    _fsync_file(tmp)
     try:
         mode = os.stat(path).st_mode & 0o7777  # keep an existing file's permissions
     except OSError:
         mode = 0o666 & ~_umask()
     os.chmod(tmp, mode)
     os.replace(tmp, path)
+    _LIVE.discard(tmp)
     _fsync_dir(os.path.dirname(os.path.abspath(path)))
 
 
 @contextlib.contextmanager
-def _replacing(path):
+def _temporary_for(path):
+    """A hidden temporary name beside ``path``, removed at the end unless it was renamed
+    (:func:`_commit`) in the block; an ``OSError`` in the block becomes an OutputError."""
     path = _check_name(path)
     if os.path.isdir(path):
         raise OutputError(f"cannot write {path!r}: it is a folder")
@@ -155,15 +195,27 @@ def _replacing(path):
         raise _error(path, e) from None
     try:
         yield tmp
-        _commit(tmp, path)
     except OSError as e:
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
         raise _error(path, e) from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
-        raise
+    finally:
+        if tmp in _LIVE:
+            _discard(tmp)
+
+
+@contextlib.contextmanager
+def _replacing(path):
+    with _temporary_for(path) as tmp:
+        yield tmp
+        _commit(tmp, path)
+
+
+def _write_to(tmp: str, data, encoding: str) -> None:
+    if callable(data):
+        data(tmp)
+    else:
+        raw = data.encode(encoding) if isinstance(data, str) else bytes(data)
+        with open(tmp, "wb") as fh:
+            fh.write(raw)
 
 
 def atomic_write(path, data: str | bytes | Callable[[str], object], *,
@@ -184,13 +236,29 @@ def atomic_write(path, data: str | bytes | Callable[[str], object], *,
       OutputError: the file cannot be written (one line: path and reason).
     """
     with _replacing(path) as tmp:
-        if callable(data):
-            data(tmp)
-        else:
-            raw = data.encode(encoding) if isinstance(data, str) else bytes(data)
-            with open(tmp, "wb") as fh:
-                fh.write(raw)
+        _write_to(tmp, data, encoding)
     return os.fsdecode(os.fspath(path))
+
+
+def atomic_write_many(files: dict, *, encoding: str = "utf-8") -> list:
+    """Write several files as a unit: ``{path: data}`` (``data`` as in :func:`atomic_write`).
+
+    Every file is written to its temporary name (and ``fsync``-ed) before the first rename, so
+    an error or a signal while writing leaves all the old files in place and no temporary file.
+    The renames that follow cannot fail for lack of space and take microseconds. Returns the
+    paths in order.
+
+    Raises:
+      OutputError: a file cannot be written (one line: path and reason).
+    """
+    with contextlib.ExitStack() as stack:
+        temps = [stack.enter_context(_temporary_for(p)) for p in files]
+        for tmp, data in zip(temps, files.values()):
+            _write_to(tmp, data, encoding)
+            _fsync_file(tmp)  # a late ENOSPC (some file systems report it here) before any rename
+        for tmp, p in zip(temps, files):
+            _commit(tmp, p)
+    return [os.fsdecode(os.fspath(p)) for p in files]
 
 
 @contextlib.contextmanager

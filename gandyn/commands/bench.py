@@ -1,41 +1,23 @@
-"""Benchmark the engine (runs the harness benchmarks/bench.py of a source checkout).
+"""Benchmark the engine against a scalar Python loop and numpy.
 
-The harness times the engine against a scalar loop and numpy, a stability map, the compiled
-memory of a large run, an FMA peak and the cold start of ``gandyn check``; see
-``benchmarks/bench.py`` and ``benchmarks/RESULTS.md``.
+The harness (``gandyn/commands/bench_harness.py``) times the engine against a scalar loop and
+numpy, a stability map, the compiled memory of a large run, an FMA peak and the cold start of
+``gandyn check``; ``benchmarks/RESULTS.md`` holds the measurements.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import os
-
-HARNESS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
-    __file__)))), "benchmarks", "bench.py")
-
 
 def harness():
-    """The harness module, or ``None`` outside a source checkout."""
-    if not os.path.exists(HARNESS):
-        return None
-    spec = importlib.util.spec_from_file_location("gandyn_bench_harness", HARNESS)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    """The harness module (inside the package: nothing is loaded from outside it)."""
+    from gandyn.commands import bench_harness
+
+    return bench_harness
 
 
 def add_arguments(parser) -> None:
-    mod = harness()
-    if mod is not None:
-        mod.add_arguments(parser)
+    harness().add_arguments(parser)
 
 
 def run(args) -> int:
-    import sys
-
-    mod = harness()
-    if mod is None:
-        print(f"gandyn bench: error: {HARNESS} not found (the harness ships with the source "
-              "checkout, not the installed package)", file=sys.stderr)
-        return 2
-    return mod.run(args)
+    return harness().run(args)

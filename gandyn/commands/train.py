@@ -99,12 +99,11 @@ def _strict(x):
     return x
 
 
-def _curves_png(results, path):
+def _curves_writer(results):
+    """``write(path)`` of the curves figure (for ``atomic_write_many``)."""
     import numpy as np
 
     from matplotlib.figure import Figure
-
-    from gandyn.io import atomic_write
 
     metric = list(results[0][1].result.metrics)[-1 if "w1" in results[0][1].result.metrics
                                                   else 0]
@@ -120,7 +119,7 @@ def _curves_png(results, path):
     ax.set_xlabel("step", fontsize=12)
     ax.set_ylabel(f"{metric} (mean over seeds)", fontsize=12)
     ax.legend(fontsize=9)
-    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110))
+    return lambda tmp: fig.savefig(tmp, dpi=110)
 
 
 def run(args) -> int:
@@ -149,12 +148,6 @@ def run(args) -> int:
         v = getattr(args, name)
         if v is not None and any(not (x >= 0 and x < float("inf")) for x in v):
             return fail(f"--{name.replace('_', '-')} values must be finite and >= 0")
-    out = None
-    if args.out:
-        from gandyn.io import ensure_writable_output
-
-        out = ensure_writable_output(args.out)
-
     import gandyn  # noqa: F401  (x64)
     from gandyn.progress import track
     from gandyn.train import Config, train
@@ -165,6 +158,11 @@ def run(args) -> int:
             Config(loss=loss, data=args.data, updater=upd, n_disc=args.n_disc).validate()
         except ValueError as e:
             return fail(str(e))
+    out = None
+    if args.out:  # after every refusal: a refused run leaves no empty folder behind
+        from gandyn.io import ensure_writable_output
+
+        out = ensure_writable_output(args.out)
     results, rows = [], []
     try:
         for loss, upd in track(jobs, desc="train"):
@@ -175,9 +173,6 @@ def run(args) -> int:
                        n_eval=args.eval_samples, lsgan_targets=targets)
             results.append((f"{loss}/{upd}", tr))
             rows.extend(tr.table())
-    except KeyboardInterrupt:
-        print("gandyn train: interrupted", file=sys.stderr)
-        return 130
     except ValueError as e:
         return fail(str(e))
     doc = {"command": "train", "data": args.data, "steps": args.steps, "seeds": args.seeds,
@@ -193,11 +188,11 @@ def run(args) -> int:
     if out:
         import os
 
-        from gandyn.io import atomic_write
+        from gandyn.io import atomic_write_many
 
-        atomic_write(os.path.join(out, "train.json"), text + "\n")
-        atomic_write(os.path.join(out, "train.md"), render(rows) + "\n")
-        _curves_png(results, os.path.join(out, "curves.png"))
+        atomic_write_many({os.path.join(out, "train.json"): text + "\n",
+                           os.path.join(out, "train.md"): render(rows) + "\n",
+                           os.path.join(out, "curves.png"): _curves_writer(results)})
     print(text if args.json else render(rows))
     return 0
 
