@@ -66,7 +66,9 @@ def analyse_game(section: str, name: str, game) -> dict:
     if game.smooth and np.all(np.isfinite(J)):
         from gandyn.analysis.spectrum import eigenvalues
 
-        row.update(spectrum_summary(eigenvalues(J)))
+        # kind and verdict from J (signs within rounding, docs/verdicts.md), not from a
+        # tolerance relative to max|λ| that hides a slow mode next to a fast one
+        row.update(spectrum_summary(eigenvalues(J), jac=J))
         return row
     if section == "dirac":
         from gandyn.analysis.dirac import analyse

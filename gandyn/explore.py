@@ -115,7 +115,7 @@ def _axes_names(game):
 @functools.lru_cache(maxsize=64)
 def _program(key, steps: int):
     """One jitted program per static configuration ``key``; game, updater and numbers traced."""
-    from gandyn.analysis.discrete import update_eigenvalues
+    from gandyn.analysis.discrete import map_verdict, update_jacobian
     from gandyn.analysis.portrait import plane
     from gandyn.analysis.spectrum import eigenvalues, jacobian
 
@@ -147,8 +147,9 @@ def _program(key, steps: int):
         path = jnp.concatenate([start[None], path])
         eq = game.equilibrium
         cont = eigenvalues(jacobian(game, eq))
-        disc = update_eigenvalues(game, updater, eq)
-        return gx, gy, V, path, pl.coords(eq), cont, disc
+        Jm = update_jacobian(game, updater, eq)
+        disc = eigenvalues(Jm)
+        return gx, gy, V, path, pl.coords(eq), cont, disc, map_verdict(Jm)
 
     return run
 
@@ -172,6 +173,9 @@ class ExploreData(NamedTuple):
     xlabel: str
     ylabel: str
     title: str
+    # converges / marginal / diverges: each |μ| against 1 within its rounding bound
+    # (``map_verdict``); undetermined for a non-finite spectrum
+    map_verdict: str = "undetermined"
 
 
 def _window(game, axes):
@@ -197,7 +201,7 @@ def compute(**kw) -> ExploreData:
     key = (s["loss"], s["reg"], s["rule"], n_disc, axes)
     _, lo, hi, start = _window(game, axes)
     run = _program(key, int(s["steps"]))
-    gx, gy, V, path, eq, cont, disc = run(game, upd, jnp.asarray(start, jnp.float64),
+    gx, gy, V, path, eq, cont, disc, mverd = run(game, upd, jnp.asarray(start, jnp.float64),
                                           jnp.asarray(lo, jnp.float64),
                                           jnp.asarray(hi, jnp.float64))
     V = np.asarray(V)
@@ -208,9 +212,14 @@ def compute(**kw) -> ExploreData:
     pd = f", p_d = {s['pd']:g}" if s["loss"].startswith("pointwise") else ""
     nd = f" (n_disc = {n_disc})" if s["rule"] == "alternating" else ""
     title = f"{game.name}{extra}{pd}   ·   {s['rule']}{nd}, lr = {s['lr']:g}"
+    from gandyn.analysis.spectrum import DISCRETE_VERDICTS
+
+    disc = np.asarray(disc)
+    verdict = (DISCRETE_VERDICTS[int(mverd)] if disc.size and np.all(np.isfinite(disc))
+               else "undetermined")
     return ExploreData(np.asarray(gx), np.asarray(gy), V[..., 0], V[..., 1], np.asarray(path),
-                       np.asarray(eq), np.asarray(cont), np.asarray(disc), names[axes[0]],
-                       names[axes[1]], title)
+                       np.asarray(eq), np.asarray(cont), disc, names[axes[0]],
+                       names[axes[1]], title, verdict)
 
 
 def figure(width: float = 13.0, height: float = 4.2, dpi: int = 80):
@@ -319,9 +328,7 @@ def draw(fig, data: ExploreData):
     m = max(1.3, float(np.nanmax(np.abs(e))) * 1.1 if e.size and np.isfinite(e).any() else 1.3)
     ax2.set_xlim(-m, m)
     ax2.set_ylim(-m, m)
-    verdict = ("converges" if rho < 1 - 1e-9 else "diverges" if rho > 1 + 1e-9
-               else "marginal") if np.isfinite(rho) else "undetermined"
-    ax2.title.set_text(f"map spectrum: ρ = {rho:.4f} ({verdict})")
+    ax2.title.set_text(f"map spectrum: ρ = {rho:.4f} ({data.map_verdict})")
     a["title"].set_text(data.title)
     return fig
 

@@ -82,7 +82,8 @@ def analyse(game: Game) -> dict:
         )
         out["jump"] = jump
     else:
-        s = spectrum_summary(e)
+        # kind and verdict from J itself (signs within rounding), as `gandyn check`
+        s = spectrum_summary(e, jac=J)
         out.update(jacobian=np.asarray(J).tolist(), eigenvalues=s["eigenvalues"], kind=s["kind"],
                    verdict=s["verdict"])
         if out["kind"] == "centre":

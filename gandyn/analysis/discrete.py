@@ -38,6 +38,7 @@ from jax.flatten_util import ravel_pytree
 
 from gandyn.analysis.spectrum import (
     discrete_verdict,
+    eig_error_bounds,
     eigenvalues,
     spectral_radius,
     state_or_equilibrium,
@@ -51,6 +52,7 @@ __all__ = [
     "StableLR",
     "fixed_point",
     "map_step",
+    "map_verdict",
     "max_stable_lr",
     "stability_map",
     "update_eigenvalues",
@@ -128,9 +130,24 @@ def update_spectral_radius(game: Game, updater, state=None, ustate=None) -> jax.
     return spectral_radius(update_eigenvalues(game, updater, state, ustate))
 
 
+def map_verdict(jac) -> jax.Array:
+    """Integer into ``DISCRETE_VERDICTS`` for the map whose Jacobian is ``jac``: each ``|μ|``
+    compared with 1 only as far as its own rounding bound allows (``eig_error_bounds``,
+    docs/verdicts.md), not within a fixed ``1e-7``: ``|μ| = 1 - 1e-9`` of a well-conditioned
+    map converges. A non-finite ``jac`` is marginal (the caller says undetermined).
+    jit/vmap-able."""
+    jac = jnp.asarray(jac)
+    ok = jnp.all(jnp.isfinite(jac))
+    safe = jnp.where(ok, jac, 0.0)  # LAPACK is not asked to factor NaN
+    e, vecs = jnp.linalg.eig(safe)
+    verd = discrete_verdict(e, err=eig_error_bounds(safe, e, vecs))
+    return jnp.where(ok, verd, 1).astype(jnp.int32)
+
+
 def update_verdict(game: Game, updater, state=None, ustate=None) -> jax.Array:
-    """Integer into ``DISCRETE_VERDICTS``: 0 converges, 1 marginal, 2 diverges."""
-    return discrete_verdict(update_eigenvalues(game, updater, state, ustate))
+    """Integer into ``DISCRETE_VERDICTS``: 0 converges, 1 marginal, 2 diverges (``map_verdict``
+    of ``update_jacobian``)."""
+    return map_verdict(update_jacobian(game, updater, state, ustate))
 
 
 STABLE_LR_STATUS = LABELS  # ``max_stable_lr`` returns one of ``results.STABLE_LR``

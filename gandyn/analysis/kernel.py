@@ -22,7 +22,7 @@ eigenvalue outside null(K) has the sign of the pointwise pair. Verdicts: ``stabl
 Re λ < 0), ``marginal`` (zero real parts, all of them explained by centres or by null(K)),
 ``unstable`` (some Re λ > 0), ``undetermined`` (non-finite spectrum, a zero eigenvalue not
 coming from null(K), or a spectrum contradicting the sign theorem). An ill-conditioned K
-gives modes slower than the spectrum's zero tolerance: they are not marginal; the verdict is
+gives modes slower than their rounding bounds: they are not marginal; the verdict is
 the theorem's, ``slow`` is set and the note gives K's conditioning.
 """
 
@@ -36,7 +36,14 @@ import jax.numpy as jnp
 import numpy as np
 
 from gandyn.games.roots import derivative
-from gandyn.analysis.spectrum import ATOL, RTOL, eigenvalues, jacobian
+from gandyn.analysis.spectrum import (
+    KINDS,
+    VERDICTS,
+    classify_matrix,
+    eig_error_bounds,
+    eigenvalues,
+    jacobian,
+)
 
 __all__ = [
     "KERNEL_VERDICTS",
@@ -65,12 +72,35 @@ def predicted_eigenvalues(f1, f2, f3, D0, pd, kappas) -> np.ndarray:
 
 def grid_spectrum(game) -> np.ndarray:
     """Eigenvalues of the grid game's Jacobian at its rest point (complex NumPy array)."""
-    return np.asarray(_eigs_at_rest(game))
+    return _eigs_at_rest(game)[0]
+
+
+def _eigs_at_rest(game):
+    """``(eigenvalues, rounding bounds)`` of the grid game's Jacobian at its rest point, in the
+    same order (``eig_error_bounds``: each real part is zero only within its own bound)."""
+    e, err = _eigs_and_bounds(game)
+    return np.asarray(e), np.asarray(err)
 
 
 @jax.jit
-def _eigs_at_rest(game):
-    return eigenvalues(jacobian(game))
+def _eigs_and_bounds(game):
+    J = jacobian(game)
+    ok = jnp.all(jnp.isfinite(J))
+    safe = jnp.where(ok, J, 0.0)  # LAPACK is not asked to factor NaN
+    e, vecs = jnp.linalg.eig(safe)
+    return jnp.where(ok, e, jnp.nan), eig_error_bounds(safe, e, vecs)
+
+
+def _pointwise_verdict(J) -> str:
+    """Verdict of a 2x2 pointwise Jacobian, as ``gandyn check`` decides it without the global
+    test (``classify_matrix``: signs of trace and det within rounding): a centre is marginal, a
+    zero eigenvalue undetermined."""
+    if not np.all(np.isfinite(np.asarray(J))):
+        return "undetermined"
+    kind, verd = (int(x) for x in classify_matrix(jnp.asarray(J)))
+    if VERDICTS[verd] == "marginal" and KINDS[kind] != "centre":
+        return "undetermined"
+    return VERDICTS[verd]
 
 
 def architecture_kernel(xs, *, arch: str = "relu", depth: int = 2, width=None,
@@ -148,20 +178,20 @@ class KernelReport:
                 "note": self.message}
 
 
-def _spectrum_verdict(eigs, null_dim, null_tol):
-    """The verdict read off the computed spectrum alone (zero test of gandyn.analysis.spectrum:
-    ``|Re λ| <= ATOL + RTOL max|λ|``). Used for the pointwise pair, and for the filtered game
-    where the sign theorem does not apply (K not positive semi-definite, or a pointwise pair
-    that is itself marginal)."""
-    if not np.all(np.isfinite(eigs)):
+def _spectrum_verdict(eigs, err, null_dim, null_tol):
+    """The verdict read off the computed spectrum alone: a real part is zero only within its
+    own rounding bound ``err`` (``eig_error_bounds``, docs/verdicts.md). Used for the filtered
+    game where the sign theorem does not apply (K not positive semi-definite, or a pointwise
+    pair that is itself marginal)."""
+    if not (np.all(np.isfinite(eigs)) and np.all(np.isfinite(err))):
         return "undetermined", "the spectrum is not finite"
-    tol = ATOL + RTOL * float(np.max(np.abs(eigs))) if eigs.size else ATOL
     re = eigs.real
-    if np.max(re) > tol:
+    if np.any(re > err):
         return "unstable", ""
-    if np.max(re) < -tol:
+    if np.all(re < -err):
         return "stable", ""
-    n_zero = int(np.sum(np.abs(eigs) <= max(tol, 1e-7 * float(np.max(np.abs(eigs))))))
+    # a defective zero of null(K) comes out as ~sqrt(eps) max|λ|: count those as zeros too
+    n_zero = int(np.sum(np.abs(eigs) <= np.maximum(err, 1e-7 * float(np.max(np.abs(eigs))))))
     if n_zero > 2 * null_dim:
         return "undetermined", ("a zero eigenvalue that null(K) does not explain: the "
                                 "linearisation cannot decide")
@@ -176,15 +206,15 @@ def _null_note(null_dim, null_tol):
             "rest points)")
 
 
-def _kernel_verdict(eigs, kap, null_dim, null_tol, pverdict, theorem):
+def _kernel_verdict(eigs, err, kap, null_dim, null_tol, pverdict, theorem):
     """Verdict, note, conditioning and slowness of the filtered game.
 
     For a symmetric positive semi-definite K and positive densities every eigenvalue outside
     null(K) has the sign of the pointwise pair (``λ² w*K⁺w - c λ w*P_d w - a b |w|² = 0``,
     ``docs/kernels.md``), however small its κ: an ill-conditioned K makes those modes slow,
-    not marginal. The spectrum's zero test is relative to the fastest mode (``RTOL max|λ|``),
-    so slow modes can fall under it; then the verdict is the theorem's, said as "slower than"
-    the tolerance, with K's conditioning (smallest non-null κ over the largest). A null
+    not marginal. A slow mode's real part can lie within its rounding bound ``err``
+    (``eig_error_bounds``: the eigenvalues of an ill-conditioned K are ill-conditioned too);
+    then the verdict is the theorem's, said as "slower than" that bound, with K's conditioning (smallest non-null κ over the largest). A null
     direction of K (``κ <= null_tol κ_max``) is the one thing that makes a decisive pointwise
     pair marginal. Returns ``(verdict, note, conditioning, slow)``.
     """
@@ -194,14 +224,18 @@ def _kernel_verdict(eigs, kap, null_dim, null_tol, pverdict, theorem):
         return "undetermined", "the spectrum is not finite", cond, False
     n = kap.size
     if not theorem or pverdict not in ("stable", "unstable") or null_dim >= n:
-        v, note = _spectrum_verdict(eigs, null_dim, null_tol)
+        v, note = _spectrum_verdict(eigs, err, null_dim, null_tol)
         return v, note, cond, False
-    tol = ATOL + RTOL * float(np.max(np.abs(eigs)))
     # the 2·null_dim eigenvalues nearest 0 belong to null(K) (a defective double zero each)
-    live = eigs[np.argsort(np.abs(eigs))[2 * null_dim:]]
-    top = float(np.max(live.real))
+    keep = np.argsort(np.abs(eigs))[2 * null_dim:]
+    live, lerr = eigs[keep], err[keep]
+    i = int(np.argmax(live.real))
+    top, tol = float(live.real[i]), float(lerr[i])
     if pverdict == "stable":
-        wrong, slow = top > tol, top >= -tol
+        wrong, slow = bool(np.any(live.real > lerr)), bool(np.any(live.real >= -lerr))
+        if slow:  # name the mode that is within its bound
+            j = int(np.argmax(live.real + lerr))
+            top, tol = float(live.real[j]), float(lerr[j])
     else:
         wrong, slow = top < -tol, top <= tol
     if wrong:
@@ -214,7 +248,7 @@ def _kernel_verdict(eigs, kap, null_dim, null_tol, pverdict, theorem):
     if slow:
         rate = "slowest decay" if pverdict == "stable" else "fastest growth"
         notes.append(f"{'the modes outside null(K) are ' if null_dim else ''}{pverdict} but "
-                     f"slower than the spectrum's zero tolerance {tol:.2g}: the "
+                     f"slower than its rounding bound {tol:.2g}: the "
                      f"{rate} rate outside null(K) is max Re λ = {top:+.3g}, because K is small "
                      f"or ill-conditioned (κ_max = {float(live_k.max()):.3g}, κ_min/κ_max = "
                      f"{cond:.3g}); positive definite there, so every mode keeps the pointwise "
@@ -249,17 +283,21 @@ def check_kernel(f1, f2, f3, *, kernel, pd=1.0, D0=None, domain=None, arch: str 
     kap = np.linalg.eigvalsh(0.5 * (Kn + Kn.T))
     scale = max(float(np.max(np.abs(kap))), 1e-300)
     null_dim = int(np.sum(kap <= null_tol * scale))
-    eigs = grid_spectrum(game)
+    eigs, err = _eigs_at_rest(game)
     ref = triple(f1, f2, f3, pd=1.0, D0=d0, domain=game.domain)
-    pw = []
+    pw, pverdicts = [], []
     for p in np.unique(pds):
-        pw.extend(np.asarray(eigenvalues(jacobian(at_pd(ref, float(p))))).tolist())
+        Jp = jacobian(at_pd(ref, float(p)))
+        pw.extend(np.asarray(eigenvalues(Jp)).tolist())
+        pverdicts.append(_pointwise_verdict(Jp))
     pw = np.asarray(pw, complex)
-    pverdict, _ = _spectrum_verdict(pw, 0, null_tol)
+    # the worst over the distinct p_d, each decided as `gandyn check` does
+    pverdict = next(v for v in ("unstable", "undetermined", "marginal", "stable")
+                    if v in pverdicts)
     psd = not np.any(kap < -null_tol * scale)
     symmetric = float(np.max(np.abs(Kn - Kn.T))) <= 1e-12 * scale
     theorem = psd and symmetric and bool(np.all(pds > 0))
-    verdict, note, cond, slow = _kernel_verdict(eigs, kap, null_dim, null_tol, pverdict,
+    verdict, note, cond, slow = _kernel_verdict(eigs, err, kap, null_dim, null_tol, pverdict,
                                                 theorem)
     if not psd:
         note = (note + "; " if note else "") + "K is not positive semi-definite"

@@ -35,7 +35,7 @@ import numpy as np
 from jax.flatten_util import ravel_pytree
 
 from gandyn.analysis.flow import rk4_step
-from gandyn.analysis.spectrum import KINDS, classify, eigenvalues, jacobian
+from gandyn.analysis.spectrum import KINDS, classify_matrix, eigenvalues, jacobian
 from gandyn.games.base import Game, State, as_state
 
 __all__ = [
@@ -271,7 +271,7 @@ def find_equilibria(game: Game, pl: Plane, xlim, ylim, n_seeds: int = 12, iters:
         state = pl.to_state(xy[0], xy[1])
         J = np.asarray(jacobian(game, state))
         eigs = np.asarray(eigenvalues(jnp.asarray(J)))
-        kind = KINDS[int(classify(eigs))]
+        kind = KINDS[int(classify_matrix(jnp.asarray(J))[0])]  # signs within rounding
         dirs, lams = _directions(Jp)
         out.append(Equilibrium(np.asarray(xy), state, J, eigs, kind, dirs, lams))
     return out

@@ -428,7 +428,7 @@ def fig_stability_map(smoke=False):
 def fig_zoo_spectra(smoke=False):
     """Small multiples: one panel per built-in game, its eigenvalues against the imaginary axis,
     the title coloured by the verdict; one row block per registry section."""
-    from gandyn.analysis.spectrum import VERDICTS, verdict
+    from gandyn.analysis.spectrum import VERDICTS, classify_matrix
     from gandyn.games.registry import all_games
 
     colours = {"stable": "tab:green", "marginal": "tab:orange", "unstable": "tab:red"}
@@ -438,9 +438,10 @@ def fig_zoo_spectra(smoke=False):
             g = factory()
             if g.equilibrium is None:
                 continue
-            e = np.asarray(eigenvalues(jacobian(g)))
+            J = jacobian(g)
+            e = np.asarray(eigenvalues(J))
             if np.all(np.isfinite(e)):
-                games.append((section, name, e, VERDICTS[int(verdict(e))]))
+                games.append((section, name, e, VERDICTS[int(classify_matrix(J)[1])]))
     ncols = 7
     nrows = math.ceil(len(games) / ncols)
     fig = MplFigure(figsize=(2.35 * ncols, 2.3 * nrows + 0.6), layout="constrained")
