@@ -436,3 +436,20 @@ def test_nagarajan_kolter_shrinks_the_wgan_gp_rest_set_to_the_equilibrium():
     assert rep["kind"] == "non-smooth" and rep["rest_set"]["theta_radius"] == 0.0
     rep = analyse(D.dirac("wgan", (WGANGP(0.5, 1.0), DRAGAN(0.25, 2.0))))
     assert rep["rest_set"]["theta_radius"] == pytest.approx(2 * (0.5 + 0.5))
+
+
+@pytest.mark.parametrize("loss, fp, gamma, dim, kind", [
+    # J = [[0, -f'(0)], [f'(0), -γ]] per coordinate (v_θ = -f'(ψθ)ψ, v_ψ = f'(ψθ)θ - γψ):
+    # trace -γ < 0 < det f'(0)²: stable whatever the scale (Routh–Hurwitz)
+    ("gan", 0.5, 3e8, 1, "stable node"),     # λ = -3e8 and -f'²/γ = -8.3e-10
+    ("wgan", 1.0, 2e-9, 1, "stable focus"),  # λ = -1e-9 ± 1i
+    ("wgan", 1.0, 2e-9, 3, "stable focus"),  # the same, 6x6 (per-eigenvalue rounding bounds)
+])
+def test_stiff_r1_is_stable_not_marginal(loss, fp, gamma, dim, kind):
+    # the old tolerance 1e-9 + 1e-7 max|λ| took the small real part for zero: "marginal"
+    rep = analyse(D.dirac(loss, (R1(gamma),), dim=dim))
+    J = np.asarray(rep["jacobian"])[:2, :2] if dim == 1 else None
+    if dim == 1:
+        np.testing.assert_array_equal(J, [[0.0, -fp], [fp, -gamma]])
+    assert rep["kind"] == kind and rep["verdict"] == "stable"
+    assert "marginal" not in rep["note"]

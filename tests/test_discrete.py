@@ -278,3 +278,19 @@ def test_errors():
         update_jacobian(g, simultaneous(0.1))
     with pytest.raises(ValueError, match="1-D"):
         stability_map(XY, lambda h, g: consensus(h, gamma=g), jnp.ones((2, 2)), jnp.ones(3))
+
+
+def test_update_verdict_resolves_a_modulus_just_under_one():
+    # bilinear x·y with a = b: simultaneous steps map to 1 + h(-a ± i A). |μ|² = (1 - ha)² + h²A²
+    # chosen by hand to be (1 - 1e-9)²: converges (rounding bound ~1e-15). The old fixed band
+    # 1e-9 + 1e-7 called it "marginal"
+    from gandyn.analysis.discrete import map_verdict
+    h, A, target = 0.1, 1e-3, 1.0 - 1e-9
+    a = (1.0 - np.sqrt(target**2 - h**2 * A**2)) / h
+    g = bilinear(A, a=a, b=a)
+    assert abs(float(update_spectral_radius(g, simultaneous(h))) - target) < 1e-14
+    assert int(update_verdict(g, simultaneous(h))) == 0
+    # real μ = 1 - 1e-9 (A = 0) and its mirror 1 + 1e-9, straight from the map's Jacobian
+    assert int(map_verdict(np.diag([1 - 1e-9, 0.5]))) == 0
+    assert int(map_verdict(np.diag([1 + 1e-9, 0.5]))) == 2
+    assert int(map_verdict(np.array([[1.0, 0.0], [0.0, np.nan]]))) == 1

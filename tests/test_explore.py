@@ -61,3 +61,17 @@ def test_widget_builds_and_redraws_on_a_slider_move():
     sliders = {c.description: c for row in box.children[0].children for c in row.children}
     sliders["learning rate"].value = 0.05
     assert image.value != first
+
+
+def test_map_verdict_resolves_a_modulus_just_under_one():
+    # R1 on the gan Dirac-GAN, simultaneous steps: |μ|² = |1 + hλ|² = 1 - hγ + h² f'(0)² with
+    # f'(0) = 1/2 (λ² + γλ + 1/4 = 0). γ chosen by hand so that |μ| = 1 - 5e-10: converges.
+    # The old fixed band ρ >= 1 - 1e-9 called it "marginal"
+    lr, target = 1e-3, 1.0 - 5e-10
+    gamma = (1.0 - target**2 + lr**2 * 0.25) / lr
+    d = E.compute(loss="dirac:gan", reg="r1", gamma=gamma, lr=lr, steps=5)
+    rho = float(np.max(np.abs(d.eig_map)))
+    assert abs(rho - target) < 1e-13
+    assert d.map_verdict == "converges"
+    fig = E.draw(E.figure(dpi=40), d)
+    assert "(converges)" in fig.axes[2].get_title()
