@@ -26,14 +26,13 @@ is rendered as an image link).
 from __future__ import annotations
 
 import json
-import math
 import os
 from collections.abc import Callable, Iterable
 
 import jax
 import numpy as np
 
-from gandyn.io import atomic_write_many, ensure_writable_output
+from gandyn.io import atomic_write_many, ensure_writable_output, finite_json
 
 __all__ = ["analyse_game", "atlas_rows", "to_markdown", "to_text", "write_atlas"]
 
@@ -160,16 +159,6 @@ def to_text(rows) -> str:
     return "\n".join(lines)
 
 
-def _json_safe(x):
-    if isinstance(x, float) and not math.isfinite(x):
-        return None if math.isnan(x) else ("inf" if x > 0 else "-inf")
-    if isinstance(x, dict):
-        return {k: _json_safe(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_json_safe(v) for v in x]
-    return x
-
-
 def write_atlas(rows, out_dir: str = ".", hooks: Iterable[Callable] | None = None,
                 games: dict | None = None) -> tuple:
     """Run the hooks, then write ``atlas.md`` and ``atlas.json`` into ``out_dir``.
@@ -193,8 +182,13 @@ def write_atlas(rows, out_dir: str = ".", hooks: Iterable[Callable] | None = Non
                     r["extras"].update(extra)
     md = os.path.join(out_dir, "atlas.md")
     js = os.path.join(out_dir, "atlas.json")
+    # strict JSON like every --json: a non-finite number (overflow) is null, and said so
+    clean, replaced = finite_json(rows)
+    doc = {"pd_pointwise": 1.0, "rows": clean}
+    if replaced:
+        doc["warnings"] = [f"{replaced} non-finite number(s) written as null"]
     # one unit: a failure leaves the previous atlas.md and atlas.json, both
     atomic_write_many({md: to_markdown(rows),
-                       js: json.dumps({"pd_pointwise": 1.0, "rows": _json_safe(rows)}, indent=1)})
+                       js: json.dumps(doc, indent=1, allow_nan=False)})
     return md, js
 

@@ -16,12 +16,16 @@ Training is ``gandyn.updaters.minibatch`` around any gandyn update rule on a
 with ``n_disc = k`` one step is Arjovsky et al.'s round of k critic steps (each on a fresh batch,
 clipped after every one) and one generator step.
 
-Statuses (``gandyn.results.RESULTS``): after every block of ``check_every`` steps each lane is
-checked; a lane whose parameters or updater state hold a NaN/±inf becomes ``non_finite``, one with
-``max |param| > bound`` becomes ``diverged``; it is frozen at its state at the previous check
-(``stop_step`` = the step of the check that saw the failure). Others stay ``running``.
-Metrics (``metric_names``) are computed every ``record_every`` steps from ``n_eval`` samples of
-each generator, and parameters are never stored: memory does not depend on ``steps``.
+Statuses (``gandyn.results.RESULTS``): after every block of ``check_every`` steps, and at every
+metric record, each lane is checked; a lane whose parameters or updater state hold a NaN/±inf
+becomes ``non_finite``, one with ``max |param| > bound`` becomes ``diverged``; it is frozen at its
+state at the previous check (``stop_step`` = the step of the check that saw the failure). Others
+stay ``running``. Metrics (``metric_names``) are computed every ``record_every`` steps from
+``n_eval`` samples of each generator, for the lanes running at that record only (the check just
+before makes the status and the metrics of a record agree: a lane that blew up since the last
+check is not scored, say, as a generator covering 0 modes); parameters are never stored: memory
+does not depend on ``steps``. ``TrainResult.curves_by_config()``: per configuration, the mean of
+each metric over the lanes alive at each record and how many they are.
 
 Losses (``LOSS_RECIPES``; f1, f2, f3 on D's raw output t, D scoring data high; see
 ``docs/sampled_gans.md``):
@@ -87,6 +91,7 @@ __all__ = [
     "lsgan_triple",
     "run_ensemble",
     "summarize",
+    "summarize_curves",
     "train",
 ]
 
@@ -349,9 +354,11 @@ class EnsembleResult(NamedTuple):
       status, stop_step: ``(lanes,)`` RESULTS codes and the step of the check that set them
         (-1: running).
       steps: ``(n_rec,)`` the steps at which metrics were taken (0 first, the last step last).
-      metrics: ``{name: (lanes, n_rec)}``; a failed lane's entries after its stop are NaN.
+      metrics: ``{name: (lanes, n_rec)}``; a failed lane's entries from its stop on are NaN.
       hp: ``{name: (lanes,)}`` the hyperparameters of each lane; seed: ``(lanes,)``.
       final: the final ``State`` (``keep_final=True``) or ``None``.
+      record_status: ``(lanes, n_rec)`` each lane's status at each record (the metrics of a
+        record are those of its ``running`` lanes; ``None`` where not recorded).
     """
 
     status: np.ndarray
@@ -361,6 +368,7 @@ class EnsembleResult(NamedTuple):
     hp: dict
     seed: np.ndarray
     final: Any = None
+    record_status: np.ndarray | None = None
 
 
 def _tree_ok(tree, bound):
@@ -382,7 +390,7 @@ def _select(mask, new, old):
 
 def _lane_program(ens: Ensemble, steps: int, record_every: int, check_every: int,
                   bound: float, keep_final: bool):
-    """``run(keys, hps) -> (status, stop, metrics, final)`` for one chunk of lanes.
+    """``run(keys, hps) -> (status, stop, metrics, record_status, final)`` for one chunk.
 
     ONE scan over the steps holds the only copy of the update (compile time is what a small
     ensemble waits for); checks and records are ``lax.cond`` on the (unbatched) step counter.
@@ -420,9 +428,10 @@ def _lane_program(ens: Ensemble, steps: int, record_every: int, check_every: int
         m0 = measure(z, status)
         hist = {k: jnp.full((n_rec,) + v.shape, jnp.nan, jnp.float32).at[0].set(v)
                 for k, v in m0.items()}
+        shist = jnp.full((n_rec,) + status.shape, RUNNING, jnp.int32).at[0].set(status)
 
         def body(carry, t):
-            z, s, zc, sc, status, stop, hist = carry
+            z, s, zc, sc, status, stop, hist, shist = carry
             z, s = vstep(keys, hps, z, s)
 
             def check(args):
@@ -434,24 +443,28 @@ def _lane_program(ens: Ensemble, steps: int, record_every: int, check_every: int
                 z, s = _select(accept, z, zc), _select(accept, s, sc)
                 return (z, s, z, s, jnp.where(event, code, status), jnp.where(event, t, stop))
 
+            # a record is also a check, so that no lane is scored with parameters that failed
+            # since the last check; a running lane's parameters are untouched by a check
+            recording = (t % record_every == 0) | (t == steps)
             args = (z, s, zc, sc, status, stop)
             z, s, zc, sc, status, stop = jax.lax.cond(
-                (t % check_every == 0) | (t == steps), check, lambda a: a, args)
+                (t % check_every == 0) | recording, check, lambda a: a, args)
 
-            def record(h):
+            def record(hs):
+                h, sh = hs
                 i = -(-t // record_every)
                 m = measure(z, status)
-                return {k: h[k].at[i].set(m[k]) for k in h}
+                return {k: h[k].at[i].set(m[k]) for k in h}, sh.at[i].set(status)
 
-            hist = jax.lax.cond((t % record_every == 0) | (t == steps), record, lambda h: h,
-                                hist)
-            return (z, s, zc, sc, status, stop, hist), None
+            hist, shist = jax.lax.cond(recording, record, lambda hs: hs, (hist, shist))
+            return (z, s, zc, sc, status, stop, hist, shist), None
 
-        carry = (z, s, z, s, status, stop, hist)
+        carry = (z, s, z, s, status, stop, hist, shist)
         if steps:
             carry, _ = jax.lax.scan(body, carry, jnp.arange(1, steps + 1, dtype=jnp.int32))
-        z, _, _, _, status, stop, hist = carry
-        return status, stop, {k: v.T for k, v in hist.items()}, (z if keep_final else None)
+        z, _, _, _, status, stop, hist, shist = carry
+        return (status, stop, {k: v.T for k, v in hist.items()}, shist.T,
+                (z if keep_final else None))
 
     return run
 
@@ -491,7 +504,8 @@ def run_ensemble(ens: Ensemble, seeds, hps: Mapping[str, Any], steps: int,
         program).
       steps: training steps (map steps of the update rule) per lane.
       record_every: metrics every k steps (and at 0 and at ``steps``); ``None``: at 0 and the end.
-      check_every: steps between status checks (a failed lane is frozen at the previous check).
+      check_every: steps between status checks (a failed lane is frozen at the previous check);
+        every record is a check too.
       bound: ``diverged`` when ``max |param| > bound``.
       devices: devices to split the lanes over (default ``jax.devices()``).
       chunk: lanes per ``lax.map`` iteration on a device (default: all the device's lanes).
@@ -526,7 +540,7 @@ def run_ensemble(ens: Ensemble, seeds, hps: Mapping[str, Any], steps: int,
 
     keys = jax.vmap(jax.random.PRNGKey)(jnp.asarray(pad(seeds).astype(np.uint32)))
     hp_arr = {n: jnp.asarray(pad(v)) for n, v in hps.items()}
-    status, stop, ms, final = _run_jit(keys, hp_arr, ens=ens, steps=steps,
+    status, stop, ms, rec_status, final = _run_jit(keys, hp_arr, ens=ens, steps=steps,
                                        record_every=max(k, 1),
                                        check_every=int(check_every), bound=float(bound),
                                        chunk=int(chunk), mesh=mesh, keep_final=bool(keep_final))
@@ -535,7 +549,8 @@ def run_ensemble(ens: Ensemble, seeds, hps: Mapping[str, Any], steps: int,
     return EnsembleResult(cut(status), cut(stop), np.asarray(rec_steps),
                           {n: cut(v) for n, v in ms.items()}, {n: np.asarray(v) for n, v in
                                                                hps.items()}, seeds,
-                          None if final is None else jax.tree_util.tree_map(cut, final))
+                          None if final is None else jax.tree_util.tree_map(cut, final),
+                          cut(rec_status))
 
 
 # -- the named GANs ---------------------------------------------------------------------------
@@ -690,24 +705,53 @@ def _stats(v):
             "max": float(v.max())}
 
 
+def _configs(res: EnsembleResult, label: Mapping | None):
+    """``(row, lanes)`` per configuration (distinct hyperparameters, in lane order): the label
+    and the hyperparameters, and the boolean mask of its lanes."""
+    names = sorted(res.hp)
+    keys = np.stack([res.hp[n] for n in names], 1) if names else np.zeros((res.seed.size, 0))
+    _, first = np.unique(keys, axis=0, return_index=True)
+    for i in sorted(first):
+        sel = np.all(keys == keys[i], axis=1)
+        row = dict(label or {})
+        row.update({n: float(res.hp[n][i]) for n in names})
+        row["seeds"] = int(sel.sum())
+        yield row, sel
+
+
 def summarize(res: EnsembleResult, label: Mapping | None = None) -> list:
     """One row per configuration (distinct hyperparameters): statuses and, for each metric, the
     distribution over its seeds of the final value (running lanes only: a failed lane has no
     final value; its status is counted)."""
-    names = sorted(res.hp)
-    keys = np.stack([res.hp[n] for n in names], 1) if names else np.zeros((res.seed.size, 0))
     rows = []
-    _, first = np.unique(keys, axis=0, return_index=True)
-    for i in sorted(first):
-        sel = np.all(keys == keys[i], axis=1)
+    for row, sel in _configs(res, label):
         st = np.bincount(res.status[sel], minlength=len(NAMES))
-        row = dict(label or {})
-        row.update({n: float(res.hp[n][i]) for n in names})
-        row["seeds"] = int(sel.sum())
         row["status"] = {NAMES[c]: int(st[c]) for c in (RUNNING, DIVERGED, NON_FINITE)}
         row["final"] = {m: _stats(v[sel, -1]) for m, v in res.metrics.items()}
         rows.append(row)
     return rows
+
+
+def summarize_curves(res: EnsembleResult, label: Mapping | None = None) -> list:
+    """One curve per configuration (the rows of ``summarize``, same order): ``steps``, ``live``
+    (how many of its lanes are running at each record) and, per metric, ``mean`` over those
+    live lanes (NaN where none is). Configurations are never pooled: a mean over several rates
+    whose lanes die at different times would average a different set at every record."""
+    alive = (res.record_status == RUNNING if res.record_status is not None else
+             np.all([np.isfinite(v) for v in res.metrics.values()], axis=0))
+    curves = []
+    for row, sel in _configs(res, label):
+        live = alive[sel]
+        n = live.sum(0)
+        row["steps"] = [int(t) for t in res.steps]
+        row["live"] = [int(k) for k in n]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            # a live lane's metric is finite (its parameters are): no NaN is skipped here
+            # (0/0 = NaN where no lane is live)
+            row["mean"] = {m: np.where(live, np.asarray(v[sel], float), 0.0).sum(0) / n
+                           for m, v in res.metrics.items()}
+        curves.append(row)
+    return curves
 
 
 class TrainResult(NamedTuple):
@@ -724,6 +768,12 @@ class TrainResult(NamedTuple):
     def curves(self, metric: str):
         """``(steps, (lanes, n_rec))`` of one metric."""
         return self.result.steps, self.result.metrics[metric]
+
+    def curves_by_config(self) -> list:
+        """``summarize_curves``: per configuration, live lanes and mean metrics per record."""
+        c = self.config
+        return summarize_curves(self.result, {"loss": c.loss, "data": c.data,
+                                              "updater": c.updater, "n_disc": c.critic_steps})
 
 
 # -- the simplest sampled demo: G(z) = μ + σ z against a small critic -------------------------

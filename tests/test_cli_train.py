@@ -33,6 +33,21 @@ def test_json_is_strict_and_files_are_written(capsys, tmp_path):
     assert "run/div/nan" in (out / "train.md").read_text()
 
 
+def test_json_curves_one_per_configuration_with_live_counts(capsys):
+    """lr 1e-3 and 1e9 are two curves, never pooled: the 1e9 lanes fail at step 1 (Adam's first
+    step is lr·sign(g)), so that curve has 0 live seeds and no mean from step 1 on."""
+    assert main(["train", "--loss", "nsgan", *TINY, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out,
+                     parse_constant=lambda c: pytest.fail(f"non-strict JSON: {c}"))
+    curves = doc["curves"]
+    assert [c["lr"] for c in curves] == [r["lr"] for r in doc["rows"]]
+    ok, bad = curves
+    assert bad["steps"] == [0, 1, 2, 3, 4] and bad["live"] == [2, 0, 0, 0, 0]
+    assert bad["mean"]["modes"][0] is not None and bad["mean"]["modes"][1:] == [None] * 4
+    assert ok["live"] == [2] * 5 and None not in ok["mean"]["modes"]
+    assert {"loss", "updater", "n_disc", "lr", "lr_disc", "gamma", "seeds"} <= set(ok)
+
+
 @pytest.mark.parametrize("argv, msg", [
     (["--seeds", "0"], "--seeds: must be an integer in [1,"),
     (["--lsgan-targets", "-1,1"], "three numbers"),

@@ -108,6 +108,35 @@ def test_ensemble_statuses_and_table():
     assert ok["status"]["running"] == 2 and 0 <= ok["final"]["modes"]["mean"] <= 8
 
 
+def test_records_are_checks_and_curves_are_per_configuration():
+    """Adam's first step moves every parameter with a gradient by lr·g/|g| (bias-corrected
+    moments): at lr 1e9 that is past the bound 1e6, so those lanes fail AT STEP 1. The records
+    at steps 1-3 come before the first check_every (10) check: they must score those lanes
+    dead (no metric, not alive), not as generators covering 0 modes; and the 1e-3 lanes' curve
+    must be the one they give with no failing neighbour."""
+    tr = train("nsgan", "ring", lr=[1e-3, 1e9], **TINY)
+    r = tr.result
+    big = r.hp["lr"] > 1
+    assert np.all(r.stop_step[big] == 1) and np.all(r.status[big] != 0)
+    assert r.record_status.shape == (4, 5)
+    assert np.all(r.record_status[:, 0] == 0) and np.all(r.record_status[~big] == 0)
+    assert np.all(r.record_status[big][:, 1:] == r.status[big][:, None])
+    assert np.all(np.isnan(r.metrics["modes"][big][:, 1:]))
+    ok, bad = tr.curves_by_config()
+    assert (ok["lr"], bad["lr"]) == (pytest.approx(1e-3), pytest.approx(1e9))
+    assert bad["live"] == [2, 0, 0, 0, 0] and ok["live"] == [2, 2, 2, 2, 2]
+    assert np.isfinite(bad["mean"]["modes"][0]) and np.all(np.isnan(bad["mean"]["modes"][1:]))
+    for m, v in r.metrics.items():
+        np.testing.assert_allclose(ok["mean"][m], np.mean(v[~big], axis=0), rtol=1e-12)
+    # the same seeds at 1e-3 beside lanes that do not fail (same program): bit for bit
+    ref = train("nsgan", "ring", lr=[1e-3, 1e-3], **TINY)
+    for m, v in r.metrics.items():
+        np.testing.assert_array_equal(v[~big], ref.result.metrics[m][:2])
+    (only,) = ref.curves_by_config()
+    assert only["live"] == [4] * 5
+    np.testing.assert_array_equal(only["mean"]["hq"], ok["mean"]["hq"])
+
+
 def test_summarize_statistics():
     from gandyn.train import EnsembleResult
 

@@ -164,9 +164,9 @@ def run(args) -> int:
     if args.json:
         print(json.dumps(rep.to_json_dict(), allow_nan=False))
     elif args.csv:
-        from gandyn.csvout import write_csv
+        from gandyn.csvout import number_list, write_csv
 
-        write_csv(CSV_HEADER, ((a.D0, a.pd, a.trace, a.det, " ".join(map(str, a.eigenvalues)),
+        write_csv(CSV_HEADER, ((a.D0, a.pd, a.trace, a.det, number_list(a.eigenvalues),
                                 a.kind, a.verdict, a.max_lr)
                                for row in rep.analyses for a in row))
     else:

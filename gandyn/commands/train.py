@@ -80,44 +80,28 @@ def render(rows) -> str:
     return "\n".join(out)
 
 
-def _strict(x):
-    """NaN/inf -> None, numpy scalars -> python (strict JSON)."""
-    import math
-
-    import numpy as np
-
-    if isinstance(x, dict):
-        return {k: _strict(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_strict(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return _strict(x.tolist())
-    if isinstance(x, (np.floating, float)):
-        return float(x) if math.isfinite(x) else None
-    if isinstance(x, np.integer):
-        return int(x)
-    return x
+def _curve_label(c, curves) -> str:
+    """``loss/updater lr=..`` plus the critic's rate and γ where the curves differ in them."""
+    text = f"{c['loss']}/{c['updater']} lr={c['lr']:.2g}"
+    if any(d["lr_disc"] != d["lr"] for d in curves):
+        text += f" lr_disc={c['lr_disc']:.2g}"
+    if len({d["gamma"] for d in curves}) > 1:
+        text += f" γ={c['gamma']:.2g}"
+    return text
 
 
-def _curves_writer(results):
-    """``write(path)`` of the curves figure (for ``atomic_write_many``)."""
-    import numpy as np
-
+def _curves_writer(curves):
+    """``write(path)`` of the curves figure (for ``atomic_write_many``): one line per
+    configuration, the mean over its live seeds (a gap where none is live)."""
     from matplotlib.figure import Figure
 
-    metric = list(results[0][1].result.metrics)[-1 if "w1" in results[0][1].result.metrics
-                                                  else 0]
+    metric = list(curves[0]["mean"])[-1 if "w1" in curves[0]["mean"] else 0]
     fig = Figure(figsize=(7, 4.2), layout="constrained")
     ax = fig.subplots()
-    for label, tr in results:
-        r = tr.result
-        for lr in np.unique(r.hp["lr"]):
-            sel = r.hp["lr"] == lr
-            # a record where every seed diverged is NaN: a gap in the curve
-            ax.plot(r.steps, _nanmean(r.metrics[metric][sel]), lw=2,
-                    label=f"{label} lr={lr:.2g}")
+    for c in curves:
+        ax.plot(c["steps"], c["mean"][metric], lw=2, label=_curve_label(c, curves))
     ax.set_xlabel("step", fontsize=12)
-    ax.set_ylabel(f"{metric} (mean over seeds)", fontsize=12)
+    ax.set_ylabel(f"{metric} (mean over live seeds)", fontsize=12)
     ax.legend(fontsize=9)
     return lambda tmp: fig.savefig(tmp, dpi=110)
 
@@ -163,7 +147,7 @@ def run(args) -> int:
         from gandyn.io import ensure_writable_output
 
         out = ensure_writable_output(args.out)
-    results, rows = [], []
+    curves, rows = [], []
     try:
         for loss, upd in track(jobs, desc="train"):
             tr = train(loss, args.data, updater=upd, seeds=args.seeds, steps=args.steps,
@@ -171,19 +155,19 @@ def run(args) -> int:
                        lr_disc=args.lr_disc, gamma=args.gamma, n_disc=args.n_disc,
                        seed0=args.seed, width=args.width, depth=args.depth, batch=args.batch,
                        n_eval=args.eval_samples, lsgan_targets=targets)
-            results.append((f"{loss}/{upd}", tr))
+            curves.extend(tr.curves_by_config())
             rows.extend(tr.table())
     except ValueError as e:
         return fail(str(e))
     doc = {"command": "train", "data": args.data, "steps": args.steps, "seeds": args.seeds,
            "width": args.width, "depth": args.depth, "batch": args.batch,
-           "note": "final metrics over the seeds still running; null: no such value",
+           "note": "final metrics over the seeds still running; curves: one per row, the "
+                   "mean over the seeds live at each step and how many; null: no such value",
            "rows": rows,
-           "curves": [{"config": label, "steps": tr.result.steps,
-                       "hp": tr.result.hp, "status": tr.result.status,
-                       "mean": {m: _nanmean(v) for m, v in tr.result.metrics.items()}}
-                      for label, tr in results]}
-    doc = _strict(doc)
+           "curves": curves}
+    from gandyn.io import finite_json
+
+    doc, _ = finite_json(doc)   # the nulls are the "no such value" of the note
     text = json.dumps(doc, allow_nan=False)
     if out:
         import os
@@ -192,16 +176,6 @@ def run(args) -> int:
 
         atomic_write_many({os.path.join(out, "train.json"): text + "\n",
                            os.path.join(out, "train.md"): render(rows) + "\n",
-                           os.path.join(out, "curves.png"): _curves_writer(results)})
+                           os.path.join(out, "curves.png"): _curves_writer(curves)})
     print(text if args.json else render(rows))
     return 0
-
-
-def _nanmean(v):
-    import warnings
-
-    import numpy as np
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmean(v, axis=0)
