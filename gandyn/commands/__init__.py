@@ -5,7 +5,9 @@ def fail(command: str, msg) -> int:
     """Print ``gandyn <command>: error: <msg>`` on stderr (one line) and return exit code 2."""
     import sys
 
-    print(f"gandyn {command}: error: {msg}", file=sys.stderr)
+    from gandyn.cli import shorten
+
+    print(f"gandyn {command}: error: {shorten(' '.join(str(msg).split()))}", file=sys.stderr)
     return 2
 
 
