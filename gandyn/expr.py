@@ -39,8 +39,8 @@ import math
 
 import numpy as np
 
-__all__ = ["FUNCTIONS", "MAX_COST", "MAX_DEPTH", "MAX_EXPONENT", "MAX_LENGTH", "MAX_LITERAL", "Expr",
-           "ExprError", "parse"]
+__all__ = ["FUNCTIONS", "MAX_COST", "MAX_DEPTH", "MAX_EXPONENT", "MAX_LENGTH", "MAX_LITERAL",
+           "Expr", "ExprError", "cost", "parse"]
 
 MAX_LENGTH = 2000  # characters
 MAX_DEPTH = 60  # nesting of the expression tree
