@@ -92,12 +92,13 @@ ECHO_LIMIT = 60
 
 def shorten(message: str, limit: int = ECHO_LIMIT) -> str:
     """``message`` with every quoted piece longer than ``limit`` characters cut to its first
-    ``limit`` (``'aaaa...' (5000 characters)``): an error line echoes the user's text, not
-    a page of it."""
+    two thirds and its last third (``'aaaa...aa' (5000 characters)``; a path keeps its file
+    name): an error line echoes the user's text, not a page of it."""
 
     def cut(m):
         q, body = m.group(1), m.group(2)
-        return f"{q}{body[:limit]}...{q} ({len(body)} characters)"
+        head, tail = body[:2 * limit // 3], body[-(limit // 3):]
+        return f"{q}{head}...{tail}{q} ({len(body)} characters)"
 
     return re.sub(r"(['\"])((?:(?!\1).){%d,})\1" % (limit + 1), cut, str(message))
 

@@ -48,7 +48,7 @@ MAX_LITERAL = 40  # characters of one numeric literal (float64 carries 17 signif
 MAX_EXPONENT = 1000  # |c| in x**c: larger powers are 0 or inf in float64 for any x != 1
 #: bound on ``cost`` (about the operations jax traces for f, f' and f''): the analyses trace
 #: and compile all three, and that size, not the text's, sets the time. A 59-level tower
-#: x**x**...**x (177 characters, cost 3600) took ~5 minutes to check; 16 levels (cost 1000)
+#: x**x**...**x (175 characters, cost 3600) took ~5 minutes to check; 16 levels (cost 1000)
 #: 18 s; every expression of the docs and tests costs < 300
 MAX_COST = 1500
 

@@ -47,8 +47,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--points", type=bounded_int(1, 400, "the dense 2N x 2N eigenproblem"), default=16, help="grid points N (default 16)")
     parser.add_argument("--dim", type=int, default=2, choices=(1, 2),
                         help="2: the unit circle (default); 1: [-1, 1]")
-    parser.add_argument("--pd", type=finite_float(0, open_lo=True), default=1.0,
-                        help="data density p_d > 0")
+    parser.add_argument("--pd", type=float, default=1.0, help="data density p_d > 0")
     parser.add_argument("--D0", type=float, default=None, help="rest value of D")
     parser.add_argument("--domain", type=float, nargs=2, default=None, metavar=("LO", "HI"))
     parser.add_argument("--seed", type=bounded_int(0, 2**32 - 1), default=0, help="initialisation seed")
