@@ -127,7 +127,8 @@ def heavy_work_stopped(monkeypatch, tmp_path):
 
 
 _VALUES = ["nan", "inf", "-inf", "1e309", "-1e309", "0", "-1", "1e300", "100000", "-0", "1e-320",
-           "x", "", "2**1024*x", "0.5", "3", "gan", "r1", "classic", "lr", "a=b", "x/0"]
+           "x", "", "2**1024*x", "0.5", "3", "gan", "r1", "classic", "lr", "a=b", "x/0", "-1e3",
+           "1e39", "\u0445", "x" + "**x" * 58, "nan,1,1", "mu=1", "lsgan", "nk", "noise"]
 
 
 def test_finding1_property_every_option_of_every_subcommand_success_or_one_line_exit_2(
