@@ -340,7 +340,12 @@ def test_every_expression_of_the_docs_is_within_the_cost_limit():
                 continue
             for flag, value in zip(toks, toks[1:]):
                 if re.fullmatch(r"--f[123]", flag):
-                    assert cost(parse(value)) < MAX_COST / 5, value
+                    try:
+                        f = parse(value)
+                    except ExprError as e:  # a placeholder such as EXPR, not an expression
+                        assert "traced operations" not in str(e), value
+                        continue
+                    assert cost(f) < MAX_COST / 5, value
                     seen += 1
     assert seen >= 9
 

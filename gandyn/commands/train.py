@@ -178,18 +178,18 @@ def run(args) -> int:
     def fail(msg):
         return _fail("train", msg)
 
-    if args.lsgan_targets is not None and "lsgan" not in args.loss:
-        return fail(f"--lsgan-targets applies to --loss lsgan, which was not chosen "
-                    f"(--loss {' '.join(args.loss)})")
-    if args.gamma is not None and not set(args.loss) & set(GAMMA_LOSSES):
-        return fail(f"--gamma is the clip bound / penalty weight of {', '.join(GAMMA_LOSSES)}, "
-                    f"none of which was chosen (--loss {' '.join(args.loss)})")
     text = "-1,1,1" if args.lsgan_targets is None else args.lsgan_targets
     try:
         targets = tuple(float(v) for v in text.split(","))
         assert len(targets) == 3
     except (ValueError, AssertionError):
         return fail(f"--lsgan-targets takes three numbers A,B,C, got {text!r}")
+    if args.lsgan_targets is not None and "lsgan" not in args.loss:
+        return fail(f"--lsgan-targets applies to --loss lsgan, which was not chosen "
+                    f"(--loss {' '.join(args.loss)})")
+    if args.gamma is not None and not set(args.loss) & set(GAMMA_LOSSES):
+        return fail(f"--gamma is the clip bound / penalty weight of {', '.join(GAMMA_LOSSES)}, "
+                    f"none of which was chosen (--loss {' '.join(args.loss)})")
     import math
 
     if not all(math.isfinite(t) and abs(t) <= FLOAT32_MAX for t in targets):
