@@ -100,7 +100,8 @@ def shorten(message: str, limit: int = ECHO_LIMIT) -> str:
         head, tail = body[:2 * limit // 3], body[-(limit // 3):]
         return f"{q}{head}...{tail}{q} ({len(body)} characters)"
 
-    return re.sub(r"(['\"])((?:(?!\1).){%d,})\1" % (limit + 1), cut, str(message))
+    # an opening quote follows no letter: the prime of f1'(D0) is no quote
+    return re.sub(r"(?<!\w)(['\"])((?:(?!\1).){%d,})\1" % (limit + 1), cut, str(message))
 
 
 class Parser(argparse.ArgumentParser):

@@ -532,3 +532,7 @@ def test_echoed_user_text_is_cut(heavy_work_stopped):
     assert len(err) < 300, len(err)
     err = _refused(["check", "--f1", "y" * 1999, "--f2", "x", "--f3", "x"], "1999 characters")
     assert len(err) < 600, len(err)
+    from gandyn.cli import shorten
+
+    prose = "f1'(D0) + f2'(D0) = -4 (relative 0.667 > 1e-06); rest values in the domain: 1 " * 2
+    assert shorten(prose) == prose  # a prime is no quote
