@@ -56,7 +56,7 @@ def add_arguments(parser) -> None:
     fmt = parser.add_mutually_exclusive_group()  # one format on stdout
     fmt.add_argument("--json", action="store_true", help="print one JSON object")
     fmt.add_argument("--csv", action="store_true",
-                        help="print the located bifurcations as CSV")
+                     help="print the located bifurcations as CSV")
 
 
 class _BadInput(ValueError):

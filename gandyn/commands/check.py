@@ -47,7 +47,7 @@ def add_arguments(parser) -> None:
     fmt = parser.add_mutually_exclusive_group()  # one format on stdout
     fmt.add_argument("--json", action="store_true", help="print one JSON object")
     fmt.add_argument("--csv", action="store_true",
-                        help="print the table (one row per D0 and p_d) as CSV")
+                     help="print the table (one row per D0 and p_d) as CSV")
 
 
 def _table(rows, head):

@@ -50,7 +50,7 @@ def add_arguments(parser) -> None:
     fmt = parser.add_mutually_exclusive_group()  # one format on stdout
     fmt.add_argument("--json", action="store_true", help="print one JSON object")
     fmt.add_argument("--csv", action="store_true",
-                        help="print the eigenvalues as CSV (re, im, kind, verdict)")
+                     help="print the eigenvalues as CSV (re, im, kind, verdict)")
 
 
 def _attr(flag):
