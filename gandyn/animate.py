@@ -24,7 +24,6 @@ from __future__ import annotations
 import math
 import os
 import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -141,12 +140,6 @@ def panel_data(game, updaters, start, steps: int, *, lr: float = 0.1, xlim=None,
             "ylabel": pl.ylabel, "centre": centre}
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def _blit_frames(fig, frames, draw, bar):
     """RGB frames of ``fig``: the static artists are drawn once, then per frame the background
     is restored and only the animated artists are drawn (a full redraw of the streamlines
@@ -238,7 +231,10 @@ def animate(game, updaters, start, steps: int, path, *, lr: float = 0.1,
 
     from gandyn.progress import progress as _progress
 
+    from gandyn.io import ensure_writable_output
+
     path = os.fspath(path)
+    ensure_writable_output(path, folder=False)  # before the work: a bad path fails at once
     if view not in VIEWS:
         raise ValueError(f"view must be one of {', '.join(VIEWS)}, got {view!r}")
     sink = _sink(path)
@@ -336,17 +332,14 @@ def animate(game, updaters, start, steps: int, path, *, lr: float = 0.1,
     head.set_text(f"{base_title}   step {steps}/{steps}")  # the widest title, for the layout
     head.set_animated(True)
 
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".animate-", suffix=os.path.splitext(path)[1], dir=folder)
-    os.close(fd)
-    try:
+    from gandyn.io import atomic_write
+
+    # a hidden temporary beside path, renamed at the end: a full disk, a read-only folder or a
+    # folder named like the file is one OutputError, and no half-written file is left
+    def write(tmp):
         with _progress(total=len(frames), desc=f"frames -> {os.path.basename(path)}",
                        mode=progress) as bar:
             sink(tmp, _blit_frames(fig, frames, draw, bar), int(fps))
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+
+    atomic_write(path, write)
     return path

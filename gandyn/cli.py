@@ -12,6 +12,7 @@ import contextlib
 import importlib
 import math
 import os
+import re
 import sys
 import threading
 
@@ -80,11 +81,40 @@ def _harden(parser) -> None:
             action.type = bounded_int(*DEFAULT_INT_BOUNDS)
 
 
+#: what argparse takes for a negative number rather than an option: its own pattern knows
+#: only "-1" and "-.5", so "--domain -1e3 5" read "-1e3" as an unknown option
+NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$",
+                             re.IGNORECASE)
+
+#: user text echoed in an error message is cut to this many characters
+ECHO_LIMIT = 60
+
+
+def shorten(message: str, limit: int = ECHO_LIMIT) -> str:
+    """``message`` with every quoted piece longer than ``limit`` characters cut to its first
+    two thirds and its last third (``'aaaa...aa' (5000 characters)``; a path keeps its file
+    name): an error line echoes the user's text, not a page of it."""
+
+    def cut(m):
+        q, body = m.group(1), m.group(2)
+        head, tail = body[:2 * limit // 3], body[-(limit // 3):]
+        return f"{q}{head}...{tail}{q} ({len(body)} characters)"
+
+    # an opening quote follows no letter: the prime of f1'(D0) is no quote
+    return re.sub(r"(?<!\w)(['\"])((?:(?!\1).){%d,})\1" % (limit + 1), cut, str(message))
+
+
 class Parser(argparse.ArgumentParser):
-    """argparse with a one-line error: ``gandyn check: error: ...`` on stderr, exit status 2."""
+    """argparse with a one-line error: ``gandyn check: error: ...`` on stderr, exit status 2.
+    A value such as ``-1e3`` is a negative number, not an option (``NEGATIVE_NUMBER``)."""
+
+    def __init__(self, *a, **k):
+        super().__init__(*a, **k)
+        self._negative_number_matcher = NEGATIVE_NUMBER
 
     def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+        self.exit(2, f"{self.prog}: error: {shorten(' '.join(str(message).split()))} "
+                     "(see --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -256,7 +286,7 @@ def main(argv=None) -> int:
         sys.stdout.flush()
         return rc
     except OutputError as e:  # an --out or a stdout that cannot be written: one line, exit 2
-        print(f"{label}: error: {e}", file=sys.stderr)
+        print(f"{label}: error: {shorten(e)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # called from Python (not the console script): no handlers
         print(f"{label}: interrupted", file=sys.stderr)

@@ -39,13 +39,18 @@ import math
 
 import numpy as np
 
-__all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_EXPONENT", "MAX_LENGTH", "MAX_LITERAL", "Expr",
-           "ExprError", "parse"]
+__all__ = ["FUNCTIONS", "MAX_COST", "MAX_DEPTH", "MAX_EXPONENT", "MAX_LENGTH", "MAX_LITERAL",
+           "Expr", "ExprError", "cost", "parse"]
 
 MAX_LENGTH = 2000  # characters
 MAX_DEPTH = 60  # nesting of the expression tree
 MAX_LITERAL = 40  # characters of one numeric literal (float64 carries 17 significant digits)
 MAX_EXPONENT = 1000  # |c| in x**c: larger powers are 0 or inf in float64 for any x != 1
+#: bound on ``cost`` (about the operations jax traces for f, f' and f''): the analyses trace
+#: and compile all three, and that size, not the text's, sets the time. A 59-level tower
+#: x**x**...**x (175 characters, cost 3600) took ~5 minutes to check; 16 levels (cost 1000)
+#: 18 s; every expression of the docs and tests costs < 300
+MAX_COST = 1500
 
 # name -> number of positional arguments
 FUNCTIONS = {
@@ -171,6 +176,42 @@ class Expr:
         return self.tree.text()
 
 
+# -- the work an expression causes ----------------------------------------------------------
+#: operations that jax traces for f, f' and f'' of one node, its operands' own excluded
+#: (measured: ``len(jax.make_jaxpr(g)(0.5).eqns)`` summed over g = f, grad f, grad grad f, for
+#: the node alone, less its leaves); ``(both operands vary, one is a constant)``. Composition
+#: adds them up (the chain rule shares the operands' values), e.g. x**x**x: 132 traced, 127 here.
+_OP_COST = {
+    "+": (2, 3), "-": (4, 3), "*": (9, 5), "/": (26, 18), "**": (59, 24), "neg": (5, 5),
+    "log": (12, 12), "log1p": (15, 15), "exp": (10, 10), "sqrt": (17, 17), "tanh": (24, 24),
+    "sigmoid": (20, 20), "softplus": (10, 10), "abs": (16, 16), "relu": (10, 10),
+    "minimum": (43, 22), "maximum": (43, 22),
+}
+_LEAF_COST = 3  # x itself in f, f', f''
+
+
+def _cost(node) -> int:
+    if isinstance(node, _Num):
+        return 0
+    if isinstance(node, _X):
+        return _LEAF_COST
+    if isinstance(node, _Un):
+        inner = _cost(node.operand)
+        return inner + (_OP_COST["neg"][0] if node.op == "-" else 0)
+    kids = (node.left, node.right) if isinstance(node, _Bin) else node.args
+    parts = [_cost(k) for k in kids]
+    varying = sum(1 for k in kids if not isinstance(k, _Num))
+    both, one = _OP_COST[node.op if isinstance(node, _Bin) else node.name]
+    return sum(parts) + (both if varying == len(kids) else one)
+
+
+def cost(expr) -> int:
+    """About how many operations jax traces for f, f' and f'' (``_OP_COST``): what tracing and
+    compiling take time in proportion to (about 20 ms each in ``gandyn check``), and which grows
+    with the kind of operation, not the length of the text (``x**x**...`` vs ``x+x+...``)."""
+    return _cost(expr.tree if isinstance(expr, Expr) else expr)
+
+
 # -- constant folding (float64, checked) ---------------------------------------------------
 def _softplus(v):
     return np.logaddexp(0.0, v)
@@ -220,6 +261,29 @@ def _refuse(src, node, what) -> ExprError:
                      f"allowed: {_ALLOWED}")
 
 
+#: non-ASCII letters that look like the Latin ones of ``x`` and the function names
+_LOOKALIKES = dict(zip("\u0445\u0425\u03c7\u03a7\u0430\u0435\u043e\u0440\u0441\u0443\u0456"
+                       "\u0458\u0455\u03bf\u03b1\u03c1\u03bd\u03c4\u03b9\u0501\u0261",
+                       "xxxxaeopcyijsoaopvtidg"))
+
+
+def _name_error(src, node) -> ExprError:
+    """A refused name; one written with a non-ASCII look-alike (Cyrillic х for x) says so."""
+    import unicodedata
+
+    name = node.id
+    odd = [c for c in name if not c.isascii()]
+    if not odd:
+        return _refuse(src, node, "name")
+    c = odd[0]
+    what = unicodedata.name(c, "unnamed character").lower()
+    script = what.split()[0].capitalize()
+    latin = "".join(_LOOKALIKES.get(ch, ch) for ch in name)
+    guess = (f"; did you mean Latin {latin!r}?" if latin == "x" or latin in FUNCTIONS else "")
+    return ExprError(f"name {name!r} in expression {src!r} is not allowed: {c!r} is the "
+                     f"{script} character U+{ord(c):04X} ({what}), not an ASCII letter{guess}")
+
+
 def _build(src: str, node, depth: int):
     if depth > MAX_DEPTH:
         raise ExprError(f"expression {src[:60]!r}... is nested more than {MAX_DEPTH} deep")
@@ -234,7 +298,7 @@ def _build(src: str, node, depth: int):
         return _fold(src, node, lambda: float(v))
     if isinstance(node, ast.Name):
         if node.id != "x":
-            raise _refuse(src, node, "name")
+            raise _name_error(src, node)
         return _X()
     if isinstance(node, ast.BinOp):
         op = _BINOPS.get(type(node.op))
@@ -263,7 +327,8 @@ def _build(src: str, node, depth: int):
             raise _refuse(src, node.func, "call of")
         name = node.func.id
         if name not in FUNCTIONS:
-            raise _refuse(src, node.func, "function")
+            raise (_name_error(src, node.func) if not name.isascii()
+                   else _refuse(src, node.func, "function"))
         if node.keywords:
             raise _refuse(src, node.keywords[0], "keyword argument")
         if any(isinstance(a, ast.Starred) for a in node.args):
@@ -327,4 +392,8 @@ def _parse(source: str) -> Expr:
         built = _build(source.strip(), tree.body, 0)
     except (RecursionError, MemoryError):
         raise ExprError(f"expression {source[:60]!r}... is nested too deeply") from None
+    c = cost(built)
+    if c > MAX_COST:
+        raise ExprError(f"expression {source[:60]!r} is too costly: f, f' and f'' "
+                        f"need about {c} traced operations; the limit is {MAX_COST}")
     return Expr(source.strip(), built)

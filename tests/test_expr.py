@@ -289,3 +289,72 @@ def test_finding1_fuzz_cli_check_near_valid_exits_0_or_2_with_one_line(src):
 def test_finding1_cli_check_refuses_constant_overflow_in_one_line():
     assert _cli_check("x**9**9**9") == 2
     assert _cli_check("-(x-0.5)**2/2 + x") == 0
+
+
+# -- the work an expression causes, and look-alike letters ---------------------------------------
+def test_power_tower_refused_at_once_naming_the_limit():
+    import time
+
+    from gandyn.expr import MAX_COST
+
+    tower = "x" + "**x" * 58  # 59 levels, 177 characters: inside the length and depth limits
+    assert len(tower) == 175 and tower.count("x") == 59
+    t0 = time.perf_counter()
+    with pytest.raises(ExprError, match=f"limit is {MAX_COST}") as e:
+        parse(tower)
+    assert time.perf_counter() - t0 < 0.2
+    assert "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize("text", ["x**x**x", "-x**2/2 + tanh(tanh(tanh(x)))", "log(x)*exp(x)",
+                                  "sigmoid(3*x)*softplus(x-1)/sqrt(1+x**2)",
+                                  "minimum(x, 2*x) - maximum(x**x, 1)", "x" + "**x" * 15])
+def test_cost_follows_the_operations_jax_traces_for_f_and_two_derivatives(text):
+    import jax
+
+    from gandyn.expr import cost
+
+    f = parse(text)
+    traced = sum(len(jax.make_jaxpr(g)(0.5).eqns)
+                 for g in (f, jax.grad(f), jax.grad(jax.grad(f))))
+    assert abs(cost(f) - traced) <= 0.25 * traced + 10, (cost(f), traced)
+
+
+def test_every_expression_of_the_docs_is_within_the_cost_limit():
+    import glob
+    import os
+    import re
+    import shlex
+
+    from gandyn.expr import MAX_COST, cost
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    seen = 0
+    for path in [os.path.join(root, "README.md"), *glob.glob(os.path.join(root, "docs", "*.md"))]:
+        for line in open(path, encoding="utf-8"):
+            if "--f1" not in line:
+                continue
+            try:
+                toks = shlex.split(line.strip().strip("`"))
+            except ValueError:
+                continue
+            for flag, value in zip(toks, toks[1:]):
+                if re.fullmatch(r"--f[123]", flag):
+                    try:
+                        f = parse(value)
+                    except ExprError as e:  # a placeholder such as EXPR, not an expression
+                        assert "traced operations" not in str(e), value
+                        continue
+                    assert cost(f) < MAX_COST / 5, value
+                    seen += 1
+    assert seen >= 9
+
+
+def test_cyrillic_x_named_with_its_code_point_and_the_latin_letter():
+    with pytest.raises(ExprError, match=r"Cyrillic .*U\+0445.* did you mean Latin 'x'"):
+        parse("\u0445**2")
+    with pytest.raises(ExprError, match=r"U\+043E.* did you mean Latin 'log'"):
+        parse("l\u043eg(x)")
+    with pytest.raises(ExprError, match=r"U\+00E9") as e:
+        parse("\u00e9 + x")
+    assert "did you mean" not in str(e.value)

@@ -127,7 +127,8 @@ def heavy_work_stopped(monkeypatch, tmp_path):
 
 
 _VALUES = ["nan", "inf", "-inf", "1e309", "-1e309", "0", "-1", "1e300", "100000", "-0", "1e-320",
-           "x", "", "2**1024*x", "0.5", "3", "gan", "r1", "classic", "lr", "a=b", "x/0"]
+           "x", "", "2**1024*x", "0.5", "3", "gan", "r1", "classic", "lr", "a=b", "x/0", "-1e3",
+           "1e39", "\u0445", "x" + "**x" * 58, "nan,1,1", "mu=1", "lsgan", "nk", "noise"]
 
 
 def test_finding1_property_every_option_of_every_subcommand_success_or_one_line_exit_2(
@@ -379,3 +380,159 @@ def test_finding3_json_commands_print_strict_json(argv):
     code, out, err = _cli([*argv, "--json"])
     assert code == 0, err
     _strict(out)
+
+
+# -- input validation: one test per command for every triple, bounds from meaning -----------------
+_QUAD = ["--f1", "-x**2/2", "--f2", "x", "--f3", "-x"]  # h = 1 - x: the one rest value is 1
+
+
+@pytest.mark.parametrize("D0, needle", [("5", "no rest point"), ("50", "outside the domain")])
+def test_kernel_refuses_a_D0_that_check_refuses_with_the_same_message(D0, needle):
+    msgs = []
+    for cmd in (["check", "--no-global"], ["kernel", "--width", "4", "--depth", "1",
+                                           "--points", "4"]):
+        code, out, err = _cli([cmd[0], *_QUAD, *cmd[1:], "--D0", D0])
+        assert code == 2 and err.count("\n") == 1 and needle in err, (cmd, out, err)
+        msgs.append(err.split("error: ", 1)[1])
+    assert msgs[0] == msgs[1]
+    code, out, err = _cli(["kernel", *_QUAD, "--width", "4", "--depth", "1", "--points", "4",
+                           "--D0", "1"])
+    assert code == 0 and "verdict:" in out, err
+
+
+def _refused(argv, *needles):
+    code, out, err = _cli(argv)
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, (argv, code, err)
+    for n in needles:
+        assert n in err, (argv, err)
+    return err
+
+
+def _accepted(argv):
+    """The input passes validation: the stubbed heavy work is reached."""
+    with pytest.raises(_Reached):
+        _cli(argv)
+
+
+@pytest.mark.parametrize("argv, needles", [
+    (["kernel", *_QUAD, "--w-std", "1e300"], ["(0, 10]"]),
+    (["kernel", *_QUAD, "--w-std", "-1"], ["(0, 10]"]),
+    (["kernel", *_QUAD, "--b-std", "-1"], ["[0, 10]"]),
+    (["train", "--loss", "lsgan", "--lsgan-targets", "nan,1,1"], ["finite"]),
+    (["train", "--loss", "lsgan", "--lsgan-targets", "1e309,1,1"], ["finite"]),
+    (["train", "--loss", "gan", "--lsgan-targets", "0,1,1"], ["--loss lsgan"]),
+    (["train", "--loss", "nsgan", "--gamma", "5"], ["--gamma", "wgan-gp", "--loss nsgan"]),
+    (["train", "--lr", "1e39"], ["float32", "3.4e+38"]),
+    (["train", "--lr", "0"], ["> 0"]),
+    (["animate", "--lr", "-1"], ["(0, 100]"]),
+    (["animate", "--lr", "0"], ["(0, 100]"]),
+    (["animate", "--lr", "1e300"], ["(0, 100]"]),
+    (["animate", "--gamma", "2"], ["--gamma", "r1", "--reg (none)"]),
+    (["animate", "--reg", "r1", "--sigma", "1"], ["--sigma", "noise"]),
+    (["animate", "--game", "classic", "--c", "1"], ["Dirac-GAN only"]),
+    (["animate", "--pd", "0.5"], ["pointwise game"]),
+    (["animate", "--start", "1e308", "1e308"], ["[-1e+06, 1e+06]"]),
+    (["check", *_QUAD, "--json", "--csv"], ["not allowed with"]),
+    (["dirac", "--json", "--csv"], ["not allowed with"]),
+    (["atlas", "--json", "--csv"], ["not allowed with"]),
+    (["bifurcate", "--game", "hopf", "--param", "mu", "--from", "-1", "--to", "1", "--json",
+      "--csv"], ["not allowed with"]),
+    (["bifurcate", "--game", "hopf", "--set", "mu=1", "--param", "mu", "--from", "-1", "--to",
+      "1"], ["--param mu", "--set mu=", "choose one"]),
+    (["bifurcate", "--game", "hopf", "--set", "omega=1", "--set", "omega=2", "--param", "mu",
+      "--from", "-1", "--to", "1"], ["more than once"]),
+])
+def test_bad_input_refused_before_the_work_with_one_line(heavy_work_stopped, argv, needles):
+    err = _refused(argv, *needles)
+    assert "TypeError" not in err and "got multiple values" not in err
+
+
+@pytest.mark.parametrize("argv", [
+    ["train", "--seed", "0"],  # the documented default
+    ["train", "--depth", "0"],
+    ["train", "--loss", "wgan-gp", "nsgan", "--gamma", "5"],
+    ["train", "--loss", "lsgan", "--lsgan-targets=-1,1,1"],
+    ["check", *_QUAD, "--domain", "-1e3", "5"],  # a negative number in exponent form
+    ["kernel", *_QUAD, "--domain", "-1E+1", "5"],
+    ["animate", "--reg", "r1", "--gamma", "2", "--lr", "0.5"],
+    ["animate", "--game", "classic", "--pd", "0.5", "--start", "-.5", "0.3"],
+])
+def test_valid_input_accepted(heavy_work_stopped, argv):
+    _accepted(argv)
+
+
+def test_sizes_beyond_the_machine_refused_with_the_estimate(heavy_work_stopped, monkeypatch):
+    import gandyn.commands as commands
+
+    monkeypatch.setattr(commands, "available_memory", lambda: 8 * 2**30)
+    # width 1e5, depth 2, 16 points: 1e10 + 6e5 + 1 parameters, x 17 rows of 8 bytes
+    err = _refused(["kernel", *_QUAD, "--width", "100000"], "8 GiB", "1.27e+03 GiB")
+    assert "--width 100000" in err
+    # width 2e5, 64 seeds: 2 nets x (4e10 + 2e5 + 16 x 200001) floats x 4 bytes x 64 seeds
+    want = 2 * (4e10 + 2e5 + 16 * 200001) * 4 * 64 / 2**30
+    _refused(["train", "--width", "200000"], f"{want:.3g} GiB", "8 GiB")
+    _accepted(["kernel", *_QUAD, "--width", "64"])
+    _accepted(["train", "--width", "64"])
+
+
+@pytest.mark.parametrize("kind", ["existing folder", "read-only", "full disk"])
+def test_animate_output_checked_before_the_work(heavy_work_stopped, monkeypatch, tmp_path,
+                                                kind):
+    import errno
+
+    import gandyn.animate as animate
+    import gandyn.io as gio
+
+    monkeypatch.setattr(animate, "panel_data", _stop)
+    out = tmp_path / "x.gif"
+    if kind == "existing folder":
+        out.mkdir()
+    else:
+        code = errno.EROFS if kind == "read-only" else errno.ENOSPC
+
+        def mkstemp(*a, **k):
+            raise OSError(code, os.strerror(code))
+
+        monkeypatch.setattr(gio.tempfile, "mkstemp", mkstemp)
+    _refused(["animate", "--out", str(out)], str(tmp_path)[:40])
+
+
+def test_animate_full_disk_during_the_write_is_one_line_and_leaves_nothing(tmp_path,
+                                                                           monkeypatch):
+    import errno
+
+    import gandyn.animate as animate
+
+    def full(path, frames, fps):
+        for _ in frames:
+            pass
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(animate, "_write_gif", full)
+    monkeypatch.setattr(animate, "_sink", lambda path: full)
+    out = tmp_path / "a.gif"
+    _refused(["animate", "--steps", "2", "--max-frames", "2", "--dpi", "20", "--out", str(out)],
+             "no space left", "a.gif")
+    assert os.listdir(tmp_path) == []
+
+
+def test_atlas_portraits_that_is_a_file_refused_before_the_work(monkeypatch, tmp_path):
+    import gandyn.atlas as atlas
+
+    monkeypatch.setattr(atlas, "atlas_rows", _stop)
+    (tmp_path / "portraits").write_text("keep")
+    _refused(["atlas", "--portraits", "--out", str(tmp_path)], "portraits")
+    assert (tmp_path / "portraits").read_text() == "keep"
+
+
+def test_echoed_user_text_is_cut(heavy_work_stopped):
+    long = "a" * 5000
+    err = _refused(["bifurcate", "--game", "hopf", "--param", long, "--from", "-1", "--to", "1"],
+                   "5000 characters")
+    assert len(err) < 300, len(err)
+    err = _refused(["check", "--f1", "y" * 1999, "--f2", "x", "--f3", "x"], "1999 characters")
+    assert len(err) < 600, len(err)
+    from gandyn.cli import shorten
+
+    prose = "f1'(D0) + f2'(D0) = -4 (relative 0.667 > 1e-06); rest values in the domain: 1 " * 2
+    assert shorten(prose) == prose  # a prime is no quote

@@ -35,7 +35,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from gandyn.games.roots import derivative
+from gandyn.games.roots import check_rest_value, derivative, infer_domain
 from gandyn.analysis.spectrum import (
     KINDS,
     VERDICTS,
@@ -276,6 +276,9 @@ def check_kernel(f1, f2, f3, *, kernel, pd=1.0, D0=None, domain=None, arch: str 
     from gandyn.games.pointwise import at_pd, triple
 
     K = jnp.asarray(kernel, float)
+    if D0 is not None:  # the test of `gandyn check`: a D0 outside the domain or no rest point
+        domain = infer_domain(f1, f2, f3) if domain is None else domain
+        D0 = check_rest_value(f1, f2, D0, domain, allow_jumps=False)
     game = grid(f1, f2, f3, kernel=K, pd=pd, D0=D0, domain=domain)
     d0 = float(game.params["D0"])
     pds = np.asarray(game.params["pd"])

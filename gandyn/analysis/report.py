@@ -76,7 +76,8 @@ from gandyn.analysis.spectrum import (
     sort_eigenvalues,
     trace_det,
 )
-from gandyn.games.roots import Equilibria, derivative, equilibria, infer_domain
+from gandyn.games.roots import (D0_RTOL, Equilibria, check_rest_value, derivative,  # noqa: F401
+                                 equilibria, infer_domain)
 from gandyn.io import finite_json
 from gandyn.results import NAMES, TRAJECTORY, counts
 from gandyn.results import RESULTS as R
@@ -440,20 +441,7 @@ def _submit_daemon(fn) -> concurrent.futures.Future:
 
 
 # -- the driver --------------------------------------------------------------------------------
-D0_RTOL = 1e-6  # |f1'+f2'|(D0) relative to |f1'|+|f2'| for a given D0 to count as a rest value
-
-
-def _require_rest_value(f1, f2, D0, eqs):
-    """ValueError unless ``f1'(D0) + f2'(D0) ≈ 0`` relative to ``|f1'(D0)| + |f2'(D0)|``
-    (a D0 that is no rest point has no Jacobian analysis to offer)."""
-    a, b = (float(jax.grad(f)(jnp.float64(D0))) for f in (f1, f2))
-    h, scale = a + b, abs(a) + abs(b)
-    if math.isfinite(h) and abs(h) <= D0_RTOL * scale + 1e-300:
-        return
-    found = ", ".join(f"{r:.10g}" for r in eqs.points) if eqs is not None else "none"
-    raise ValueError(f"D0 = {D0:g} is no rest point: f1'(D0) + f2'(D0) = {h:.6g} (relative "
-                     f"{abs(h) / scale if scale else math.inf:.3g} > {D0_RTOL:g}); rest values "
-                     f"in the domain: {found}")
+# D0_RTOL, check_rest_value: the test shared by every command taking a triple and a D0
 
 def _name(f, default):
     return str(f) if hasattr(f, "source") else getattr(f, "__name__", default)
@@ -505,11 +493,7 @@ def check_triple(f1, f2, f3, pd: Sequence[float] = (1.0,), *, D0=None, domain=No
     cands = list(eqs.points) if eqs is not None else []
     jumps = list(eqs.jumps) if eqs is not None else []
     if D0 is not None:
-        D0 = float(D0)
-        if not lo < D0 < hi:
-            raise ValueError(f"D0 = {D0:g} is outside the domain ({lo:g}, {hi:g})")
-        if not any(abs(j - D0) <= 1e-9 * max(1.0, abs(D0)) for j in jumps):
-            _require_rest_value(f1, f2, D0, eqs)
+        D0 = check_rest_value(f1, f2, D0, (lo, hi), eqs)
         cands = [D0] + [c for c in cands if abs(c - D0) > 1e-9 * max(1.0, abs(D0))]
         jumps = [j for j in jumps if abs(j - D0) > 1e-9 * max(1.0, abs(D0))]
     # a jump of f1'+f2' through zero is a rest value too (no Jacobian: decided apart)

@@ -5,7 +5,9 @@ def fail(command: str, msg) -> int:
     """Print ``gandyn <command>: error: <msg>`` on stderr (one line) and return exit code 2."""
     import sys
 
-    print(f"gandyn {command}: error: {msg}", file=sys.stderr)
+    from gandyn.cli import shorten
+
+    print(f"gandyn {command}: error: {shorten(' '.join(str(msg).split()))}", file=sys.stderr)
     return 2
 
 
@@ -14,3 +16,31 @@ def parse_triple(args) -> list:
     from gandyn.expr import parse
 
     return [parse(getattr(args, k)) for k in ("f1", "f2", "f3")]
+
+
+def available_memory() -> int | None:
+    """Bytes of memory this machine can still give (``MemAvailable`` of /proc/meminfo, else
+    ``os.sysconf``); None where neither says."""
+    import os
+
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def memory_refusal(what: str, nbytes: float, options: str) -> str | None:
+    """The one-line refusal when the largest array of a run (``what``, ``nbytes``, set by
+    ``options``) cannot fit in the memory available now, else None."""
+    avail = available_memory()
+    if avail is None or nbytes <= avail:
+        return None
+    return (f"{options}: {what} would take about {nbytes / 2**30:.3g} GiB, more than the "
+            f"{avail / 2**30:.3g} GiB of memory available on this machine; choose smaller sizes")

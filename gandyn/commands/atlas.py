@@ -21,26 +21,31 @@ def add_arguments(parser) -> None:
     parser.add_argument("--portraits", action="store_true",
                         help="also draw each two-dimensional game's phase portrait into "
                              "DIR/portraits/ and link it from atlas.md (a few seconds a game)")
-    parser.add_argument("--json", action="store_true",
-                        help="print the rows as one JSON object instead of the table")
-    parser.add_argument("--csv", action="store_true",
-                        help="print the table as CSV instead (atlas.md and atlas.json are "
-                             "written either way)")
+    fmt = parser.add_mutually_exclusive_group()  # one format on stdout
+    fmt.add_argument("--json", action="store_true",
+                     help="print the rows as one JSON object instead of the table")
+    fmt.add_argument("--csv", action="store_true",
+                     help="print the table as CSV instead (atlas.md and atlas.json are "
+                          "written either way)")
 
 
 def run(args) -> int:
     import json
-    import sys
 
     import gandyn  # noqa: F401  (x64)
     from gandyn import atlas
 
     atlas.ensure_writable_output(args.out)  # before the work: a bad --out fails at once
+    if args.portraits:  # and a file named portraits, or an unwritable one, too
+        import os
+
+        atlas.ensure_writable_output(os.path.join(args.out, "portraits"))
     try:
         rows = atlas.atlas_rows(args.section)
     except ValueError as e:
-        print(f"gandyn atlas: error: {e}", file=sys.stderr)
-        return 2
+        from gandyn.commands import fail
+
+        return fail("atlas", e)
     if args.portraits:
         from gandyn.figures import portrait_hook
         from gandyn.progress import progress

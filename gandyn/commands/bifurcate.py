@@ -53,9 +53,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--method", default="natural", metavar="natural|arclength",
                         help="natural continuation on a grid (default) or pseudo-arclength, "
                              "which turns round folds of the branch")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--csv", action="store_true",
-                        help="print the located bifurcations as CSV")
+    fmt = parser.add_mutually_exclusive_group()  # one format on stdout
+    fmt.add_argument("--json", action="store_true", help="print one JSON object")
+    fmt.add_argument("--csv", action="store_true",
+                     help="print the located bifurcations as CSV")
 
 
 class _BadInput(ValueError):
@@ -134,11 +135,11 @@ def _c(z):
 def run(args) -> int:
     import json
     import math
-    import sys
+
+    from gandyn.commands import fail as _fail
 
     def fail(msg):
-        print(f"gandyn bifurcate: error: {msg}", file=sys.stderr)
-        return 2
+        return _fail("bifurcate", msg)
 
     if not (math.isfinite(args.p_from) and math.isfinite(args.p_to)) or args.p_from == args.p_to:
         return fail("--from and --to must be two different finite numbers")
@@ -155,6 +156,11 @@ def run(args) -> int:
             eq = ""
         if not eq or not math.isfinite(fixed.get(key.strip(), math.nan)):
             return fail(f"--set expects KEY=NUMBER, got {item!r}")
+        if sum(k.partition("=")[0].strip() == key.strip() for k in args.fixed) > 1:
+            return fail(f"--set {key.strip()}= is given more than once")
+    if args.param in fixed and not (args.updater is not None and args.param == "lr"):
+        return fail(f"--param {args.param} varies {args.param}, --set {args.param}= fixes it: "
+                    "choose one")
     map_mode = args.updater is not None
     # the map's rate is fixed with --set lr=H when a game parameter varies
     lr = fixed.pop("lr", None) if map_mode else None

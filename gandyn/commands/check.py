@@ -44,9 +44,10 @@ def add_arguments(parser) -> None:
                         help="rest value of D to analyse first (default: every root found)")
     parser.add_argument("--no-global", action="store_true",
                         help="skip the 10^4-trajectory global test")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--csv", action="store_true",
-                        help="print the table (one row per D0 and p_d) as CSV")
+    fmt = parser.add_mutually_exclusive_group()  # one format on stdout
+    fmt.add_argument("--json", action="store_true", help="print one JSON object")
+    fmt.add_argument("--csv", action="store_true",
+                     help="print the table (one row per D0 and p_d) as CSV")
 
 
 def _table(rows, head):

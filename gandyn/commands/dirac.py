@@ -47,9 +47,10 @@ def add_arguments(parser) -> None:
                         help="data point, every coordinate (default 0, the paper's)")
     parser.add_argument("--dim", type=bounded_int(1, MAX_DIM, DIM_WHY), default=1,
                         help=f"dimension n, 1..{MAX_DIM} (default 1)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--csv", action="store_true",
-                        help="print the eigenvalues as CSV (re, im, kind, verdict)")
+    fmt = parser.add_mutually_exclusive_group()  # one format on stdout
+    fmt.add_argument("--json", action="store_true", help="print one JSON object")
+    fmt.add_argument("--csv", action="store_true",
+                     help="print the eigenvalues as CSV (re, im, kind, verdict)")
 
 
 def _attr(flag):
@@ -77,7 +78,6 @@ def _regulariser_values(args):
 
 def run(args) -> int:
     import json
-    import sys
 
     import gandyn  # noqa: F401  (x64)
     from gandyn.analysis.dirac import analyse
@@ -90,8 +90,9 @@ def run(args) -> int:
         game = dirac(args.loss, tuple(build(r, **v) for r, v in values.items()), dim=args.dim,
                      c=args.c)
     except ValueError as e:
-        print(f"gandyn dirac: error: {e}", file=sys.stderr)
-        return 2
+        from gandyn.commands import fail
+
+        return fail("dirac", e)
     from gandyn.progress import progress
 
     with progress(total=None, desc=f"dirac: {args.dim}-dimensional spectrum"):

@@ -20,10 +20,11 @@ points (marginal by construction, not by the loss triple).
 
 from __future__ import annotations
 
-from gandyn.cli import bounded_int
+from gandyn.cli import bounded_int, finite_float
 from gandyn.commands import fail, parse_triple
 
 VALUE_OPTIONS = ("--f1", "--f2", "--f3")  # values may start with "-" (cli.attach_values)
+MAX_STD = 10.0  # --w-std, --b-std: standard deviations of the initial weights and biases
 ARCHS = ("relu", "leaky_relu", "tanh", "sigmoid", "gelu", "softplus", "erf")
 
 
@@ -36,8 +37,11 @@ def add_arguments(parser) -> None:
     parser.add_argument("--width", default="inf", help="hidden width, or 'inf' (default)")
     parser.add_argument("--param", default="ntk", choices=("ntk", "standard"),
                         help="parameterisation (default ntk)")
-    parser.add_argument("--w-std", type=float, default=1.5, help="weight scale (default 1.5)")
-    parser.add_argument("--b-std", type=float, default=0.05, help="bias scale (default 0.05)")
+    # a scale: the kernel grows as w_std^(2 depth), so 10^64 at most in float64 (depth 32)
+    parser.add_argument("--w-std", type=finite_float(0, MAX_STD, open_lo=True), default=1.5,
+                        help=f"weight scale in (0, {MAX_STD:g}] (default 1.5)")
+    parser.add_argument("--b-std", type=finite_float(0, MAX_STD), default=0.05,
+                        help=f"bias scale in [0, {MAX_STD:g}] (default 0.05)")
     parser.add_argument("--batchnorm", action="store_true", help="train-mode BatchNorm")
     parser.add_argument("--spectral-norm", choices=("exact", "power"), default=None)
     parser.add_argument("--points", type=bounded_int(1, 400, "the dense 2N x 2N eigenproblem"), default=16, help="grid points N (default 16)")
@@ -101,6 +105,18 @@ def run(args) -> int:
                      f"a finite --width for {args.arch}")
     if args.points > 400:
         return _fail("--points above 400: the dense eigenproblem (2N x 2N) gets slow")
+    if not math.isinf(width):
+        from gandyn.commands import memory_refusal
+
+        # the empirical NTK: the MLP's parameters, and (gandyn.kernel.empirical_ntk) the
+        # Jacobian of the N outputs, or 64 parameter-sized products when that exceeds 2 GiB
+        n_par = max(args.depth - 1, 0) * (width * width + width) + (args.dim + 3) * width + 1
+        rows = min(args.points * (2 if args.batchnorm else 1), 64)
+        refusal = memory_refusal(f"the empirical NTK ({n_par:.3g} parameters x {rows} rows)",
+                                 8.0 * n_par * (rows + 1),
+                                 f"--width {width} --depth {args.depth}")
+        if refusal:
+            return _fail(refusal)
 
     import numpy as np
 

@@ -19,6 +19,11 @@ clipping with re-weighted critic, Wu et al. 2020) is its own rule: updater defau
 
 from __future__ import annotations
 
+from gandyn.cli import bounded_int, finite_float
+
+#: train computes in float32: a rate or weight beyond this is no float32 number
+FLOAT32_MAX = 3.4028234663852886e38
+
 VALUE_OPTIONS = ("--lsgan-targets",)
 DATA = ("ring", "grid", "mixture", "line")
 LOSSES = ("gan", "nsgan", "lsgan", "wgan-clip", "wgan-gp", "sngan", "hinge", "dragan",
@@ -33,26 +38,69 @@ def add_arguments(parser) -> None:
     parser.add_argument("--loss", nargs="+", default=["nsgan"], choices=LOSSES)
     parser.add_argument("--updater", nargs="+", default=["default"], choices=UPDATERS)
     parser.add_argument("--seeds", type=int, default=64, help="GANs per configuration")
-    parser.add_argument("--steps", type=int, default=1000, help="training rounds per GAN")
+    parser.add_argument("--steps", type=bounded_int(0, 10**9), default=1000,
+                        help="training rounds per GAN (0: the metrics at initialisation)")
     parser.add_argument("--record-every", type=int, default=None,
                         help="metrics every K steps (default steps/10)")
-    parser.add_argument("--lr", type=float, nargs="+", default=None,
-                        help="learning rates (default: the loss's)")
-    parser.add_argument("--lr-disc", type=float, nargs="+", default=None,
-                        help="critic learning rates (default: = lr)")
-    parser.add_argument("--gamma", type=float, nargs="+", default=None,
-                        help="clip bound / penalty weight (default: the loss's)")
+    # float32 numbers (finite_float would let 1e39 through to an overflow in the cast)
+    parser.add_argument("--lr", type=_f32(0, open_lo=True), nargs="+", default=None,
+                        help="learning rates > 0 (default: the loss's)")
+    parser.add_argument("--lr-disc", type=_f32(0, open_lo=True), nargs="+", default=None,
+                        help="critic learning rates > 0 (default: = lr)")
+    parser.add_argument("--gamma", type=_f32(0), nargs="+", default=None,
+                        help="clip bound / penalty weight >= 0 of wgan-clip, wgan-gp, dragan "
+                             "and ratio-clip (default: the loss's)")
     parser.add_argument("--n-disc", type=int, default=None,
                         help="critic steps per round (default: the loss's)")
     parser.add_argument("--width", type=int, default=64)
-    parser.add_argument("--depth", type=int, default=2)
+    parser.add_argument("--depth", type=bounded_int(0, 32), default=2,
+                        help="hidden layers, 0..32 (default 2)")
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--eval-samples", type=int, default=1024)
-    parser.add_argument("--lsgan-targets", default="-1,1,1", metavar="A,B,C",
-                        help="LSGAN targets a (fakes), b (data), c (generator)")
-    parser.add_argument("--seed", type=int, default=0, help="first seed")
+    parser.add_argument("--lsgan-targets", default=None, metavar="A,B,C",
+                        help="LSGAN targets a (fakes), b (data), c (generator); --loss lsgan "
+                             "only (default -1,1,1)")
+    parser.add_argument("--seed", type=bounded_int(0, 2**31 - 1), default=0,
+                        help="first seed (default 0)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--out", default=None, help="folder for train.json, train.md, curves.png")
+
+
+def _f32(lo, *, open_lo=False):
+    """argparse ``type``: ``finite_float(lo, ...)`` that is also a float32 number."""
+    base = finite_float(lo, open_lo=open_lo)
+
+    def parse(text):
+        import argparse
+
+        x = base(text)
+        if abs(x) > FLOAT32_MAX:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is finite but not a float32 number (train computes in float32, "
+                f"largest {FLOAT32_MAX:.3g})")
+        return x
+
+    parse.__name__ = "finite_float"
+    return parse
+
+
+#: losses that use --gamma (the clip bound or the penalty weight)
+GAMMA_LOSSES = ("wgan-clip", "wgan-gp", "dragan", "ratio-clip")
+
+
+def _memory(args) -> str | None:
+    """The refusal when the largest array cannot fit: every GAN's parameters (generator and
+    critic, the (depth-1) width x width layers dominate) times the seeds of a configuration,
+    in float32, or the activations of a batch through every layer."""
+    from gandyn.commands import memory_refusal
+
+    w, depth, seeds = args.width, args.depth, args.seeds
+    per_net = max(depth - 1, 0) * (w * w + w) + 16 * (w + 1)
+    params = 2 * per_net * seeds * 4
+    acts = seeds * max(args.batch, args.eval_samples) * w * max(depth, 1) * 4
+    big = max(params, acts)
+    what = ("the parameters of the GANs" if params >= acts else "the activations of a batch")
+    return memory_refusal(what, big, f"--width {w} --depth {depth} --seeds {seeds}")
 
 
 def _fmt(s, digits=3):
@@ -108,23 +156,37 @@ def _curves_writer(curves):
 
 def run(args) -> int:
     import json
-    import sys
+
+    from gandyn.commands import fail as _fail
 
     def fail(msg):
-        print(f"gandyn train: error: {msg}", file=sys.stderr)
-        return 2
+        return _fail("train", msg)
 
+    text = "-1,1,1" if args.lsgan_targets is None else args.lsgan_targets
     try:
-        targets = tuple(float(v) for v in args.lsgan_targets.split(","))
+        targets = tuple(float(v) for v in text.split(","))
         assert len(targets) == 3
     except (ValueError, AssertionError):
-        return fail(f"--lsgan-targets takes three numbers A,B,C, got {args.lsgan_targets!r}")
+        return fail(f"--lsgan-targets takes three numbers A,B,C, got {text!r}")
+    if args.lsgan_targets is not None and "lsgan" not in args.loss:
+        return fail(f"--lsgan-targets applies to --loss lsgan, which was not chosen "
+                    f"(--loss {' '.join(args.loss)})")
+    if args.gamma is not None and not set(args.loss) & set(GAMMA_LOSSES):
+        return fail(f"--gamma is the clip bound / penalty weight of {', '.join(GAMMA_LOSSES)}, "
+                    f"none of which was chosen (--loss {' '.join(args.loss)})")
+    import math
+
+    if not all(math.isfinite(t) and abs(t) <= FLOAT32_MAX for t in targets):
+        return fail(f"--lsgan-targets must be three finite float32 numbers, got {text!r}")
     for name in ("seeds", "steps", "width", "batch", "eval_samples"):
         v = getattr(args, name)
         if v < (0 if name == "steps" else 1):
             return fail(f"--{name.replace('_', '-')} must be positive, got {v}")
     if args.depth < 0 or (args.n_disc is not None and args.n_disc < 1):
         return fail("need --depth >= 0 and --n-disc >= 1")
+    refusal = _memory(args)
+    if refusal:
+        return fail(refusal)
     rec = args.record_every or max(1, args.steps // 10)
     if rec < 1:
         return fail(f"--record-every must be positive, got {rec}")

@@ -429,3 +429,45 @@ def equilibria(f1: Callable, f2: Callable, domain=None, *, f3: Callable | None =
 
 
 find_equilibria = equilibria
+
+
+#: |f1'+f2'|(D0) relative to |f1'|+|f2'| for a given D0 to count as a rest value
+D0_RTOL = 1e-6
+
+
+def check_rest_value(f1: Callable, f2: Callable, D0, domain, eqs: Equilibria | None = None, *,
+                     allow_jumps: bool = True) -> float:
+    """``float(D0)`` if it is a rest value of the triple in the open ``domain``, else ValueError.
+
+    The one test every command that takes a triple and a ``--D0`` applies: ``D0`` finite and
+    inside ``domain``, and either ``f1'(D0) + f2'(D0) ≈ 0`` relative to ``|f1'(D0)| +
+    |f2'(D0)|`` (``D0_RTOL``) or, with ``allow_jumps``, a jump of ``f1' + f2'`` through zero
+    (``Equilibria.jumps``). ``eqs``: the equilibria already found in ``domain`` (computed here
+    when needed, for the message naming the rest values there)."""
+    D0 = float(D0)
+    lo, hi = (float(v) for v in domain)
+    if not math.isfinite(D0):
+        raise ValueError(f"D0 must be a finite number, got {D0!r}")
+    if not lo < D0 < hi:
+        raise ValueError(f"D0 = {D0:g} is outside the domain ({lo:g}, {hi:g})")
+
+    def found():
+        nonlocal eqs
+        if eqs is None:
+            try:
+                eqs = equilibria(f1, f2, (lo, hi))
+            except ValueError:
+                return None
+        return eqs
+
+    tol = 1e-9 * max(1.0, abs(D0))
+    if allow_jumps and found() is not None and any(abs(j - D0) <= tol for j in eqs.jumps):
+        return D0
+    a, b = (float(jax.grad(f)(jnp.float64(D0))) for f in (f1, f2))
+    h, scale = a + b, abs(a) + abs(b)
+    if math.isfinite(h) and abs(h) <= D0_RTOL * scale + 1e-300:
+        return D0
+    known = ", ".join(f"{r:.10g}" for r in found().points) if found() is not None else "none"
+    raise ValueError(f"D0 = {D0:g} is no rest point: f1'(D0) + f2'(D0) = {h:.6g} (relative "
+                     f"{abs(h) / scale if scale else math.inf:.3g} > {D0_RTOL:g}); rest values "
+                     f"in the domain: {known}")
