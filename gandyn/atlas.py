@@ -115,7 +115,20 @@ def _cells(row) -> list:
             mlr]
 
 
-_HEAD = ["game", "equilibrium", "eigenvalues", "kind", "verdict", "max lr"]
+HEAD = ["game", "equilibrium", "eigenvalues", "kind", "verdict", "max lr"]
+
+
+def csv_rows(rows):
+    """The atlas as CSV rows (header first): numbers as numbers, eigenvalues one field
+    (``csvout.number_list``), a non-finite one written the documented way (docs/contract.md)."""
+    from gandyn.csvout import number_list
+
+    yield ["section"] + HEAD
+    for r in rows:
+        yield [r["section"], r["game"], r["equilibrium"]["text"],
+               number_list(complex(*z) if isinstance(z, (list, tuple)) else complex(z)
+                           for z in r["eigenvalues"]),
+               str(r["kind"]), str(r["verdict"]), r["max_lr"]]
 
 
 def to_markdown(rows) -> str:
@@ -133,8 +146,8 @@ def to_markdown(rows) -> str:
         extra = []
         for r in rs:
             extra += [k for k in r["extras"] if k not in extra]
-        out += [f"## {s}", "", "| " + " | ".join(_HEAD + extra) + " |",
-                "|" + "---|" * (len(_HEAD) + len(extra))]
+        out += [f"## {s}", "", "| " + " | ".join(HEAD + extra) + " |",
+                "|" + "---|" * (len(HEAD) + len(extra))]
         for r in rs:
             cells = _cells(r)
             for k in extra:
@@ -152,7 +165,7 @@ def to_markdown(rows) -> str:
 def to_text(rows) -> str:
     """A plain aligned table for the terminal."""
     body = [[r["section"]] + _cells(r) for r in rows]
-    head = ["section"] + _HEAD
+    head = ["section"] + HEAD
     w = [max(len(x[i]) for x in body + [head]) for i in range(len(head))]
     lines = ["  ".join(h.ljust(k) for h, k in zip(head, w)), "  ".join("-" * k for k in w)]
     lines += ["  ".join(c.ljust(k) for c, k in zip(x, w)) for x in body]

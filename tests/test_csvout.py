@@ -79,3 +79,31 @@ def test_atlas_json_writes_an_overflowed_eigenvalue_as_null(tmp_path):
     assert "inf" not in text
     assert doc["rows"][0]["eigenvalues"] == [[0.0, 0.0], [None, 0.0]]
     assert doc["warnings"] == ["1 non-finite number(s) written as null"]
+
+
+def test_atlas_and_bifurcate_csv_write_non_finite_numbers_the_documented_way(tmp_path):
+    import gandyn  # noqa: F401  (x64)
+    from gandyn import atlas
+    from gandyn.games.pointwise import triple
+
+    game = triple(lambda x: -1e200 * x**2 / 2, lambda x: x, lambda x: x, 1.0, 1e-200,
+                  (-10.0, 10.0))
+    row = atlas.analyse_game("pointwise", "overflow", game)
+    out = io.StringIO()
+    from gandyn.csvout import write_csv
+
+    head, *body = atlas.csv_rows([row])
+    write_csv(head, body, out)
+    (r,) = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert "inf" not in out.getvalue().lower()
+    assert r["eigenvalues"].split(" ")[1] == "null"   # before: "+inf" text from the table cell
+
+
+def test_a_small_nonzero_eigenvalue_is_not_printed_as_zero():
+    from gandyn.analysis.spectrum import format_eigenvalue
+
+    # the stiff saddle +1e-4, -1e4: before, "+0.0000" hid the unstable direction
+    assert format_eigenvalue(complex(1e-4, 0)) == "+1.0000e-04"
+    assert format_eigenvalue(complex(-10000.0001, 0)) == "-10000.0001"
+    assert format_eigenvalue(complex(-4, 6.3e7)) == "-4.0000 + 63000000.0000i"
+    assert format_eigenvalue(complex(0.5, -3e-5)) == "+0.5000 - 3.0000e-05i"

@@ -10,6 +10,8 @@ Local stability (Hartman–Grobman; Mescheder et al. 2017, "The Numerics of GANs
 
 from __future__ import annotations
 
+import math
+
 import jax
 import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
@@ -330,7 +332,12 @@ def format_eigenvalue(z, digits: int = 4, compact: bool = False) -> str:
     re, im = float(re), float(im)
     scale = max(1.0, abs(re), abs(im))
     re = 0.0 if abs(re) < 5e-13 * scale else re
+
+    def num(x, sign):  # fixed point, unless it would print a nonzero part as 0 or run long
+        fixed = x == 0 or not math.isfinite(x) or 10.0 ** -digits <= abs(x) < 1e10
+        return f"{x:{sign}.{digits}{'f' if fixed else 'e'}}"
+
     if abs(im) < 5e-13 * scale:
-        return f"{re:+.{digits}f}"
+        return num(re, "+")
     sep = "" if compact else " "
-    return f"{re:+.{digits}f}{sep}{'+' if im >= 0 else '-'}{sep}{abs(im):.{digits}f}i"
+    return f"{num(re, '+')}{sep}{'+' if im >= 0 else '-'}{sep}{num(abs(im), '')}i"

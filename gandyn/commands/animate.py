@@ -133,8 +133,5 @@ def run(args) -> int:
                 max_frames=args.max_frames, dpi=args.dpi, title=title)
     except (ValueError, RuntimeError) as e:
         return _fail(str(e).splitlines()[0] if str(e) else type(e).__name__)
-    except KeyboardInterrupt:
-        print("gandyn animate: interrupted", file=sys.stderr)
-        return 130
     print(args.out)
     return 0

@@ -66,7 +66,8 @@ def run(args) -> int:
     elif args.csv:
         from gandyn.csvout import write_csv
 
-        write_csv(["section"] + atlas._HEAD, ([r["section"]] + atlas._cells(r) for r in rows))
+        head, *body = atlas.csv_rows(rows)
+        write_csv(head, body)
     else:
         print(atlas.to_text(rows))
         print(f"\nwrote {md} and {js}")

@@ -207,8 +207,6 @@ def run(args) -> int:
                                         max_steps=4 * args.num, make_updater=make_updater)
     except (ValueError, TypeError) as e:
         return fail(str(e).splitlines()[0] if str(e) else type(e).__name__)
-    except KeyboardInterrupt:
-        return 130
     notes = []
     lost = int((~branch.converged).sum())
     if lost:
@@ -238,10 +236,10 @@ def run(args) -> int:
         print(json.dumps(out, allow_nan=False))
         return 0
     if args.csv:
-        from gandyn.csvout import write_csv
+        from gandyn.csvout import number_list, write_csv
 
         write_csv(("kind", args.param, "eigenvalues"),
-                  ((p.kind, p.param, " ".join(_c(z) for z in p.eigenvalues))
+                  ((p.kind, p.param, number_list(complex(z) for z in p.eigenvalues))
                    for p in branch.points))
         return 0
     what = (f"update map of {schedule or args.updater}"
