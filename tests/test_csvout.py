@@ -102,8 +102,9 @@ def test_atlas_and_bifurcate_csv_write_non_finite_numbers_the_documented_way(tmp
 def test_a_small_nonzero_eigenvalue_is_not_printed_as_zero():
     from gandyn.analysis.spectrum import format_eigenvalue
 
-    # the stiff saddle +1e-4, -1e4: before, "+0.0000" hid the unstable direction
-    assert format_eigenvalue(complex(1e-4, 0)) == "+1.0000e-04"
+    # a stiff saddle +3e-5, -1e4: before, "+0.0000" hid the unstable direction
+    assert format_eigenvalue(complex(3e-5, 0)) == "+3.0000e-05"
+    assert format_eigenvalue(complex(1e-4, 0)) == "+0.0001"
     assert format_eigenvalue(complex(-10000.0001, 0)) == "-10000.0001"
     assert format_eigenvalue(complex(-4, 6.3e7)) == "-4.0000 + 63000000.0000i"
     assert format_eigenvalue(complex(0.5, -3e-5)) == "+0.5000 - 3.0000e-05i"
