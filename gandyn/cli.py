@@ -197,6 +197,21 @@ class _Exit:
 
         threading.Thread(target=watch, name="gandyn-signals", daemon=True).start()
 
+    def finish(self, rc: int):
+        """End the process with ``rc`` once the command is done: no interpreter teardown, so a
+        signal from here on meets no half-finalised interpreter (it exited -2 there) and XLA's
+        threads are not joined. Every file is already complete (written atomically)."""
+        with self.lock:  # a signal now waits for this exit (or, in this thread, takes it over)
+            try:
+                sys.stdout.flush()
+            except Exception as e:  # a closed or full stdout at the very end: one line, exit 2
+                sys.stderr.write(f"{self.label}: error: {e}\n")
+                rc = 2
+            try:
+                sys.stderr.flush()
+            finally:
+                os._exit(rc)
+
     def die(self, signum: int):
         """Remove temporary files, print the one line, end the process (any thread)."""
         with self.lock:
@@ -258,7 +273,11 @@ def _silence_stdout() -> None:
 
 
 def main(argv=None) -> int:
-    real = argv is None  # the console script: signals end the process (see _Exit)
+    """The ``gandyn`` command. Called without ``argv`` (the console script, ``python -m
+    gandyn``) it installs the signal handling first and ends the process itself
+    (``_Exit.finish``: it never returns); with ``argv`` (from Python, the tests) it returns the
+    exit status."""
+    real = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     guess = next((a for a in argv if not a.startswith("-")), None)
     label = f"gandyn {guess}" if guess in COMMANDS else "gandyn"
@@ -267,6 +286,15 @@ def main(argv=None) -> int:
         exit_ = _Exit(label)
         exit_.install()
         sys.stdout = _Stdout(sys.stdout)
+        try:
+            rc = _run(argv, label, exit_)
+        except SystemExit as e:  # argparse: --help (0) or a refused option (2, line printed)
+            rc = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        exit_.finish(rc)
+    return _run(argv, label, None)
+
+
+def _run(argv, label, exit_) -> int:
     from gandyn.io import OutputError
 
     try:
@@ -280,7 +308,7 @@ def main(argv=None) -> int:
             argv = attach_values(argv, _single_value_options(sub.choices[cmd]))
         args = parser.parse_args(argv)  # a refused option: SystemExit(2) after one stderr line
         label = f"gandyn {args.command}"
-        if real:
+        if exit_ is not None:
             exit_.label = label
         rc = int(args._run(args) or 0)
         sys.stdout.flush()
