@@ -20,9 +20,11 @@ Hidden layer ``l``: ``Dense -> [BatchNorm] -> φ``; output ``Dense(out_dim)``. O
   * ``spectral_norm="exact"``: every raw weight matrix divided by its largest singular value
     by SVD (Miyato et al. 2018) — differentiable, the reference for analysis;
     ``"power"``: flax ``SpectralNorm`` (one power-iteration step from the stored vector ``u``,
-    collection ``"spectral"`` inside ``params``; ``u`` is under ``stop_gradient``, so its
-    derivative, and its contribution to any kernel, is exactly zero). ``power_iterate``
+    collection ``"spectral"`` inside ``params``, to estimates ``(u', v)`` held constant in
+    the gradient, so ``u``'s contribution to any kernel is exactly zero). ``power_iterate``
     advances ``u`` as training does; ``u`` and ``σ`` are kept in the player's dtype.
+    ``MLPApply.hold`` gives ``(u', v)`` as functions of the parameters, for games whose
+    Jacobian must see how they move with the point (docs/kernels.md).
     Under either option, and in either parameterisation, a layer's weight is ``W/σ(W)``
     (operator norm 1): the NTK factor ``w_std/sqrt(n)`` is not applied to it (it would make
     the layer's norm ``w_std/sqrt(n)``), so with 1-Lipschitz activations ``x -> D(x)`` is
