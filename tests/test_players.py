@@ -73,6 +73,40 @@ def test_spectral_norm_exact_and_power():
         grads["spectral"]))
 
 
+@pytest.mark.parametrize("batchnorm, par", [(False, "ntk"), (True, "standard")])
+def test_power_spectral_norm_held_vectors(batchnorm, par):
+    # held= evaluates the same network (flax's own step from the stored u), bit for bit, and
+    # its gradient in params with the held (u, v) fixed is flax's stop_gradient gradient
+    f, p = mlp(jax.random.PRNGKey(8), 3, width=5, depth=2, activation="tanh", w_std=1.7,
+               b_std=0.4, parameterization=par, batchnorm=batchnorm, spectral_norm="power")
+    xs = jax.random.normal(jax.random.PRNGKey(9), (6, 3))
+    p = power_iterate(f, p, xs)
+    h = f.hold(p)
+    assert len(h) == 3 and all(u.shape == (1, n) and v.shape == (1, m)
+                               for (u, v), (m, n) in zip(h, [(3, 5), (5, 5), (5, 1)]))
+    np.testing.assert_array_equal(f(p, xs, held=h), f(p, xs))
+    loss = lambda q, **kw: jnp.sum(jnp.sin(f(q, xs, **kw)))  # noqa: E731
+    for a, b in zip(jax.tree_util.tree_leaves(jax.grad(loss)(p, held=h)),
+                    jax.tree_util.tree_leaves(jax.grad(loss)(p))):
+        np.testing.assert_array_equal(a, b)
+    # (u, v) is one power step from the stored u: v = W u/|W u|, u' = Wᵀ v/|Wᵀ v| (numpy)
+    W = np.asarray(p["params"]["dense_1"]["kernel"])
+    u = np.asarray(p["spectral"]["sn_1"]["dense_1/kernel/u"])[0]
+    v = W @ u / np.linalg.norm(W @ u)
+    np.testing.assert_allclose(h[1][1][0], v, rtol=1e-12)
+    np.testing.assert_allclose(h[1][0][0], W.T @ v / np.linalg.norm(W.T @ v), rtol=1e-12)
+    # but as a function of the point, σ = v W uᵀ moves with u (flax's stop_gradient hid it)
+    t = {**jax.tree_util.tree_map(jnp.zeros_like, p),
+         "spectral": jax.tree_util.tree_map(jnp.ones_like, p["spectral"])}
+    du = jax.jvp(lambda q: f(q, xs, held=f.hold(q)), (p,), (t,))[1]
+    assert float(jnp.max(jnp.abs(du))) > 1e-7     # (BatchNorm removes all but the last σ)
+    assert float(jnp.max(jnp.abs(jax.jvp(lambda q: f(q, xs), (p,), (t,))[1]))) == 0
+    g, q = mlp(jax.random.PRNGKey(8), 3, width=5, depth=1, spectral_norm="exact")
+    assert g.hold(q) is None
+    with pytest.raises(ValueError, match="held"):
+        g(q, xs, held=h)
+
+
 def test_power_spectral_state_keeps_the_player_dtype_through_a_scan():
     # flax's SpectralNorm stored u and σ in float32; one update made them float64, so a
     # lax.scan over training steps (carry dtype must not change) failed

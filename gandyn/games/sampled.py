@@ -65,6 +65,7 @@ __all__ = [
     "dirac_generator",
     "loss_triple",
     "neural_dirac",
+    "player_hold",
     "sampled_game",
 ]
 
@@ -170,20 +171,39 @@ class SampledParams(NamedTuple):
 
 @dataclasses.dataclass(frozen=True)
 class Scores:
-    """``xs -> D_ψ(xs)`` of shape ``(B,)`` with the regularisers' reparameterisation."""
+    """``xs -> D_ψ(xs)`` of shape ``(B,)`` with the regularisers' reparameterisation; ``held``
+    the network's own held quantities (``player_hold``), ``None`` when it has none."""
 
     d_apply: Callable
     psi: Any
+    held: Any = None
 
     def __call__(self, xs):
-        out = self.d_apply(self.psi, xs)
+        out = _apply(self.d_apply, self.psi, xs, self.held)
         return jnp.reshape(out, (xs.shape[0],))
 
 
-def _disc(d_apply, psi, regs):
+def player_hold(apply_fn, params):
+    """A player's held quantities at ``params`` (``apply_fn.hold``, e.g. the power-iteration
+    vectors of ``gandyn.players.mlp(..., spectral_norm="power")``), ``None`` when it declares
+    none. Evaluated outside a player's gradient and passed back as ``held=``, they are
+    constant in that gradient but functions of the point in the field's Jacobian."""
+    hold = getattr(apply_fn, "hold", None)
+    return None if hold is None else hold(params)
+
+
+def _apply(apply_fn, params, xs, held):
+    return apply_fn(params, xs) if held is None else apply_fn(params, xs, held=held)
+
+
+def _reparam(psi, regs):
     for r in regs:
         psi = r.reparam(psi)
-    return Scores(d_apply, psi)
+    return psi
+
+
+def _disc(d_apply, psi, regs, held=None):
+    return Scores(d_apply, _reparam(psi, regs), held)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -194,13 +214,18 @@ class _Objectives:
     g_apply: Callable
     d_apply: Callable
 
-    def fakes(self, theta, p):
-        return self.g_apply(theta, p.latents)
+    def players_held(self, theta, psi, p):
+        """``(G's, D's)`` held quantities (``player_hold``) at the point."""
+        return (player_hold(self.g_apply, theta),
+                player_hold(self.d_apply, _reparam(psi, p.regs)))
 
-    def disc_loss(self, theta, psi, p):
-        """The loss part of J (no penalties)."""
-        D = _disc(self.d_apply, psi, p.regs)
-        return jnp.mean(self.f1(D(p.data))) + jnp.mean(self.f2(D(self.fakes(theta, p))))
+    def fakes(self, theta, p, hp=(None, None)):
+        return _apply(self.g_apply, theta, p.latents, hp[0])
+
+    def disc_loss(self, theta, psi, p, hp=(None, None)):
+        """The loss part of J (no penalties); ``hp`` the players' held quantities."""
+        D = _disc(self.d_apply, psi, p.regs, hp[1])
+        return jnp.mean(self.f1(D(p.data))) + jnp.mean(self.f2(D(self.fakes(theta, p, hp))))
 
 
 def _holds(r) -> bool:
@@ -209,41 +234,48 @@ def _holds(r) -> bool:
 
 @dataclasses.dataclass(frozen=True)
 class _DiscObjective(HeldObjective):
-    """J(θ, ψ) = mean f1(D(x)) + mean f2(D(G(z))) - Σ penalties; a regulariser's held
-    quantities (``Regulariser.hold``) are evaluated at the point outside ∇_ψ."""
+    """J(θ, ψ) = mean f1(D(x)) + mean f2(D(G(z))) - Σ penalties; the players' held
+    quantities (``player_hold``) and a regulariser's (``Regulariser.hold``) are evaluated at
+    the point outside ∇_ψ: ``h = (players', regularisers')``."""
 
     obj: _Objectives
 
     def held(self, theta, psi, p):
+        hp = self.obj.players_held(theta, psi, p)
         if not any(_holds(r) for r in p.regs):
-            return ()
-        D = _disc(self.obj.d_apply, psi, p.regs)
-        fakes = self.obj.fakes(theta, p)
-        return tuple(r.hold(D, p.data, fakes) if _holds(r) else None for r in p.regs)
+            return hp, ()
+        D = _disc(self.obj.d_apply, psi, p.regs, hp[1])
+        fakes = self.obj.fakes(theta, p, hp)
+        return hp, tuple(r.hold(D, p.data, fakes) if _holds(r) else None for r in p.regs)
 
     def value(self, theta, psi, p, h):
-        J = self.obj.disc_loss(theta, psi, p)
+        hp, hr = h
+        J = self.obj.disc_loss(theta, psi, p, hp)
         if p.regs:
-            D = _disc(self.obj.d_apply, psi, p.regs)
-            fakes = self.obj.fakes(theta, p)
+            D = _disc(self.obj.d_apply, psi, p.regs, hp[1])
+            fakes = self.obj.fakes(theta, p, hp)
             for k, r in enumerate(p.regs):
-                J = J - (r.penalty(D, p.data, fakes, h[k]) if _holds(r)
+                J = J - (r.penalty(D, p.data, fakes, hr[k]) if _holds(r)
                          else r.penalty(D, p.data, fakes))
         return J
 
 
 @dataclasses.dataclass(frozen=True)
-class _GenObjective:
-    """I(θ, ψ) = mean f3(D(G(z))) - Σ generator-side penalties."""
+class _GenObjective(HeldObjective):
+    """I(θ, ψ) = mean f3(D(G(z))) - Σ generator-side penalties; the players' held quantities
+    are evaluated at the point outside ∇_θ (and held in the penalties' ∇_ψ J_loss)."""
 
     obj: _Objectives
     gen_side: bool
 
-    def __call__(self, theta, psi, p):
-        D = _disc(self.obj.d_apply, psi, p.regs)
-        I = jnp.mean(self.obj.f3(D(self.obj.fakes(theta, p))))
+    def held(self, theta, psi, p):
+        return self.obj.players_held(theta, psi, p)
+
+    def value(self, theta, psi, p, hp):
+        D = _disc(self.obj.d_apply, psi, p.regs, hp[1])
+        I = jnp.mean(self.obj.f3(D(self.obj.fakes(theta, p, hp))))
         if self.gen_side:
-            loss_grad = jax.grad(self.obj.disc_loss, argnums=1)(theta, psi, p)
+            loss_grad = jax.grad(self.obj.disc_loss, argnums=1)(theta, psi, p, hp)
             for r in p.regs:
                 I = I - r.gen_penalty(loss_grad)
         return I

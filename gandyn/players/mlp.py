@@ -20,9 +20,11 @@ Hidden layer ``l``: ``Dense -> [BatchNorm] -> φ``; output ``Dense(out_dim)``. O
   * ``spectral_norm="exact"``: every raw weight matrix divided by its largest singular value
     by SVD (Miyato et al. 2018) — differentiable, the reference for analysis;
     ``"power"``: flax ``SpectralNorm`` (one power-iteration step from the stored vector ``u``,
-    collection ``"spectral"`` inside ``params``; ``u`` is under ``stop_gradient``, so its
-    derivative, and its contribution to any kernel, is exactly zero). ``power_iterate``
+    collection ``"spectral"`` inside ``params``, to estimates ``(u', v)`` held constant in
+    the gradient, so ``u``'s contribution to any kernel is exactly zero). ``power_iterate``
     advances ``u`` as training does; ``u`` and ``σ`` are kept in the player's dtype.
+    ``MLPApply.hold`` gives ``(u', v)`` as functions of the parameters, for games whose
+    Jacobian must see how they move with the point (docs/kernels.md).
     Under either option, and in either parameterisation, a layer's weight is ``W/σ(W)``
     (operator norm 1): the NTK factor ``w_std/sqrt(n)`` is not applied to it (it would make
     the layer's norm ``w_std/sqrt(n)``), so with 1-Lipschitz activations ``x -> D(x)`` is
@@ -38,6 +40,7 @@ import math
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
+from flax.linen.normalization import _l2_normalize
 from jax.flatten_util import ravel_pytree
 
 __all__ = ["ACTIVATIONS", "MLPApply", "count_params", "mlp", "power_iterate"]
@@ -74,7 +77,7 @@ class _Dense(nn.Module):
     dtype: object = jnp.float64
 
     @nn.compact
-    def __call__(self, x):
+    def __call__(self, x, held=None):
         n = x.shape[-1]
         if self.parameterization == "ntk":
             w_init, b_init = nn.initializers.normal(1.0), nn.initializers.normal(1.0)
@@ -85,6 +88,12 @@ class _Dense(nn.Module):
         b = self.param("bias", b_init, (self.features,), self.dtype)
         if self.exact_sn:
             w = w / jnp.linalg.svd(w, compute_uv=False)[0]
+        if held is not None:
+            # power spectral norm with the singular-vector estimates given (MLPApply.hold):
+            # flax SpectralNorm's σ = v W uᵀ and W/σ, without its stop_gradient on (u, v)
+            u, v = held
+            sigma = jnp.matmul(jnp.matmul(v, w), jnp.transpose(u))[0, 0]
+            w = w / jnp.where(sigma != 0, sigma, 1)
         if self.parameterization == "ntk" and not self.normalised:
             return (self.w_std / math.sqrt(n)) * (x @ w) + self.b_std * b
         if self.parameterization == "ntk":
@@ -107,7 +116,7 @@ class _MLP(nn.Module):
     dtype: object
 
     @nn.compact
-    def __call__(self, x, update_stats: bool = False):
+    def __call__(self, x, update_stats: bool = False, held=None):
         phi = ACTIVATIONS[self.activation]
         sizes = [self.width] * self.depth + [self.out_dim]
         for k, size in enumerate(sizes):
@@ -115,7 +124,10 @@ class _MLP(nn.Module):
                            exact_sn=self.spectral_norm == "exact",
                            normalised=self.spectral_norm is not None, dtype=self.dtype,
                            name=f"dense_{k}")
-            if self.spectral_norm == "power":
+            if held is not None:
+                # same parameters as below (dense_k), σ from the held vectors (MLPApply.hold)
+                x = dense(x, held[k])
+            elif self.spectral_norm == "power":
                 # param_dtype: u and σ in the player's dtype (flax's default float32 turns
                 # float64 after one update, which breaks lax.scan carries)
                 x = nn.SpectralNorm(dense, collection_name="spectral", dtype=self.dtype,
@@ -158,9 +170,38 @@ class MLPApply:
         """False with BatchNorm: the output at one input depends on the whole batch."""
         return not self.batchnorm
 
-    def __call__(self, params, xs, update_stats: bool = False):
+    def hold(self, params):
+        """The quantities the player holds constant within a gradient step, as functions of
+        ``params``: under ``spectral_norm="power"`` the estimates ``(u, v)`` of each layer's
+        top singular vectors after one power-iteration step from the stored ``u`` (flax's
+        ``SpectralNorm`` step, here without its ``stop_gradient``); ``None`` otherwise.
+
+        ``apply_fn(params, xs, held=apply_fn.hold(params))`` is ``apply_fn(params, xs)``;
+        evaluated outside a gradient and passed in, ``held`` is constant in that gradient
+        (as the method defines it) yet moves with the point in the field's Jacobian
+        (``gandyn.games.base.HeldObjective``, docs/sampled.md).
+        """
+        if self.spectral_norm != "power":
+            return None
+        out = []
+        for k in range(self.depth + 1):
+            w = jnp.asarray(params["params"][f"dense_{k}"]["kernel"])
+            u = params["spectral"][f"sn_{k}"][f"dense_{k}/kernel/u"]
+            v = _l2_normalize(jnp.matmul(u, jnp.transpose(w)))
+            out.append((_l2_normalize(jnp.matmul(v, w)), v))
+        return tuple(out)
+
+    def __call__(self, params, xs, update_stats: bool = False, held=None):
         xs = jnp.asarray(xs, self.dtype)
-        if self.batchnorm or update_stats:
+        if held is not None:
+            if self.spectral_norm != "power" or update_stats:
+                raise ValueError("held= is for spectral_norm='power' players (MLPApply.hold), "
+                                 "without update_stats")
+            if self.batchnorm:
+                y, _ = self.module.apply(params, xs, False, held, mutable=["batch_stats"])
+            else:
+                y = self.module.apply(params, xs, False, held)
+        elif self.batchnorm or update_stats:
             mutable = ["batch_stats"] if self.batchnorm else []
             if update_stats:
                 mutable.append("spectral")
