@@ -2,7 +2,8 @@
 flattened field, float64, at a generic (non-equilibrium, fixed random) state, for every game of
 the registry and every sampled method (each named loss, each regulariser, WGAN-QC by sorting
 and by LP, ratio clipping with and without re-weighting, the adversarial autoencoder, a
-spectrally normalised critic by SVD and by power iteration)."""
+spectrally normalised critic by SVD and by power iteration, in the sampled game and in each
+method game)."""
 
 import functools
 
@@ -185,3 +186,45 @@ def test_reweighted_critic_block_is_not_empty():
     Jb, Fb = _reweight_block()
     assert np.linalg.norm(Fb) > 1e-3
     np.testing.assert_allclose(Jb, Fb, atol=RTOL * np.linalg.norm(Fb))
+
+
+# -- power-SN players in the method games: their held (u, v) move with the point ----------------
+def _sn_players(key, dim=2, latent=2, g_sn=None):
+    kg, kd = jax.random.split(key)
+    G = mlp(kg, latent, width=3, depth=1, activation="tanh", out_dim=dim, spectral_norm=g_sn,
+            b_std=0.5)
+    D = mlp(kd, dim, width=4, depth=1, activation="tanh", spectral_norm="power", b_std=0.5)
+    return G, D
+
+
+@pytest.mark.parametrize("reweight,g_sn", [(True, None), (False, None), (True, "power")])
+def test_ratio_clip_power_sn(reweight, g_sn):
+    G, D = _sn_players(jax.random.PRNGKey(19), g_sn=g_sn)
+    data, lat = _banks(jax.random.PRNGKey(20), n=4, m=3)
+    game = ratio_clip_game(G, D, data, lat, lam=2.0, reweight=reweight)
+    assert_jacobian_is_field_derivative(game, _state(G, D))
+
+
+@pytest.mark.parametrize("dim,method", [(1, "sort"), (2, "lp")])
+def test_wgan_qc_power_sn(dim, method):
+    G, D = _sn_players(jax.random.PRNGKey(21), dim=dim, latent=dim)
+    if dim == 1:   # an MLP with one output returns (B,), not points (B, 1)
+        G = (quadratic_generator, jnp.array([0.9, -0.3, 0.1]))
+    data, lat = _banks(jax.random.PRNGKey(22), n=4, m=4 if dim == 1 else 3, dim=dim,
+                       latent=dim)
+    game = wgan_qc_game(G, D, data, lat, gamma=0.4, K=1.2, method=method)
+    state = _perturb(State(G[1], D[1]), jax.random.PRNGKey(23), 0.1)
+    assert_jacobian_is_field_derivative(game, state)
+
+
+def test_aae_power_sn():
+    # every network power-SN: the encoder's and decoder's (u, v) as well as the critic's
+    k = jax.random.split(jax.random.PRNGKey(24), 5)
+    kw = dict(width=3, depth=1, activation="tanh", spectral_norm="power", b_std=0.5)
+    enc, pe = mlp(k[0], 3, out_dim=2, **kw)
+    dec, pd = mlp(k[1], 2, out_dim=3, **kw)
+    disc, ps = mlp(k[2], 2, **kw)
+    game = aae_game(enc, dec, disc, jax.random.normal(k[3], (4, 3)),
+                    jax.random.normal(k[4], (5, 2)), loss="gan", lam=0.7)
+    state = _perturb(State({"enc": pe, "dec": pd}, ps), jax.random.PRNGKey(25), 0.2)
+    assert_jacobian_is_field_derivative(game, state)

@@ -29,16 +29,17 @@ from collections.abc import Callable
 
 import jax.numpy as jnp
 
-from gandyn.games.base import Game, from_objectives
-from gandyn.games.sampled import loss_triple
+from gandyn.games.base import Game, HeldObjective, from_objectives
+from gandyn.games.sampled import Scores, _apply, loss_triple, player_hold
 
 __all__ = ["aae_game", "reconstruction_error"]
 
 
-def reconstruction_error(enc, dec, gen, xs):
-    """``mean_i ‖x_i - dec(enc(x_i))‖²``."""
-    rec = dec(gen["dec"], enc(gen["enc"], xs)).reshape(xs.shape)
-    r = (rec - xs).reshape(xs.shape[0], -1)
+def reconstruction_error(enc, dec, gen, xs, held=(None, None)):
+    """``mean_i ‖x_i - dec(enc(x_i))‖²``; ``held`` the encoder's and decoder's held quantities
+    (``gandyn.games.sampled.player_hold``), ``None`` for a network without."""
+    rec = _apply(dec, gen["dec"], _apply(enc, gen["enc"], xs, held[0]), held[1])
+    r = (rec.reshape(xs.shape) - xs).reshape(xs.shape[0], -1)
     return jnp.mean(jnp.sum(r * r, axis=-1))
 
 
@@ -51,27 +52,36 @@ class _AAE:
     f2: Callable
     f3: Callable
 
-    def scores(self, psi, zs):
-        return jnp.reshape(self.disc(psi, zs), (zs.shape[0],))
+    def players_held(self, g, psi):
+        """``(encoder's, decoder's, discriminator's)`` held quantities at the point
+        (``player_hold``: e.g. power-SN vectors), ``None`` for a network without."""
+        return (player_hold(self.enc, g["enc"]), player_hold(self.dec, g["dec"]),
+                player_hold(self.disc, psi))
 
-    def gen(self, g, psi, p):
-        codes = self.enc(g["enc"], p["data"])
-        adv = jnp.mean(self.f3(self.scores(psi, codes)))
-        return -reconstruction_error(self.enc, self.dec, g, p["data"]) + p["lam"] * adv
+    def gen(self, g, psi, p, h):
+        codes = _apply(self.enc, g["enc"], p["data"], h[0])
+        adv = jnp.mean(self.f3(Scores(self.disc, psi, h[2])(codes)))
+        return -reconstruction_error(self.enc, self.dec, g, p["data"], h[:2]) + p["lam"] * adv
 
-    def disc_obj(self, g, psi, p):
-        codes = self.enc(g["enc"], p["data"])
-        return (jnp.mean(self.f1(self.scores(psi, p["prior"])))
-                + jnp.mean(self.f2(self.scores(psi, codes))))
+    def disc_obj(self, g, psi, p, h):
+        D = Scores(self.disc, psi, h[2])
+        codes = _apply(self.enc, g["enc"], p["data"], h[0])
+        return jnp.mean(self.f1(D(p["prior"]))) + jnp.mean(self.f2(D(codes)))
 
 
 @dataclasses.dataclass(frozen=True)
-class _Part:
+class _Part(HeldObjective):
+    """One player's objective with the networks' held quantities evaluated at the point,
+    outside that player's gradient (``gandyn.games.base.HeldObjective``)."""
+
     aae: _AAE
     which: str
 
-    def __call__(self, g, d, p):
-        return getattr(self.aae, self.which)(g, d, p)
+    def held(self, g, d, p):
+        return self.aae.players_held(g, d)
+
+    def value(self, g, d, p, h):
+        return getattr(self.aae, self.which)(g, d, p, h)
 
 
 def aae_game(enc: Callable, dec: Callable, disc: Callable, data, prior, *, loss: str = "gan",

@@ -31,7 +31,7 @@ import jax
 import jax.numpy as jnp
 
 from gandyn.games.base import Game, HeldObjective, from_objectives
-from gandyn.games.sampled import Scores
+from gandyn.games.sampled import Scores, _apply, player_hold
 from gandyn.games.methods_regs import Reweight, sample_weights, weights_at
 from gandyn.games.sampled_regs import WGANGP
 
@@ -45,30 +45,45 @@ def density_ratio(c_apply, clf, fakes_old, fakes_new):
 
 
 
+def _players_held(g_apply, d_apply, theta, psi):
+    """``(G's, D's)`` held quantities at the point (``gandyn.games.sampled.player_hold``:
+    e.g. a power-SN critic's power-iteration vectors), ``None`` for a player without."""
+    return player_hold(g_apply, theta), player_hold(d_apply, psi)
+
+
 @dataclasses.dataclass(frozen=True)
-class _Gen:
+class _Gen(HeldObjective):
+    """I with the players' held quantities evaluated at the point, outside ∇_θ I."""
+
     g_apply: Callable
     d_apply: Callable
 
-    def __call__(self, theta, psi, p):
-        return jnp.mean(Scores(self.d_apply, psi)(self.g_apply(theta, p["latents"])))
+    def held(self, theta, psi, p):
+        return _players_held(self.g_apply, self.d_apply, theta, psi)
+
+    def value(self, theta, psi, p, hp):
+        fakes = _apply(self.g_apply, theta, p["latents"], hp[0])
+        return jnp.mean(Scores(self.d_apply, psi, hp[1])(fakes))
 
 
 @dataclasses.dataclass(frozen=True)
 class _Critic(HeldObjective):
-    """J with the weights held within ∇_ψ J, evaluated at the point (``HeldObjective``)."""
+    """J with the weights (and the players' held quantities) held within ∇_ψ J, evaluated at
+    the point (``HeldObjective``): ``h = (players', weights)``."""
 
     g_apply: Callable
     d_apply: Callable
     reweight: bool
 
     def held(self, theta, psi, p):
-        s = Scores(self.d_apply, psi)(self.g_apply(theta, p["latents"]))
-        return weights_at(s) if self.reweight else jnp.ones_like(s)
+        hp = _players_held(self.g_apply, self.d_apply, theta, psi)
+        s = Scores(self.d_apply, psi, hp[1])(_apply(self.g_apply, theta, p["latents"], hp[0]))
+        return hp, (weights_at(s) if self.reweight else jnp.ones_like(s))
 
-    def value(self, theta, psi, p, w):
-        D = Scores(self.d_apply, psi)
-        fakes = self.g_apply(theta, p["latents"])
+    def value(self, theta, psi, p, h):
+        hp, w = h
+        D = Scores(self.d_apply, psi, hp[1])
+        fakes = _apply(self.g_apply, theta, p["latents"], hp[0])
         gp = WGANGP(p["lam"], 1.0, p["u"]).penalty(D, p["data"], fakes)
         return jnp.mean(D(p["data"])) - jnp.mean(w * D(fakes)) - gp
 

@@ -48,7 +48,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from gandyn.games.base import Game, HeldObjective, from_objectives
-from gandyn.games.sampled import Scores
+from gandyn.games.sampled import Scores, _apply, player_hold
 from gandyn.games.sampled_regs import _knorm
 
 __all__ = ["Transport", "centred_potentials", "cost_matrix", "transport", "transport_1d",
@@ -204,24 +204,29 @@ class _QC:
     d_apply: Callable
     method: str
 
-    def gen(self, theta, psi, p):
-        D = Scores(self.d_apply, psi)
-        return jnp.mean(D(self.g_apply(theta, p["latents"])))
+    def players_held(self, theta, psi):
+        """``(G's, D's)`` held quantities at the point (``gandyn.games.sampled.player_hold``:
+        e.g. a power-SN critic's power-iteration vectors), ``None`` for a player without."""
+        return player_hold(self.g_apply, theta), player_hold(self.d_apply, psi)
 
-    def targets(self, theta, psi, p):
+    def gen(self, theta, psi, p, hp):
+        D = Scores(self.d_apply, psi, hp[1])
+        return jnp.mean(D(_apply(self.g_apply, theta, p["latents"], hp[0])))
+
+    def targets(self, theta, psi, p, hp):
         """The regression targets ``(φ, ψ, K ‖x_j - y_σ(j)‖)`` at the current fakes."""
         y = p["data"]
-        x = self.g_apply(theta, p["latents"])
+        x = _apply(self.g_apply, theta, p["latents"], hp[0])
         t = transport(y, x, p["K"], self.method)
         disp = (x - y[t.sigma]).reshape(x.shape[0], -1)
         # K‖·‖ with derivative 0 (not NaN) where a fake sits on its target
         return t.phi, t.psi, _knorm(p["K"], disp)
 
-    def disc(self, theta, psi, p, held):
-        phi, psi_t, target = held
-        D = Scores(self.d_apply, psi)
+    def disc(self, theta, psi, p, hp, targets):
+        phi, psi_t, target = targets
+        D = Scores(self.d_apply, psi, hp[1])
         y = p["data"]
-        x = self.g_apply(theta, p["latents"])
+        x = _apply(self.g_apply, theta, p["latents"], hp[0])
         fit = 0.5 * jnp.mean((D(y) - phi) ** 2) + 0.5 * jnp.mean((D(x) + psi_t) ** 2)
         gx = jax.grad(lambda pts: jnp.sum(D(pts)))(x).reshape(x.shape[0], -1)
         gnorm = jnp.sqrt(jnp.sum(gx * gx, -1) + 1e-30)
@@ -232,24 +237,30 @@ class _QC:
 @dataclasses.dataclass(frozen=True)
 class _Disc(HeldObjective):
     """J with the transport targets held within ∇_ψ J (the paper's regression targets) but
-    evaluated at the current fakes, so the field's Jacobian sees them move with θ."""
+    evaluated at the current fakes, so the field's Jacobian sees them move with θ; likewise
+    the players' held quantities: ``h = (players', targets)``."""
 
     qc: _QC
 
     def held(self, theta, psi, p):
-        return self.qc.targets(theta, psi, p)
+        hp = self.qc.players_held(theta, psi)
+        return hp, self.qc.targets(theta, psi, p, hp)
 
     def value(self, theta, psi, p, h):
-        return self.qc.disc(theta, psi, p, h)
+        return self.qc.disc(theta, psi, p, *h)
 
 
 @dataclasses.dataclass(frozen=True)
-class _Part:
-    qc: _QC
-    which: str
+class _Gen(HeldObjective):
+    """I with the players' held quantities evaluated at the point, outside ∇_θ I."""
 
-    def __call__(self, theta, psi, p):
-        return getattr(self.qc, self.which)(theta, psi, p)
+    qc: _QC
+
+    def held(self, theta, psi, p):
+        return self.qc.players_held(theta, psi)
+
+    def value(self, theta, psi, p, hp):
+        return self.qc.gen(theta, psi, p, hp)
 
 
 def wgan_qc_game(G, D, data, latents, *, gamma=0.1, K=1.0, method: str = "auto",
@@ -266,5 +277,5 @@ def wgan_qc_game(G, D, data, latents, *, gamma=0.1, K=1.0, method: str = "auto",
     qc = _QC(g_apply, d_apply, method)
     params = {"data": jnp.asarray(data), "latents": jnp.asarray(latents),
               "gamma": jnp.asarray(gamma, float), "K": jnp.asarray(K, float)}
-    return from_objectives(name, _Part(qc, "gen"), _Disc(qc), params,
+    return from_objectives(name, _Gen(qc), _Disc(qc), params,
                            info=(("section", "sampled"), ("loss", "wgan-qc")))
