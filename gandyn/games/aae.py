@@ -30,7 +30,7 @@ from collections.abc import Callable
 import jax.numpy as jnp
 
 from gandyn.games.base import Game, HeldObjective, from_objectives
-from gandyn.games.sampled import Scores, _apply, loss_triple, player_hold
+from gandyn.games.sampled import Scores, apply_held, loss_triple, player_hold
 
 __all__ = ["aae_game", "reconstruction_error"]
 
@@ -38,7 +38,7 @@ __all__ = ["aae_game", "reconstruction_error"]
 def reconstruction_error(enc, dec, gen, xs, held=(None, None)):
     """``mean_i ‖x_i - dec(enc(x_i))‖²``; ``held`` the encoder's and decoder's held quantities
     (``gandyn.games.sampled.player_hold``), ``None`` for a network without."""
-    rec = _apply(dec, gen["dec"], _apply(enc, gen["enc"], xs, held[0]), held[1])
+    rec = apply_held(dec, gen["dec"], apply_held(enc, gen["enc"], xs, held[0]), held[1])
     r = (rec.reshape(xs.shape) - xs).reshape(xs.shape[0], -1)
     return jnp.mean(jnp.sum(r * r, axis=-1))
 
@@ -59,13 +59,13 @@ class _AAE:
                 player_hold(self.disc, psi))
 
     def gen(self, g, psi, p, h):
-        codes = _apply(self.enc, g["enc"], p["data"], h[0])
+        codes = apply_held(self.enc, g["enc"], p["data"], h[0])
         adv = jnp.mean(self.f3(Scores(self.disc, psi, h[2])(codes)))
         return -reconstruction_error(self.enc, self.dec, g, p["data"], h[:2]) + p["lam"] * adv
 
     def disc_obj(self, g, psi, p, h):
         D = Scores(self.disc, psi, h[2])
-        codes = _apply(self.enc, g["enc"], p["data"], h[0])
+        codes = apply_held(self.enc, g["enc"], p["data"], h[0])
         return jnp.mean(self.f1(D(p["prior"]))) + jnp.mean(self.f2(D(codes)))
 
 

@@ -31,7 +31,7 @@ import jax
 import jax.numpy as jnp
 
 from gandyn.games.base import Game, HeldObjective, from_objectives
-from gandyn.games.sampled import Scores, _apply, player_hold
+from gandyn.games.sampled import Scores, apply_held, player_hold
 from gandyn.games.methods_regs import Reweight, sample_weights, weights_at
 from gandyn.games.sampled_regs import WGANGP
 
@@ -62,7 +62,7 @@ class _Gen(HeldObjective):
         return _players_held(self.g_apply, self.d_apply, theta, psi)
 
     def value(self, theta, psi, p, hp):
-        fakes = _apply(self.g_apply, theta, p["latents"], hp[0])
+        fakes = apply_held(self.g_apply, theta, p["latents"], hp[0])
         return jnp.mean(Scores(self.d_apply, psi, hp[1])(fakes))
 
 
@@ -77,13 +77,14 @@ class _Critic(HeldObjective):
 
     def held(self, theta, psi, p):
         hp = _players_held(self.g_apply, self.d_apply, theta, psi)
-        s = Scores(self.d_apply, psi, hp[1])(_apply(self.g_apply, theta, p["latents"], hp[0]))
+        fakes = apply_held(self.g_apply, theta, p["latents"], hp[0])
+        s = Scores(self.d_apply, psi, hp[1])(fakes)
         return hp, (weights_at(s) if self.reweight else jnp.ones_like(s))
 
     def value(self, theta, psi, p, h):
         hp, w = h
         D = Scores(self.d_apply, psi, hp[1])
-        fakes = _apply(self.g_apply, theta, p["latents"], hp[0])
+        fakes = apply_held(self.g_apply, theta, p["latents"], hp[0])
         gp = WGANGP(p["lam"], 1.0, p["u"]).penalty(D, p["data"], fakes)
         return jnp.mean(D(p["data"])) - jnp.mean(w * D(fakes)) - gp
 

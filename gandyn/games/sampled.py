@@ -65,6 +65,7 @@ __all__ = [
     "dirac_generator",
     "loss_triple",
     "neural_dirac",
+    "apply_held",
     "player_hold",
     "sampled_game",
 ]
@@ -179,7 +180,7 @@ class Scores:
     held: Any = None
 
     def __call__(self, xs):
-        out = _apply(self.d_apply, self.psi, xs, self.held)
+        out = apply_held(self.d_apply, self.psi, xs, self.held)
         return jnp.reshape(out, (xs.shape[0],))
 
 
@@ -192,7 +193,9 @@ def player_hold(apply_fn, params):
     return None if hold is None else hold(params)
 
 
-def _apply(apply_fn, params, xs, held):
+def apply_held(apply_fn, params, xs, held):
+    """``apply_fn(params, xs)`` with the network's held quantities (``player_hold``) when it
+    has any; ``held=None`` is the plain call."""
     return apply_fn(params, xs) if held is None else apply_fn(params, xs, held=held)
 
 
@@ -220,7 +223,7 @@ class _Objectives:
                 player_hold(self.d_apply, _reparam(psi, p.regs)))
 
     def fakes(self, theta, p, hp=(None, None)):
-        return _apply(self.g_apply, theta, p.latents, hp[0])
+        return apply_held(self.g_apply, theta, p.latents, hp[0])
 
     def disc_loss(self, theta, psi, p, hp=(None, None)):
         """The loss part of J (no penalties); ``hp`` the players' held quantities."""

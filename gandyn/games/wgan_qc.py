@@ -48,7 +48,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from gandyn.games.base import Game, HeldObjective, from_objectives
-from gandyn.games.sampled import Scores, _apply, player_hold
+from gandyn.games.sampled import Scores, apply_held, player_hold
 from gandyn.games.sampled_regs import _knorm
 
 __all__ = ["Transport", "centred_potentials", "cost_matrix", "transport", "transport_1d",
@@ -211,12 +211,12 @@ class _QC:
 
     def gen(self, theta, psi, p, hp):
         D = Scores(self.d_apply, psi, hp[1])
-        return jnp.mean(D(_apply(self.g_apply, theta, p["latents"], hp[0])))
+        return jnp.mean(D(apply_held(self.g_apply, theta, p["latents"], hp[0])))
 
     def targets(self, theta, psi, p, hp):
         """The regression targets ``(φ, ψ, K ‖x_j - y_σ(j)‖)`` at the current fakes."""
         y = p["data"]
-        x = _apply(self.g_apply, theta, p["latents"], hp[0])
+        x = apply_held(self.g_apply, theta, p["latents"], hp[0])
         t = transport(y, x, p["K"], self.method)
         disp = (x - y[t.sigma]).reshape(x.shape[0], -1)
         # K‖·‖ with derivative 0 (not NaN) where a fake sits on its target
@@ -226,7 +226,7 @@ class _QC:
         phi, psi_t, target = targets
         D = Scores(self.d_apply, psi, hp[1])
         y = p["data"]
-        x = _apply(self.g_apply, theta, p["latents"], hp[0])
+        x = apply_held(self.g_apply, theta, p["latents"], hp[0])
         fit = 0.5 * jnp.mean((D(y) - phi) ** 2) + 0.5 * jnp.mean((D(x) + psi_t) ** 2)
         gx = jax.grad(lambda pts: jnp.sum(D(pts)))(x).reshape(x.shape[0], -1)
         gnorm = jnp.sqrt(jnp.sum(gx * gx, -1) + 1e-30)
