@@ -16,6 +16,8 @@ import re
 import sys
 import threading
 
+from gandyn.io import OutputError, reason, remove_temporaries  # light: no jax
+
 COMMANDS = ("atlas", "check", "dirac", "kernel", "bifurcate", "animate", "figures", "bench",
             "train")
 
@@ -172,10 +174,8 @@ class _Exit:
     def __init__(self, label: str):
         import signal
 
-        from gandyn.io import remove_temporaries  # now: an import in another thread can deadlock
-
-        self.label, self.signal, self.remove_temporaries = label, signal, remove_temporaries
-        self.code = None  # the status of the first signal
+        self.label, self.signal = label, signal
+        self.code = self.word = None  # the status and the word of the first signal
         self.lock = threading.RLock()  # one exit; a second signal during it changes nothing
 
     def install(self) -> None:
@@ -216,25 +216,17 @@ class _Exit:
         """Remove temporary files, print the one line, end the process (any thread)."""
         with self.lock:
             if self.code is None:
-                self.code, word = _SIGNALS[self.signal.Signals(signum).name]
-            else:
-                word = next(w for c, w in _SIGNALS.values() if c == self.code)
+                self.code, self.word = _SIGNALS[self.signal.Signals(signum).name]
             try:
-                self.remove_temporaries()
+                remove_temporaries()  # imported at start-up: an import here could deadlock
                 sys.stdout.flush()
             except Exception:  # a closed stdout or a list changing under us: exit regardless
                 pass
             try:
-                sys.stderr.write(f"{self.label}: {word}\n")
+                sys.stderr.write(f"{self.label}: {self.word}\n")
                 sys.stderr.flush()
             finally:
                 os._exit(self.code)
-
-
-def _stdout_error():
-    from gandyn.io import OutputError
-
-    return type("StdoutError", (OutputError,), {})
 
 
 class _Stdout:
@@ -248,10 +240,8 @@ class _Stdout:
         try:
             return call(*a)
         except OSError as e:
-            from gandyn.io import reason
-
             _silence_stdout()
-            raise _stdout_error()(f"cannot write standard output: {reason(e)}") from None
+            raise OutputError(f"cannot write standard output: {reason(e)}") from None
 
     def write(self, text):
         return self._guard(self._stream.write, text)
@@ -295,8 +285,6 @@ def main(argv=None) -> int:
 
 
 def _run(argv, label, exit_) -> int:
-    from gandyn.io import OutputError
-
     try:
         parser = build_parser()
         if not argv:  # a bare `gandyn` shows what it can do
