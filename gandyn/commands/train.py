@@ -19,6 +19,7 @@ clipping with re-weighted critic, Wu et al. 2020) is its own rule: updater defau
 
 from __future__ import annotations
 
+from gandyn import train_defaults as _defaults
 from gandyn.cli import bounded_int, finite_float
 
 #: train computes in float32: a rate or weight beyond this is no float32 number
@@ -33,37 +34,57 @@ UPDATERS = ("default", "adam", "rmsprop", "alternating", "simultaneous", "extrag
 
 
 def add_arguments(parser) -> None:
-    # literal lists (gandyn.train imports jax; --help stays instant); tests compare them
-    parser.add_argument("--data", default="ring", choices=DATA)
-    parser.add_argument("--loss", nargs="+", default=["nsgan"], choices=LOSSES)
-    parser.add_argument("--updater", nargs="+", default=["default"], choices=UPDATERS)
-    parser.add_argument("--seeds", type=int, default=64, help="GANs per configuration")
-    parser.add_argument("--steps", type=bounded_int(0, 10**9), default=1000,
-                        help="training rounds per GAN (0: the metrics at initialisation)")
+    # literal lists (gandyn.train imports jax; --help stays instant); tests compare them. The
+    # defaults are gandyn.train_defaults' (no jax), the same constants as gandyn.train.train's
+    d = _defaults
+    parser.add_argument("--data", default=d.DATA, choices=DATA,
+                        help=f"data set (default {d.DATA})")
+    parser.add_argument("--loss", nargs="+", default=[d.LOSS], choices=LOSSES,
+                        help=f"one or more losses (default {d.LOSS})")
+    parser.add_argument("--updater", nargs="+", default=[d.UPDATER], choices=UPDATERS,
+                        help=f"one or more update rules (default {d.UPDATER}: the loss's own "
+                             "optimiser, Adam, or RMSProp for wgan-clip)")
+    parser.add_argument("--seeds", type=int, default=d.SEEDS,
+                        help=f"GANs per configuration (default {d.SEEDS})")
+    parser.add_argument("--steps", type=bounded_int(0, 10**9), default=d.STEPS,
+                        help="training rounds per GAN (0: the metrics at initialisation; "
+                             f"default {d.STEPS})")
     parser.add_argument("--record-every", type=int, default=None,
-                        help="metrics every K steps (default steps/10)")
+                        help=f"metrics every K steps (default steps/{d.RECORDS})")
     # float32 numbers (finite_float would let 1e39 through to an overflow in the cast)
     parser.add_argument("--lr", type=_f32(0, open_lo=True), nargs="+", default=None,
-                        help="learning rates > 0 (default: the loss's)")
+                        help=f"learning rates > 0 (default {d.LR:g} for every loss and rule; "
+                             "the papers used 1e-4 (Adam), 5e-5 (RMSProp, wgan-clip), and plain "
+                             "gradient rules (alternating, simultaneous, extragradient, "
+                             "optimistic, consensus) move slowly at it: the README's "
+                             "comparison gives them 0.05)")
     parser.add_argument("--lr-disc", type=_f32(0, open_lo=True), nargs="+", default=None,
                         help="critic learning rates > 0 (default: = lr)")
     parser.add_argument("--gamma", type=_f32(0), nargs="+", default=None,
                         help="clip bound / penalty weight >= 0 of wgan-clip, wgan-gp, dragan "
-                             "and ratio-clip (default: the loss's)")
+                             "and ratio-clip (default: the loss's: 0.01 for wgan-clip, 10 for "
+                             "the others)")
     parser.add_argument("--n-disc", type=int, default=None,
-                        help="critic steps per round (default: the loss's)")
-    parser.add_argument("--width", type=int, default=64)
-    parser.add_argument("--depth", type=bounded_int(0, 32), default=2,
-                        help="hidden layers, 0..32 (default 2)")
-    parser.add_argument("--batch", type=int, default=256)
-    parser.add_argument("--eval-samples", type=int, default=1024)
+                        help="critic steps per round (default: the loss's: 5 for wgan-clip, "
+                             "wgan-gp and ratio-clip, 1 for the others)")
+    parser.add_argument("--width", type=int, default=d.WIDTH,
+                        help=f"hidden units per layer of G and D (default {d.WIDTH})")
+    parser.add_argument("--depth", type=bounded_int(0, 32), default=d.DEPTH,
+                        help=f"hidden layers, 0..32 (default {d.DEPTH})")
+    parser.add_argument("--batch", type=int, default=d.BATCH,
+                        help=f"minibatch of data and of latents per step (default {d.BATCH})")
+    parser.add_argument("--eval-samples", type=int, default=d.N_EVAL,
+                        help=f"generator samples per metric record (default {d.N_EVAL})")
     parser.add_argument("--lsgan-targets", default=None, metavar="A,B,C",
                         help="LSGAN targets a (fakes), b (data), c (generator); --loss lsgan "
                              "only (default -1,1,1)")
     parser.add_argument("--seed", type=bounded_int(0, 2**31 - 1), default=0,
                         help="first seed (default 0)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--out", default=None, help="folder for train.json, train.md, curves.png")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object instead of the table (default: the table)")
+    parser.add_argument("--out", default=None,
+                        help="folder for train.json, train.md, curves.png and samples.png "
+                             "(default: none, nothing written)")
 
 
 def _f32(lo, *, open_lo=False):
