@@ -7,7 +7,10 @@ Each *lane* is one GAN: its own initialisation key (networks, minibatch stream) 
 traced hyperparameters (learning rates ``lr``, ``lr_disc`` and the regulariser weight
 ``gamma``), so a sweep over seeds × rates × γ is one program (``vmap``); the number of critic
 steps ``n_disc``, the loss, the data set, the networks and the update rule shape the program and
-are static (one program per value). The lanes are split over devices with ``shard_map``
+are static (one program per value). The program runs in blocks of steps (``block``), the host
+looping over one compiled block that carries the lanes' state, so that progress can be shown
+(``train(progress=...)``, ``train_iter``); the result does not depend on the blocks. The lanes
+are split over devices with ``shard_map``
 (``jax.devices()``; on the CPU set ``XLA_FLAGS=--xla_force_host_platform_device_count=N`` before
 jax is imported to use N cores) and, on each device, walked in chunks with ``lax.map``.
 
@@ -28,10 +31,12 @@ does not depend on ``steps``. ``TrainResult.curves_by_config()``: per configurat
 each metric over the lanes alive at each record and how many they are.
 
 Losses (``LOSS_RECIPES``; f1, f2, f3 on D's raw output t, D scoring data high; see
-``docs/sampled_gans.md``):
+``docs/sampled_gans.md``). The optimiser column is the papers'; its rate is NOT the default:
+``lr`` defaults to ``train_defaults.LR`` (1e-3) for every loss (pass the papers' rate with
+``lr=``):
 
 ==========  =====================================  =====================  =====================
-name        triple / regulariser                   default optimiser      source
+name        triple / regulariser                   paper's optimiser      source
 ==========  =====================================  =====================  =====================
 gan         log σ(t), log(1-σ(t)), -log(1-σ(t))    Adam 1e-4 (.5, .999)   Goodfellow 2014
 nsgan       log σ(t), log(1-σ(t)), log σ(t)        Adam 1e-4 (.5, .999)   Goodfellow 2014

@@ -256,12 +256,12 @@ def _samples_writer(panels, data):
         ax.set_xlim(-lim, lim)
         ax.tick_params(labelsize=8)
         vals = " ".join("-" if not np.isfinite(v) else f"{v:.3g}" for v in p["final"])
-        ax.set_title(f"{p['label']}\n{p['metric']}: {vals}", fontsize=9)
+        ax.set_title(f"{p['label']}\n{p['metric']} per seed ('-': failed): {vals}", fontsize=9)
     handles, names = axes[0].get_legend_handles_labels()
     fig.legend(handles, names, loc="outside lower center", ncol=len(names), fontsize=9,
                markerscale=3)
-    fig.suptitle(f"{data}: final samples of the first {SHOWN} seeds of each configuration "
-                 f"(one colour per seed; '-': failed seed)", fontsize=11)
+    fig.suptitle(f"{data}: final samples of the first {SHOWN} seeds\nof each configuration "
+                 f"(one colour per seed)", fontsize=11)
     return lambda tmp: fig.savefig(tmp, dpi=110)
 
 
