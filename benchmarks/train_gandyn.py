@@ -41,7 +41,7 @@ def gandyn_rate(gans: int, steps: int) -> dict:
     import gandyn  # noqa: F401
     from gandyn.train import train
 
-    kw = dict(seeds=gans, steps=steps, width=64, depth=2, batch=256, n_eval=1024)
+    kw = dict(seeds=gans, steps=steps, width=64, depth=2, batch=256, n_eval=1024, lr=1e-4)
     t0 = time.perf_counter()
     train("nsgan", "ring", **kw)
     first = time.perf_counter() - t0
