@@ -256,3 +256,29 @@ def test_report_plot_outcome_map_is_the_reports_global_test():
     assert np.mean(neg) == ev.pg_negative_fraction > 0.5     # the quadratic triple's caveat
     fig = rep.plot(n_side=12, n_grid=11, n_sweep=10)
     assert len(fig.axes) == 3                                  # one portrait, sweep, outcome map
+
+
+@pytest.mark.parametrize("pd", [(0.2,), (0.2, 1.0)])
+def test_report_plot_texts_do_not_overlap(pd):
+    # the README draws one p_d (quadratic.png) and two (NS-GAN): the panel titles of the
+    # second row used to run into each other and the outcome legend into nothing
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from gandyn.analysis.report import check_triple
+
+    rep = check_triple("-x**2/2", "x", "-x", pd=pd, n_side=6, with_global=False)
+    fig = rep.plot(n_side=6, n_grid=9, n_sweep=6)
+    r = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(r)
+    boxes = [a.title.get_window_extent(r) for a in fig.axes]
+    boxes += [t.get_window_extent(r) for t in fig.findobj(lambda o: o is getattr(
+        o.figure, "_suptitle", None))]
+    for i, b in enumerate(boxes):
+        for c in boxes[i + 1:]:
+            assert not b.overlaps(c), (b, c)
+    W, H = fig.bbox.width, fig.bbox.height
+    for a in fig.axes:   # every legend inside the canvas
+        leg = a.get_legend()
+        if leg is not None:
+            e = leg.get_window_extent(r)
+            assert e.x0 >= 0 and e.y0 >= 0 and e.x1 <= W and e.y1 <= H
