@@ -282,3 +282,23 @@ def test_report_plot_texts_do_not_overlap(pd):
         if leg is not None:
             e = leg.get_window_extent(r)
             assert e.x0 >= 0 and e.y0 >= 0 and e.x1 <= W and e.y1 <= H
+
+
+def test_zoo_spectra_draws_a_line_for_every_registered_game(monkeypatch):
+    # the old small multiples dropped the WGAN-GP Dirac-GAN silently (no finite Jacobian);
+    # every game of the registry now has a labelled line, that one with its reason
+    from gandyn.figures import idealised
+    from gandyn.games import registry
+
+    real = registry.all_games()
+    trimmed = {s: list(zoo[:2]) + [z for z in zoo if z[0] == "wgan-gp"]
+               for s, zoo in real.items()}
+    monkeypatch.setattr(registry, "all_games", lambda: trimmed)
+    fig = idealised.fig_zoo_spectra()
+    labels = [t.get_text() for ax in fig.axes for t in ax.get_yticklabels()]
+    for zoo in trimmed.values():
+        for name, _ in zoo:
+            assert name in labels
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert any(t.startswith("no Jacobian at the rest point (non-smooth)") for t in texts)
+    assert fig.axes[0].get_xlabel().startswith("Re λ")
