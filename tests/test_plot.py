@@ -302,3 +302,16 @@ def test_zoo_spectra_draws_a_line_for_every_registered_game(monkeypatch):
     texts = [t.get_text() for ax in fig.axes for t in ax.texts]
     assert any(t.startswith("no Jacobian at the rest point (non-smooth)") for t in texts)
     assert fig.axes[0].get_xlabel().startswith("Re λ")
+
+
+def test_consensus_cloud_is_drawn_on_linear_axes():
+    # symlog axes squeezed the rotations (the figure's point) into a few pixels; both clouds
+    # now share one linear window, and each panel writes the numbers to compare
+    from gandyn.figures.methods import fig_consensus_cloud
+
+    fig = fig_consensus_cloud(smoke=True)
+    assert len(fig.axes) == 2
+    for ax in fig.axes:
+        assert ax.get_xscale() == ax.get_yscale() == "linear"
+        assert any("max |Im λ|" in t.get_text() for t in ax.texts)
+    assert fig.axes[0].get_xlim() == fig.axes[1].get_xlim()
