@@ -41,7 +41,9 @@ def _equilibrium(section, game) -> dict:
     if section == "pointwise":
         pd, D0 = float(np.asarray(eq.gen)), float(np.asarray(eq.disc))
         cont = game.continua
-        text = f"D0 = {D0:.6g}, p_g = {pd:g}"
+        # p_d written out: these rows are at the registry's p_d = 1, and a reader comparing
+        # them with `gandyn check --pd 0.2` must see why the spectra differ
+        text = f"D0 = {D0:.6g}, p_g = p_d = {pd:g}"
         if cont:
             text += " (continuum " + ", ".join(f"({a:g}, {b:g})" for a, b in cont) + ")"
         return {"D0": D0, "pd": pd, "continua": [list(c) for c in cont], "text": text}
@@ -117,6 +119,17 @@ def _cells(row) -> list:
 
 HEAD = ["game", "equilibrium", "eigenvalues", "kind", "verdict", "max lr"]
 
+#: the one sentence that says where the pointwise rows are taken (table, atlas.md)
+PD_NOTE = ("pointwise rows are at p_d = 1 (the registry's default); their eigenvalues change "
+           "with p_d: `gandyn check --pd P` gives any other")
+
+
+def _section_title(section: str, rows) -> str:
+    if section == "pointwise":
+        pds = sorted({r["equilibrium"]["pd"] for r in rows if r["section"] == section})
+        return f"{section} (at p_d = {', '.join(f'{p:g}' for p in pds)})"
+    return section
+
 
 def csv_rows(rows):
     """The atlas as CSV rows (header first): numbers as numbers, eigenvalues one field
@@ -134,7 +147,7 @@ def csv_rows(rows):
 def to_markdown(rows) -> str:
     """Markdown: one table per section (plus the hooks' extra columns)."""
     out = ["# gandyn stability atlas", "",
-           ("Continuous-time field at each game's equilibrium (pointwise games at p_d = 1); "
+           ("Continuous-time field at each game's equilibrium; " + PD_NOTE + ". "
             "max lr: largest stable step of simultaneous gradient steps; none: no step size "
             "makes them converge there."), ""]
     sections = []
@@ -146,7 +159,7 @@ def to_markdown(rows) -> str:
         extra = []
         for r in rs:
             extra += [k for k in r["extras"] if k not in extra]
-        out += [f"## {s}", "", "| " + " | ".join(HEAD + extra) + " |",
+        out += [f"## {_section_title(s, rs)}", "", "| " + " | ".join(HEAD + extra) + " |",
                 "|" + "---|" * (len(HEAD) + len(extra))]
         for r in rs:
             cells = _cells(r)
@@ -169,6 +182,8 @@ def to_text(rows) -> str:
     w = [max(len(x[i]) for x in body + [head]) for i in range(len(head))]
     lines = ["  ".join(h.ljust(k) for h, k in zip(head, w)), "  ".join("-" * k for k in w)]
     lines += ["  ".join(c.ljust(k) for c, k in zip(x, w)) for x in body]
+    if any(r["section"] == "pointwise" for r in rows):
+        lines.insert(0, PD_NOTE)
     return "\n".join(lines)
 
 

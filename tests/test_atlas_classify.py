@@ -40,3 +40,21 @@ def test_portrait_equilibrium_kind_of_a_stiff_saddle():
     g = bilinear(1e-2, a=-2e-4, b=1e4)
     eqs = find_equilibria(g, plane(g), (-1, 1), (-1, 1), n_seeds=2)
     assert eqs and all(e.kind == "saddle" for e in eqs)
+
+
+def test_pointwise_rows_say_their_p_d():
+    # the atlas's pointwise rows are at p_d = 1; next to `gandyn check --pd 0.2` (another
+    # spectrum) they read as a contradiction unless the table says where they are taken
+    from gandyn import atlas
+    from gandyn.games import pointwise
+
+    rows = [analyse_game("pointwise", "classic", pointwise.classic(pd=1.0)),
+            analyse_game("bilinear", "xy", bilinear(1.0))]
+    assert rows[0]["equilibrium"]["text"] == "D0 = 0.5, p_g = p_d = 1"
+    text = atlas.to_text(rows)
+    assert text.splitlines()[0].startswith("pointwise rows are at p_d = 1")
+    md = atlas.to_markdown(rows)
+    assert "## pointwise (at p_d = 1)" in md and "## bilinear\n" in md
+    assert "p_d = 1" not in atlas.to_text(rows[1:])   # no pointwise row: no such line
+    other = analyse_game("pointwise", "classic", pointwise.classic(pd=0.2))
+    assert "## pointwise (at p_d = 0.2)" in atlas.to_markdown([other])

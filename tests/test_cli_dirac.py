@@ -113,3 +113,35 @@ def test_wgan_gp_reports_its_set_of_rest_points(capsys):
     assert out["jump"] == pytest.approx(3.0, rel=1e-6)
     assert main(["dirac", "--loss", "gan", "--reg", "wgan-gp"]) == 0
     assert "rest points (Filippov): psi = 0, |theta - [0.0]| <= 4" in capsys.readouterr().out
+
+
+def test_max_lr_like_check(capsys):
+    # the same bound as `gandyn check` (max_lr_simultaneous): min -2 Re λ / |λ|², here
+    # λ = -1 ± sqrt(3)/2 (γ = 2): the fast mode decides, -2 / (-1 - sqrt(3)/2) = 1.0718
+    from gandyn.analysis.spectrum import max_lr_simultaneous
+
+    out = _json(capsys, "--loss", "gan", "--reg", "r1", "--gamma", "2")
+    lam = -1 - math.sqrt(3) / 2
+    assert out["max_lr"] == pytest.approx(-2 / lam, rel=1e-12)
+    assert out["max_lr"] == pytest.approx(
+        float(max_lr_simultaneous([complex(*z) for z in out["eigenvalues"]])), rel=1e-15)
+    # a centre and a non-smooth rest point: no step size converges, 0 in JSON, "none" in text
+    assert _json(capsys, "--loss", "gan")["max_lr"] == 0.0
+    assert _json(capsys, "--loss", "wgan", "--reg", "wgan-gp")["max_lr"] == 0.0
+    assert main(["dirac", "--loss", "gan", "--reg", "r1", "--gamma", "2"]) == 0
+    assert "max lr of simultaneous steps: 1.072\n" in capsys.readouterr().out
+    assert main(["dirac", "--loss", "gan"]) == 0
+    assert "max lr of simultaneous steps: none (no step size" in capsys.readouterr().out
+
+
+def test_csv_has_max_lr_and_a_row_without_eigenvalues(capsys):
+    import csv
+    import io
+
+    assert main(["dirac", "--loss", "gan", "--reg", "r1", "--gamma", "0.5", "--csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert len(rows) == 2 and {r["max_lr"] for r in rows} == {"2.0"}
+    assert main(["dirac", "--loss", "wgan", "--reg", "wgan-gp", "--csv"]) == 0
+    (row,) = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert row == {"re": "", "im": "", "kind": "non-smooth", "verdict": "unstable",
+                   "max_lr": "0.0"}

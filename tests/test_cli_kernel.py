@@ -133,3 +133,30 @@ def test_cli_default_grid_does_not_make_plain_relu_marginal(extra, capsys):
                  "--json", *extra]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["verdict"] == "stable" and d["null_dim"] == 0 and not d["slow"]
+
+
+@pytest.mark.parametrize("f3, first, last", [("-x", "slowest decay", "fastest decay"),
+                                             ("x", "fastest growth", "fastest decay")])
+def test_text_names_the_leading_modes_by_their_sign(f3, first, last, capsys):
+    # an unstable triple's leading modes grow: calling them "slowest" read as stable
+    assert main(["kernel", "--f1", "-x**2/2", "--f2", "x", "--f3", f3, "--points", "4"]) == 0
+    (line,) = [s for s in capsys.readouterr().out.splitlines() if s.startswith("filtered")]
+    assert line.startswith(f"filtered   {first} ") and f"; {last} " in line
+    assert "slowest" not in line or first == "slowest decay"
+
+
+def test_text_of_a_centre_names_no_sign(capsys):
+    assert main(["kernel", "--f1", "x", "--f2", "-x", "--f3", "x", "--points", "4"]) == 0
+    (line,) = [s for s in capsys.readouterr().out.splitlines() if s.startswith("filtered")]
+    assert line.startswith("filtered   largest Re λ ") and "; smallest Re λ " in line
+
+
+def test_help_states_every_default():
+    from gandyn.cli import build_parser
+
+    sub = build_parser()._subparsers._group_actions[0].choices["kernel"]
+    for action in sub._actions:
+        if action.dest == "help":
+            continue
+        text = action.help or ""
+        assert "default" in text or "required" in text, (action.option_strings, text)

@@ -256,3 +256,62 @@ def test_report_plot_outcome_map_is_the_reports_global_test():
     assert np.mean(neg) == ev.pg_negative_fraction > 0.5     # the quadratic triple's caveat
     fig = rep.plot(n_side=12, n_grid=11, n_sweep=10)
     assert len(fig.axes) == 3                                  # one portrait, sweep, outcome map
+
+
+@pytest.mark.parametrize("pd", [(0.2,), (0.2, 1.0)])
+def test_report_plot_texts_do_not_overlap(pd):
+    # the README draws one p_d (quadratic.png) and two (NS-GAN): the panel titles of the
+    # second row used to run into each other and the outcome legend into nothing
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from gandyn.analysis.report import check_triple
+
+    rep = check_triple("-x**2/2", "x", "-x", pd=pd, n_side=6, with_global=False)
+    fig = rep.plot(n_side=6, n_grid=9, n_sweep=6)
+    r = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(r)
+    boxes = [a.title.get_window_extent(r) for a in fig.axes]
+    boxes += [t.get_window_extent(r) for t in fig.findobj(lambda o: o is getattr(
+        o.figure, "_suptitle", None))]
+    for i, b in enumerate(boxes):
+        for c in boxes[i + 1:]:
+            assert not b.overlaps(c), (b, c)
+    W, H = fig.bbox.width, fig.bbox.height
+    for a in fig.axes:   # every legend inside the canvas
+        leg = a.get_legend()
+        if leg is not None:
+            e = leg.get_window_extent(r)
+            assert e.x0 >= 0 and e.y0 >= 0 and e.x1 <= W and e.y1 <= H
+
+
+def test_zoo_spectra_draws_a_line_for_every_registered_game(monkeypatch):
+    # the old small multiples dropped the WGAN-GP Dirac-GAN silently (no finite Jacobian);
+    # every game of the registry now has a labelled line, that one with its reason
+    from gandyn.figures import idealised
+    from gandyn.games import registry
+
+    real = registry.all_games()
+    trimmed = {s: list(zoo[:2]) + [z for z in zoo if z[0] == "wgan-gp"]
+               for s, zoo in real.items()}
+    monkeypatch.setattr(registry, "all_games", lambda: trimmed)
+    fig = idealised.fig_zoo_spectra()
+    labels = [t.get_text() for ax in fig.axes for t in ax.get_yticklabels()]
+    for zoo in trimmed.values():
+        for name, _ in zoo:
+            assert name in labels
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert any(t.startswith("no Jacobian at the rest point (non-smooth)") for t in texts)
+    assert fig.axes[0].get_xlabel().startswith("Re λ")
+
+
+def test_consensus_cloud_is_drawn_on_linear_axes():
+    # symlog axes squeezed the rotations (the figure's point) into a few pixels; both clouds
+    # now share one linear window, and each panel writes the numbers to compare
+    from gandyn.figures.methods import fig_consensus_cloud
+
+    fig = fig_consensus_cloud(smoke=True)
+    assert len(fig.axes) == 2
+    for ax in fig.axes:
+        assert ax.get_xscale() == ax.get_yscale() == "linear"
+        assert any("max |Im λ|" in t.get_text() for t in ax.texts)
+    assert fig.axes[0].get_xlim() == fig.axes[1].get_xlim()

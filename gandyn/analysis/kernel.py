@@ -246,9 +246,11 @@ def _kernel_verdict(eigs, err, kap, null_dim, null_tol, pverdict, theorem):
     notes = [f"{verdict}: {_null_note(null_dim, null_tol)}; the other modes are {pverdict}"] \
         if null_dim else []
     if slow:
-        rate = "slowest decay" if pverdict == "stable" else "fastest growth"
-        notes.append(f"{'the modes outside null(K) are ' if null_dim else ''}{pverdict} but "
-                     f"slower than its rounding bound {tol:.2g}: the "
+        # worded by the sign: a stable mode decays, an unstable one grows
+        rate, verb = (("slowest decay", "decays") if pverdict == "stable"
+                      else ("fastest growth", "grows"))
+        notes.append(f"{'the modes outside null(K) are ' if null_dim else ''}{pverdict}, but "
+                     f"the leading mode {verb} slower than its rounding bound {tol:.2g}: the "
                      f"{rate} rate outside null(K) is max Re λ = {top:+.3g}, because K is small "
                      f"or ill-conditioned (κ_max = {float(live_k.max()):.3g}, κ_min/κ_max = "
                      f"{cond:.3g}); positive definite there, so every mode keeps the pointwise "

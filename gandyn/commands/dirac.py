@@ -1,7 +1,9 @@
 """Spectrum of the Dirac-GAN at its equilibrium, for a loss and regularisers.
 
 Prints the equilibrium, the continuous-time eigenvalues of the jacfwd Jacobian, the kind of
-rest point and the verdict (Mescheder, Geiger & Nowozin 2018). Example:
+rest point, the verdict (Mescheder, Geiger & Nowozin 2018) and, as `gandyn check` does, the
+largest stable learning rate of simultaneous gradient steps ("none": no step size converges;
+0 in --json and --csv). Example:
 
     gandyn dirac --loss gan --reg r1 --gamma 2 --json     # -1 ± sqrt(3)/2: stable node
 
@@ -50,7 +52,8 @@ def add_arguments(parser) -> None:
     fmt = parser.add_mutually_exclusive_group()  # one format on stdout
     fmt.add_argument("--json", action="store_true", help="print one JSON object")
     fmt.add_argument("--csv", action="store_true",
-                     help="print the eigenvalues as CSV (re, im, kind, verdict)")
+                     help="print the eigenvalues as CSV (re, im, kind, verdict, max_lr; one "
+                          "row with empty re, im when there is no eigenvalue)")
 
 
 def _attr(flag):
@@ -74,6 +77,21 @@ def _regulariser_values(args):
             raise ValueError(f"{flag} is a parameter of {regs}, which was not chosen "
                              f"(--reg {' '.join(chosen) or '(none)'})")
     return values
+
+
+def _max_lr(rep):
+    """The max-lr of ``gandyn check`` (``max_lr_simultaneous``): 0 when no step size converges
+    (an eigenvalue with Re λ >= 0, or a non-smooth rest point whose set of rest points is not
+    attracting); ``None`` when the spectrum could not be computed (verdict undetermined)."""
+    from gandyn.analysis.spectrum import max_lr_simultaneous
+
+    if rep["eigenvalues"]:
+        return float(max_lr_simultaneous([complex(re, im) for re, im in rep["eigenvalues"]]))
+    return 0.0 if rep["kind"] == "non-smooth" else None
+
+
+def _lr_text(v) -> str:
+    return "-" if v is None else ("none" if v == 0 else f"{v:.4g}")
 
 
 def run(args) -> int:
@@ -108,6 +126,7 @@ def run(args) -> int:
         "eigenvalues": rep["eigenvalues"],
         "kind": rep["kind"],
         "verdict": rep["verdict"],
+        "max_lr": _max_lr(rep),
         "note": rep["note"],
         "warnings": list(rep["warnings"]),
     }
@@ -125,8 +144,10 @@ def run(args) -> int:
     if args.csv:
         from gandyn.csvout import write_csv
 
-        write_csv(("re", "im", "kind", "verdict"),
-                  ((re, im, rep["kind"], rep["verdict"]) for re, im in rep["eigenvalues"]))
+        # a rest point without eigenvalues (non-smooth) still gets its kind, verdict, max lr
+        pairs = rep["eigenvalues"] or [(float("nan"), float("nan"))]
+        write_csv(("re", "im", "kind", "verdict", "max_lr"),
+                  ((re, im, rep["kind"], rep["verdict"], out["max_lr"]) for re, im in pairs))
         return 0
     print(f"Dirac-GAN {game.name}  (dim {args.dim}, data point c = {args.c:g})")
     eq = out["equilibrium"]
@@ -144,6 +165,8 @@ def run(args) -> int:
               f"{rs['theta_radius']:.10g}")
     print(f"kind: {rep['kind']}")
     print(f"verdict: {rep['verdict']}")
+    print(f"max lr of simultaneous steps: {_lr_text(out['max_lr'])}"
+          + (" (no step size makes them converge)" if out["max_lr"] == 0 else ""))
     if rep["note"]:
         print(f"note: {rep['note']}")
     return 0

@@ -29,12 +29,22 @@ ARCHS = ("relu", "leaky_relu", "tanh", "sigmoid", "gelu", "softplus", "erf")
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--f1", required=True, metavar="EXPR", help="f1(x): reward on data")
-    parser.add_argument("--f2", required=True, metavar="EXPR", help="f2(x): reward on fakes")
-    parser.add_argument("--f3", required=True, metavar="EXPR", help="f3(x): generator's reward")
-    parser.add_argument("--arch", default="relu", help=f"activation: {', '.join(ARCHS)}")
-    parser.add_argument("--depth", type=bounded_int(0, 32), default=2, help="hidden layers (default 2)")
-    parser.add_argument("--width", default="inf", help="hidden width, or 'inf' (default)")
+    # every option's help states its default (or that it has none): a newcomer reads the
+    # defaults here, not in the code
+    parser.add_argument("--f1", required=True, metavar="EXPR",
+                        help="f1(x): the discriminator's reward on data (required)")
+    parser.add_argument("--f2", required=True, metavar="EXPR",
+                        help="f2(x): the discriminator's reward on generated samples (required)")
+    parser.add_argument("--f3", required=True, metavar="EXPR",
+                        help="f3(x): the generator's reward (required)")
+    parser.add_argument("--arch", default="relu",
+                        help=f"activation: {', '.join(ARCHS)} (default relu)")
+    parser.add_argument("--depth", type=bounded_int(0, 32), default=2,
+                        help="hidden layers, 0..32 (default 2)")
+    parser.add_argument("--width", default="inf",
+                        help="hidden width: a positive integer (the empirical NTK at "
+                             "initialisation) or 'inf' (the infinite-width NTK, relu and erf "
+                             "only; default inf)")
     parser.add_argument("--param", default="ntk", choices=("ntk", "standard"),
                         help="parameterisation (default ntk)")
     # a scale: the kernel grows as w_std^(2 depth), so 10^64 at most in float64 (depth 32)
@@ -42,16 +52,27 @@ def add_arguments(parser) -> None:
                         help=f"weight scale in (0, {MAX_STD:g}] (default 1.5)")
     parser.add_argument("--b-std", type=finite_float(0, MAX_STD), default=0.05,
                         help=f"bias scale in [0, {MAX_STD:g}] (default 0.05)")
-    parser.add_argument("--batchnorm", action="store_true", help="train-mode BatchNorm")
-    parser.add_argument("--spectral-norm", choices=("exact", "power"), default=None)
-    parser.add_argument("--points", type=bounded_int(1, 400, "the dense 2N x 2N eigenproblem"), default=16, help="grid points N (default 16)")
+    parser.add_argument("--batchnorm", action="store_true",
+                        help="train-mode BatchNorm after each hidden layer (default off)")
+    parser.add_argument("--spectral-norm", choices=("exact", "power"), default=None,
+                        help="spectral normalisation of the weights, by the exact largest "
+                             "singular value or one power iteration (default none)")
+    parser.add_argument("--points", type=bounded_int(1, 400, "the dense 2N x 2N eigenproblem"),
+                        default=16, help="grid points N, 1..400 (default 16)")
     parser.add_argument("--dim", type=int, default=2, choices=(1, 2),
                         help="2: the unit circle (default); 1: [-1, 1]")
-    parser.add_argument("--pd", type=float, default=1.0, help="data density p_d > 0")
-    parser.add_argument("--D0", type=float, default=None, help="rest value of D")
-    parser.add_argument("--domain", type=float, nargs=2, default=None, metavar=("LO", "HI"))
-    parser.add_argument("--seed", type=bounded_int(0, 2**32 - 1), default=0, help="initialisation seed")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--pd", type=float, default=1.0,
+                        help="data density p_d > 0 at every point (default 1)")
+    parser.add_argument("--D0", type=float, default=None,
+                        help="rest value of D (default: the first root of f1' + f2' in the "
+                             "domain, else the midpoint of a continuum of roots)")
+    parser.add_argument("--domain", type=float, nargs=2, default=None, metavar=("LO", "HI"),
+                        help="open interval of D (default: the longest interval of [-10, 10] "
+                             "where the f's and their first two derivatives are finite)")
+    parser.add_argument("--seed", type=bounded_int(0, 2**32 - 1), default=0,
+                        help="initialisation seed of a finite-width network (default 0)")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object instead of the text (default text)")
 
 
 def _fail(msg) -> int:
@@ -64,16 +85,30 @@ def _c(z):
     return f"{z.real:+.4g} {'+' if z.imag >= 0 else '-'} {abs(z.imag):.4g}i"
 
 
+def _lead_words(rep) -> tuple:
+    """Names of the first and last modes (sorted by Re λ, largest first) by their sign: a
+    stable game's leading mode decays slowest, an unstable one's grows fastest."""
+    ev = sorted(rep.eigenvalues, key=lambda z: -z.real)
+    first = {"stable": "slowest decay", "unstable": "fastest growth"}.get(
+        rep.verdict, "largest Re λ")
+    # a real part within rounding of zero (a centre) has no sign to name
+    zero = 1e-9 + 1e-7 * max(abs(z) for z in ev)
+    last = ("fastest decay" if ev[-1].real < -zero else
+            "slowest growth" if ev[-1].real > zero else "smallest Re λ")
+    return first, last
+
+
 def render(rep) -> str:
     ev = sorted(rep.eigenvalues, key=lambda z: -z.real)
     kap = rep.kernel_eigenvalues
+    first, last = _lead_words(rep)
     lines = [f"triple  f1 = {rep.f1},  f2 = {rep.f2},  f3 = {rep.f3}   (D0 = {rep.D0:.6g})",
              f"kernel  {rep.arch}: N = {rep.n_points}, κ in [{kap[0]:.4g}, {kap[-1]:.4g}], "
              f"null dim {rep.null_dim}, conditioning {rep.conditioning:.3g}",
              f"pointwise  eigenvalues {', '.join(_c(z) for z in rep.pointwise_eigenvalues)}: "
              f"{rep.pointwise_verdict}",
-             f"filtered   slowest {', '.join(_c(z) for z in ev[:4])}"
-             f"{' ...' if len(ev) > 4 else ''}; fastest {_c(ev[-1])}",
+             f"filtered   {first} {', '.join(_c(z) for z in ev[:4])}"
+             f"{' ...' if len(ev) > 4 else ''}; {last} {_c(ev[-1])}",
              f"verdict: {rep.verdict}{' (slow)' if rep.slow else ''} "
              f"(max Re λ = {rep.max_real:+.4g}; pointwise "
              f"{rep.pointwise_max_real:+.4g})"]

@@ -425,41 +425,105 @@ def fig_stability_map(smoke=False):
 
 
 # -- spectra of the zoo ----------------------------------------------------------------------
-def fig_zoo_spectra(smoke=False):
-    """Small multiples: one panel per built-in game, its eigenvalues against the imaginary axis,
-    the title coloured by the verdict; one row block per registry section."""
-    from gandyn.analysis.spectrum import VERDICTS, classify_matrix
+ZOO_RE_LIM = (-2.3, 1.0)   # Re λ window: the bulk of the zoo; the two stiff modes get an arrow
+
+
+def zoo_rows(smoke=False):
+    """The atlas rows of every registered game (``gandyn.atlas.analyse_game``: the same
+    eigenvalues, kinds and verdicts as ``gandyn atlas``), by section; ``smoke``: three a section."""
+    from gandyn.atlas import analyse_game
     from gandyn.games.registry import all_games
 
-    colours = {"stable": "tab:green", "marginal": "tab:orange", "unstable": "tab:red"}
-    games = []
-    for section, zoo in all_games().items():
-        for name, factory in zoo[: 3 if smoke else None]:
-            g = factory()
-            if g.equilibrium is None:
-                continue
-            J = jacobian(g)
-            e = np.asarray(eigenvalues(J))
-            if np.all(np.isfinite(e)):
-                games.append((section, name, e, VERDICTS[int(classify_matrix(J)[1])]))
-    ncols = 7
-    nrows = math.ceil(len(games) / ncols)
-    fig = MplFigure(figsize=(2.35 * ncols, 2.3 * nrows + 0.6), layout="constrained")
-    axes = np.atleast_2d(fig.subplots(nrows, ncols))
-    for ax, (section, name, e, verd) in zip(axes.flat, games):
-        spectrum(ax, e, legend=False, markersize=7, title="")
-        ax.set_title(f"{section}: {name}", fontsize=8.5, color=colours.get(verd, "black"))
-        ax.set_xlabel("")
-        ax.set_ylabel("")
-        ax.tick_params(labelsize=7)
-    for ax in axes.flat[len(games):]:
-        ax.set_axis_off()
+    return {section: [analyse_game(section, name, factory())
+                      for name, factory in zoo[: 3 if smoke else None]]
+            for section, zoo in all_games().items()}
+
+
+def _zoo_block(ax_re, ax_im, blocks, colours):
+    """One column of the zoo: for each ``(title, rows)`` a bold heading then one line per game,
+    its eigenvalues' real parts on ``ax_re`` and the rotations |Im λ| on ``ax_im``."""
+    lo, hi = ZOO_RE_LIM
+    labels, ys, y = [], [], 0
+    for k, (title, rows) in enumerate(blocks):
+        if k:
+            y += 0.6                    # a gap between sections
+        labels.append(title)
+        ys.append(y)
+        y += 1
+        for r in rows:
+            col = colours.get(r["verdict"], "black")
+            e = np.array([complex(a, b) for a, b in r["eigenvalues"]])
+            e = e[e.imag >= 0]          # one of each conjugate pair
+            cplx = np.abs(e.imag) > 1e-9 * max(1.0, float(np.abs(e).max(initial=0)))
+            for z, c in zip(e, cplx):
+                m = "D" if c else "o"
+                if z.real < lo:         # off the window: an arrow at the edge with its value
+                    ax_re.plot(lo + 0.06, y, "<", ms=8, color=col, mec="black", mew=0.6)
+                    ax_re.annotate(f"{z.real:.3g}", (lo + 0.16, y), va="center", fontsize=7.5)
+                else:
+                    ax_re.plot(z.real, y, m, ms=7, color=col, mec="black", mew=0.6, alpha=0.9)
+                if c:
+                    ax_im.plot(abs(z.imag), y, "D", ms=7, color=col, mec="black", mew=0.6)
+            if not r["eigenvalues"]:    # no Jacobian at the rest point: say so in the row
+                ax_re.annotate(f"no Jacobian at the rest point ({r['kind']}): {r['verdict']}",
+                               (lo + 0.1, y),
+                               va="center", fontsize=8, style="italic", color=col)
+            labels.append(r["game"])
+            ys.append(y)
+            y += 1
+    for ax in (ax_re, ax_im):
+        ax.set_ylim(y - 0.4, -0.6)
+        ax.set_yticks(ys)
+        ax.grid(axis="y", color="0.92", lw=0.8, zorder=0)
+        ax.tick_params(labelsize=8)
+    ax_re.set_yticklabels(labels)
+    ax_im.set_yticklabels([])
+    heads = {t for t, _ in blocks}
+    verdict = {r["game"]: r["verdict"] for _, rows in blocks for r in rows}
+    for t in ax_re.get_yticklabels():
+        if t.get_text() in heads:
+            t.set_fontweight("bold")
+        else:
+            t.set_color(colours.get(verdict.get(t.get_text()), "black"))
+    ax_re.set_xlim(lo, hi)
+    ax_re.axvspan(lo, 0.0, color="tab:green", alpha=0.07, zorder=0)
+    ax_re.axvline(0.0, color="black", lw=1.1, zorder=1)
+    ax_re.set_xlabel("Re λ  (< 0: decays)", fontsize=10)
+    ax_im.set_xlim(0, 2.3)
+    ax_im.set_xlabel("|Im λ|  (rotation)", fontsize=10)
+
+
+def fig_zoo_spectra(smoke=False):
+    """Every built-in game on one line: its eigenvalues' real parts (circles real, diamonds
+    complex pairs) against the stability boundary Re λ = 0 and its rotations |Im λ|, coloured
+    by the verdict; the pointwise and bilinear games in the left column, the Dirac-GANs in the
+    right. A game without a Jacobian at its rest point (the WGAN-GP Dirac-GAN, non-smooth at
+    ψ = 0) keeps its line and says so."""
     from matplotlib.lines import Line2D
 
-    handles = [Line2D([], [], marker="s", ls="", color=c, label=v) for v, c in colours.items()]
-    fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=9,
-               title="title colour: verdict (x: Re λ, y: Im λ; green half-plane: Re λ < 0)")
-    fig.suptitle("Eigenvalues of v'(z*) for every built-in game at its equilibrium")
+    colours = {"stable": "tab:green", "marginal": "tab:orange", "unstable": "tab:red"}
+    rows = zoo_rows(smoke)
+    names = {"pointwise": "pointwise triples (p_d = 1)", "dirac": "Dirac-GANs",
+             "bilinear": "bilinear games"}
+    left = [(names.get(s, s), rows[s]) for s in rows if s != "dirac"]
+    right = [(names["dirac"], rows["dirac"])] if "dirac" in rows else []
+    n = max(sum(len(r) + 1.6 for _, r in b) - 0.6 for b in (left, right) if b)
+    fig = MplFigure(figsize=(14, 0.3 * n + 1.6), layout="constrained")
+    axes = fig.subplots(1, 4, width_ratios=(3.0, 1.1, 3.0, 1.1))
+    _zoo_block(axes[0], axes[1], left, colours)
+    if right:
+        _zoo_block(axes[2], axes[3], right, colours)
+    handles = [Line2D([], [], marker="s", ls="", ms=9, color=c, label=v)
+               for v, c in colours.items()]
+    handles += [Line2D([], [], marker="o", ls="", ms=7, color="0.6", mec="black",
+                       label="real eigenvalue"),
+                Line2D([], [], marker="D", ls="", ms=7, color="0.6", mec="black",
+                       label="complex pair λ, λ̄"),
+                Line2D([], [], marker="<", ls="", ms=8, color="0.6", mec="black",
+                       label="left of the window (value written)")]
+    fig.legend(handles=handles, loc="outside lower center", ncol=6, fontsize=9, frameon=False)
+    fig.suptitle("Every built-in game at its equilibrium: where its eigenvalues lie "
+                 "(green half-plane: Re λ < 0, locally stable)", fontsize=13)
     return fig
 
 
@@ -492,8 +556,10 @@ FIGURES = (
            "predicting each convergence rate.", fig_xy_updaters),
     Figure("stability_map", "Spectral radius over learning rate × γ with the ρ = 1 boundary.",
            fig_stability_map),
-    Figure("zoo_spectra", "Eigenvalues of every built-in game at its equilibrium.",
-           fig_zoo_spectra),
+    Figure("zoo_spectra", "Eigenvalues of every built-in game at its equilibrium (the atlas's "
+           "rows; pointwise games at p_d = 1): real parts against Re λ = 0 and rotations "
+           "|Im λ|, coloured by verdict. The WGAN-GP Dirac-GAN has no Jacobian there (its field "
+           "jumps at ψ = 0) and says so on its line.", fig_zoo_spectra),
 )
 
 

@@ -79,21 +79,29 @@ def plot_report(rep, *, functions=None, n_side: int = 40, n_grid: int = 25,
     pds = rep.pd[:4]
     game = triple(*fs, pd=pds[0], D0=D0, domain=(lo, hi), name=rep.name)
     n_top = len(pds)
-    fig = fig or Figure(figsize=(4.6 * max(n_top, 2), 8.4), layout="constrained")
-    top, bottom = fig.subfigures(2, 1, height_ratios=(1.0, 0.95))
-    axes = np.atleast_1d(top.subplots(1, n_top))
+    # one p_d: the three panels in one row; more: the portraits on top, the sweep and the map
+    # below. Titles are kept short (the constrained layout then keeps them apart at the
+    # README's sizes) and the map's legend goes under the map, not beside it
+    if n_top == 1:
+        fig = fig or Figure(figsize=(15.0, 4.9), layout="constrained")
+        axes, sweep_ax, map_ax = fig.subplots(1, 3, width_ratios=(1.25, 1.0, 1.0))
+        axes = np.atleast_1d(axes)
+    else:
+        fig = fig or Figure(figsize=(max(4.6 * n_top, 11.0), 9.0), layout="constrained")
+        top, bottom = fig.subfigures(2, 1, height_ratios=(1.0, 1.05))
+        axes = np.atleast_1d(top.subplots(1, n_top))
+        sweep_ax, map_ax = bottom.subplots(1, 2)
     dlo, dhi = max(lo + 1e-3, D0 - 1.5), min(hi - 1e-3, D0 + 1.5)
     for ax, p in zip(axes, pds):
         data = portrait(at_pd(game, p), (dlo, dhi), (0.0, p + 1.0), n_grid=n_grid, n_seeds=5,
-                        with_separatrices=False, title=f"p_d = {p:g}")
+                        with_separatrices=False, title=f"phase portrait at p_d = {p:g}")
         phase_portrait(ax, data, colorbar=False, legend=False)
         ax.plot([D0], [p], "*", ms=16, color="white", mec="black", zorder=6,
                 label=f"rest point ({D0:.3g}, {p:g})")
         ax.legend(loc="best", fontsize=8, framealpha=0.9)
-    top.suptitle(f"{rep.name}: f1 = {rep.functions[0]}, f2 = {rep.functions[1]}, "
-                 f"f3 = {rep.functions[2]}  —  verdict: {rep.verdict}")
+    fig.suptitle(f"{rep.name}: f1 = {rep.functions[0]}, f2 = {rep.functions[1]}, "
+                 f"f3 = {rep.functions[2]}  —  verdict: {rep.verdict}", fontsize=13)
 
-    sweep_ax, map_ax = bottom.subplots(1, 2)
     p_lo, p_hi = min(rep.pd) / 10, max(rep.pd) * 10
     sweep = np.geomspace(p_lo, p_hi, n_sweep)
     eig = np.asarray(jax.jit(jax.vmap(lambda p: eigenvalues(jacobian(at_pd(game, p)))))(
@@ -108,7 +116,7 @@ def plot_report(rep, *, functions=None, n_side: int = 40, n_grid: int = 25,
     sweep_ax.set_xscale("log")
     sweep_ax.set_xlabel("p_d (dotted: the report's values)")
     sweep_ax.set_ylabel("eigenvalue at the rest point")
-    sweep_ax.set_title("eigenvalues over p_d (stable: Re λ < 0)")
+    sweep_ax.set_title("eigenvalues vs p_d (stable: Re λ < 0)")
     sweep_ax.legend(fontsize=8, ncol=2)
 
     status, neg, (a, b), (plo, phi) = _outcomes(fs, rep, n_side)
@@ -125,8 +133,9 @@ def plot_report(rep, *, functions=None, n_side: int = 40, n_grid: int = 25,
     if neg.any():
         handles.append(Patch(facecolor="white", edgecolor="black", hatch="//",
                              label=f"went through p_g < 0 ({neg.mean():.0%})"))
-    map_ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    map_ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=8,
+                  ncol=min(len(handles), 3), frameon=False)
     map_ax.set_xlabel("D at the start")
     map_ax.set_ylabel("p_g at the start")
-    map_ax.set_title(f"global test at p_d = {rep.pd[0]:g}: end of each start")
+    map_ax.set_title(f"global test at p_d = {rep.pd[0]:g}: where each start ends")
     return fig
