@@ -57,7 +57,8 @@ class Session:
         self.w["loss"] = Select(title="game", value=s["loss"], options=list(lab_games()),
                                 name="loss", width=270)
         for k in ("f1", "f2", "f3"):
-            self.w[k] = TextInput(title=f"{k}(x), x = D", value=s[k], name=k, width=270)
+            self.w[k] = TextInput(title=f"{k}(x), x = D", value=s[k], name=k, width=270,
+                                  css_classes=[f"gandyn-{k}"])
         self.w["reg"] = Select(title="regulariser (Dirac-GAN)", value=s["reg"],
                                options=list(S.DIRAC_REGS), name="reg", width=270)
         self.w["rule"] = Select(title="update rule", value=s["rule"], options=list(S.RULES),
@@ -65,7 +66,7 @@ class Session:
         for k, title in SLIDERS.items():
             lo, hi, step = S.RANGES[k]
             self.w[k] = Slider(title=title, start=lo, end=hi, step=step, value=s[k], name=k,
-                               width=270)
+                               width=270, css_classes=[f"gandyn-{k}"])
         for k, wdg in self.w.items():
             wdg.on_change("value", self._changed(k))
         self.message = Div(text="", name="message", width=270,
@@ -170,6 +171,10 @@ class Session:
     # -- events ---------------------------------------------------------------------------
     def _changed(self, name):
         def cb(attr, old, new):
+            if name in S.RANGES:  # a keyed slider adds steps in binary: 0.11999999999999998
+                step = S.RANGES[name][2]
+                new = float(f"{round(new / step) * step:.12g}")
+                new = int(new) if name in ("n_disc", "steps") else new
             self.settings[name] = new
             if name == "loss":  # a start belongs to the plane of its game
                 self.settings["x0"] = self.settings["y0"] = None
@@ -225,6 +230,14 @@ class Session:
         try:
             for k in ("f1", "f2", "f3", "pd", "gamma", "sigma", "lr", "n_disc", "steps"):
                 s[k] = S.check(k, s[k])
+            if s["loss"] == "triple":  # typed text meets the whitelist parser first, and only it
+                from gandyn.expr import parse
+
+                for k in ("f1", "f2", "f3"):
+                    try:
+                        parse(s[k])
+                    except ValueError as e:
+                        raise ValueError(f"{k}: {e}") from None
         except ValueError as e:
             self._refuse(s, e)
             return
