@@ -88,9 +88,10 @@ class Session:
         p = figure(width=640, height=480, tools=tools, name="portrait",
                    title="phase portrait (tap to start a flow and the iterates)")
         self.src = {k: ColumnDataSource(v, name=k) for k, v in {
-            "stream": {"xs": [], "ys": []},
+            "stream": {"x": [], "y": []},
             "arrows": {"x": [], "y": [], "angle": []},
-            "nullclines": {"xs": [], "ys": [], "which": [], "color": []},
+            "null_across": {"x": [], "y": []},
+            "null_up": {"x": [], "y": []},
             "rest": {"x": [], "y": [], "kind": [], "color": []},
             "flow": {"x": [], "y": []},
             "iterates": {"x": [], "y": []},
@@ -105,11 +106,13 @@ class Session:
             "here": {"x": [], "y": []},
         }.items()}
         src = self.src
-        p.multi_line("xs", "ys", source=src["stream"], line_color="#9e9e9e", line_width=1)
+        p.line("x", "y", source=src["stream"], line_color="#9e9e9e", line_width=1)
         p.scatter("x", "y", angle="angle", source=src["arrows"], marker="triangle", size=7,
                   color="#9e9e9e")
-        p.multi_line("xs", "ys", source=src["nullclines"], line_color="color", line_width=2,
-                     line_dash="dashed", legend_field="which")
+        self._null = [p.line("x", "y", source=src[k], line_color=c, line_width=2,
+                             line_dash="dashed", legend_label=f"nullcline {w}")
+                      for k, c, w in (("null_across", "#2c7fb8", "across"),
+                                      ("null_up", "#e6550d", "up"))]
         p.line("x", "y", source=src["flow"], line_color="#08519c", line_width=2.5,
                legend_label="flow")
         p.line("x", "y", source=src["iterates"], line_color="#cb181d", line_width=1.2,
@@ -176,6 +179,7 @@ class Session:
                 new = float(f"{round(new / step) * step:.12g}")
                 new = int(new) if name in ("n_disc", "steps") else new
             self.settings[name] = new
+            self._t_event = getattr(self, "_t_event", None) or time.perf_counter()
             if name == "loss":  # a start belongs to the plane of its game
                 self.settings["x0"] = self.settings["y0"] = None
                 self.selected = None
@@ -266,23 +270,42 @@ class Session:
             t1 = time.perf_counter()
             self.show(d)
             self.message.text = ""
+            t2 = time.perf_counter()
+            since = getattr(self, "_t_event", None)
+            self._t_event = None
             self.status.text = (f"computed in {1e3 * seconds:.0f} ms, drawn in "
-                                f"{1e3 * (time.perf_counter() - t1):.0f} ms")
+                                f"{1e3 * (t2 - t1):.0f} ms" + (
+                                    f" ({1e3 * (t2 - since):.0f} ms after the change)"
+                                    if since else ""))
         if self._dirty:
             self._dirty = False
             self._schedule()
 
     def show(self, d):
-        """Assign every source from ``d`` (a ``LabData``)."""
+        """Assign every source from ``d`` (a ``LabData``), sent as one message (held)."""
+        self.doc.hold("combine")
+        try:
+            self._show(d)
+        finally:
+            self.doc.unhold()
+
+    def _show(self, d):
         self.data = d
         src = self.src
         lines, arrows = V.stream_source(d)
         src["stream"].data, src["arrows"].data = lines, arrows
-        src["nullclines"].data = V.nullclines(d)
+        na, nu, labels = V.nullcline_sources(d)
+        src["null_across"].data, src["null_up"].data = na, nu
+        from bokeh.core.property.vectorization import value
+
+        for item in self.portrait.legend[0].items:  # "dD/dt = 0", "dθ/dt = 0", ...
+            for r, label in zip(self._null, labels):
+                if r in item.renderers:
+                    item.label = value(label)
         src["rest"].data = V.rest_source(d)
         src["flow"].data = V.curve(d.flow)
         src["iterates"].data = V.curve(d.path)
-        src["start"].data = {"x": [float(d.start[0])], "y": [float(d.start[1])]}
+        src["start"].data = {"x": d.start[:1].copy(), "y": d.start[1:].copy()}
         src["equilibrium"].data = {"x": [float(d.equilibrium[0])],
                                    "y": [float(d.equilibrium[1])]}
         dist, rate = V.convergence(d)

@@ -39,7 +39,7 @@ def numbers(d) -> dict:
         } for r in d.rest_points],
         "start": d.start.tolist(),
         "iterates": d.path.tolist(),
-        "flow": V.curve(d.flow),
+        "flow": {k: v.tolist() for k, v in V.curve(d.flow).items()},
         "stability_map": {"lr": d.map_lr.tolist(), "gamma": d.map_gamma.tolist(),
                           "rho": d.map_rho.tolist(), "indexing": "rho[i][j] at (lr[i], gamma[j])"},
     }

@@ -67,13 +67,23 @@ def streamlines(d) -> tuple:
     return lines, arrows
 
 
+def joined(pieces) -> dict:
+    """Curves as one column pair with NaN between them: one glyph and two binary buffers for the
+    browser instead of one per curve (most of a redraw's message and drawing otherwise)."""
+    if not pieces:
+        return {"x": np.zeros(0), "y": np.zeros(0)}
+    gap = np.full((1, 2), np.nan)
+    xy = np.concatenate([q for p in pieces for q in (np.asarray(p, float), gap)][:-1])
+    return {"x": xy[:, 0].copy(), "y": xy[:, 1].copy()}
+
+
 def stream_source(d) -> tuple:
     lines, arrows = streamlines(d)
     a = np.array(arrows).reshape(-1, 3)
     # a triangle marker points up: turn it by (direction - 90°); screen angles are taken in
     # units of the window so that the head follows the line on a non-square window
-    return ({"xs": [p[:, 0].tolist() for p in lines], "ys": [p[:, 1].tolist() for p in lines]},
-            {"x": a[:, 0].tolist(), "y": a[:, 1].tolist(), "angle": (a[:, 2] - np.pi / 2).tolist()})
+    # NumPy arrays, not lists: Bokeh sends them as binary buffers
+    return joined(lines), {"x": a[:, 0].copy(), "y": a[:, 1].copy(), "angle": a[:, 2] - np.pi / 2}
 
 
 def nullclines(d) -> dict:
@@ -90,23 +100,29 @@ def nullclines(d) -> dict:
         gen = contourpy.contour_generator(d.null_x, d.null_y, z)
         for seg in gen.lines(0.0):
             if len(seg) >= 2:
-                xs.append(seg[:, 0].tolist())
-                ys.append(seg[:, 1].tolist())
+                xs.append(np.ascontiguousarray(seg[:, 0]))
+                ys.append(np.ascontiguousarray(seg[:, 1]))
                 which.append(label)
     colour = {across: "#2c7fb8", up: "#e6550d"}
-    return {"xs": xs, "ys": ys, "which": which, "color": [colour[w] for w in which]}
+    return {"xs": xs, "ys": ys, "which": which, "color": [colour[w] for w in which],
+            "labels": (across, up)}
 
 
-def nan_list(a) -> list:
-    """A 1-D array as a list with NaN kept (Bokeh draws a gap there)."""
-    return [float(v) for v in np.asarray(a, float)]
+def nullcline_sources(d) -> tuple:
+    """``(across, up, labels)``: each nullcline as one NaN-joined curve, and their names."""
+    nc = nullclines(d)
+    a, b = nc["labels"]
+    pick = [[np.column_stack([x, y]) for x, y, w in zip(nc["xs"], nc["ys"], nc["which"]) if w == k]
+            for k in (a, b)]
+    return joined(pick[0]), joined(pick[1]), (a, b)
 
 
 def curve(xy) -> dict:
+    """A curve's columns, its trailing NaN (it left the plane) cut, inner NaN kept (a gap)."""
     xy = np.asarray(xy, float)
     ok = np.all(np.isfinite(xy), axis=1)
-    n = int(np.flatnonzero(ok)[-1]) + 1 if ok.any() else 0  # trailing NaN: it left the plane
-    return {"x": nan_list(xy[:n, 0]), "y": nan_list(xy[:n, 1])}
+    n = int(np.flatnonzero(ok)[-1]) + 1 if ok.any() else 0
+    return {"x": xy[:n, 0].copy(), "y": xy[:n, 1].copy()}
 
 
 def rest_source(d) -> dict:
@@ -122,13 +138,13 @@ def convergence(d) -> tuple:
     dist = np.hypot(*(d.path - d.equilibrium).T)
     k = np.arange(len(dist), dtype=float)
     ok = np.isfinite(dist) & (dist > 0)
-    first = {"x": k[ok].tolist(), "y": dist[ok].tolist()}
+    first = {"x": k[ok], "y": dist[ok]}
     pred = {"x": [], "y": []}
     if np.isfinite(d.rho) and d.rho > 0 and dist.size and np.isfinite(dist[0]) and dist[0] > 0:
         with np.errstate(over="ignore", under="ignore"):
             p = dist[0] * d.rho ** k
         good = np.isfinite(p) & (p > 1e-300)
-        pred = {"x": k[good].tolist(), "y": p[good].tolist()}
+        pred = {"x": k[good], "y": p[good]}
     return first, pred
 
 
@@ -158,8 +174,8 @@ def map_boundary(d) -> dict:
     if z.count() >= 4:
         for seg in contourpy.contour_generator(d.map_lr, d.map_gamma, z).lines(1.0):
             if len(seg) >= 2:
-                xs.append(seg[:, 0].tolist())
-                ys.append(seg[:, 1].tolist())
+                xs.append(np.ascontiguousarray(seg[:, 0]))
+                ys.append(np.ascontiguousarray(seg[:, 1]))
     return {"xs": xs, "ys": ys}
 
 
