@@ -77,9 +77,10 @@ def test_readme_block_runs(lang, src, tmp_path, monkeypatch):
         return
     from gandyn.cli import main
 
-    ran = 0
+    ran = skipped = 0
     for cmd in _commands(src):
         if any(tuple(cmd[: len(s)]) == s for s in SKIP_COMMANDS):
+            skipped += 1
             continue
         assert cmd[0] == "gandyn", f"README bash command not handled by this test: {cmd}"
         argv = cmd[1:]
@@ -94,7 +95,7 @@ def test_readme_block_runs(lang, src, tmp_path, monkeypatch):
         assert rc == 0, f"{' '.join(cmd)} exited {rc}"
         assert out.getvalue().strip(), f"{' '.join(cmd)} printed nothing"
         ran += 1
-    assert ran or "pip" in src or _DONE
+    assert ran or skipped or _DONE
 
 
 def test_readme_images_exist():

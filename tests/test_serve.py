@@ -191,8 +191,10 @@ def test_views_and_strict_json_export():
     from gandyn.serve import export, views
 
     d = E.lab(loss="triple", f1="-x**2/2", f2="x", f3="x", pd=0.5, x0=1.2, y0=0.2)
-    lines, arrows = views.stream_source(d)
-    assert len(lines["xs"]) >= 20 and len(arrows["x"]) == len(lines["xs"])
+    lines, arrows = views.streamlines(d)
+    assert len(lines) >= 20 and len(arrows) == len(lines)
+    joined, _ = views.stream_source(d)
+    assert np.isnan(joined["x"]).sum() == len(lines) - 1  # one NaN between two curves
     nc = views.nullclines(d)
     assert set(nc["which"]) == {"dD/dt = 0", "dp_g/dt = 0"}
     text = export.to_json(d)
@@ -225,3 +227,27 @@ def test_serve_refuses_a_bad_port(capsys):
     assert e.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "gandyn serve: error:" in err
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    line = next(x for x in readme.splitlines() if x.startswith('python3 -m pip install -e ".[test]"'))
+    ci = (root / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()
+    assert ci[-1] == line
+    assert any(x.startswith("command -v chromium") for x in ci)
+
+
+def test_serve_reports_a_port_in_use(capsys):
+    import socket
+
+    from gandyn.cli import main
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        rc = main(["serve", "--port", str(s.getsockname()[1])])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1 and "cannot listen on 127.0.0.1:" in err, err
