@@ -4,10 +4,16 @@ Three ways to show progress, chosen by ``mode`` (or the environment variable
 ``GANDYN_PROGRESS``, which wins over ``"auto"``):
 
 * ``"bar"``    a rich progress bar (redraws in place; for a terminal),
-* ``"lines"``  one plain line ``desc N/M (elapsed s)`` per step: safe in logs and CI,
+* ``"lines"``  plain lines ``desc N/M (P%), E s elapsed, ETA R s`` (``ETA ?`` on the first,
+               ``desc N (E s)`` when the total is unknown): safe in logs and CI; one per
+               step, or at most one every ``every`` seconds (and the last),
 * ``"quiet"``  nothing at all,
-* ``"auto"``   ``"bar"`` when the stream (default ``sys.stderr``) is a terminal, else ``"quiet"``:
-               redirected output never receives carriage returns or bar characters.
+* ``"auto"``   ``"bar"`` when the stream (default ``sys.stderr``) is a terminal, else
+               ``off_tty`` (``"quiet"`` unless the caller asks for ``"lines"``): redirected
+               output never receives carriage returns or bar characters.
+
+The ETA is the time per step since the first report times the steps left: the first report
+often comes after a compilation, which would otherwise inflate it.
 
 Usage::
 
@@ -43,34 +49,41 @@ def _isatty(stream) -> bool:
         return False
 
 
-def resolve_mode(mode: str = "auto", stream: IO | None = None) -> str:
-    """The concrete mode (``"bar"``, ``"lines"`` or ``"quiet"``) for ``mode`` on ``stream``."""
+def resolve_mode(mode: str = "auto", stream: IO | None = None, off_tty: str = "quiet") -> str:
+    """The concrete mode (``"bar"``, ``"lines"`` or ``"quiet"``) for ``mode`` on ``stream``
+    (``off_tty``: what ``"auto"`` gives when the stream is no terminal)."""
     if mode not in MODES:
         raise ValueError(f"progress mode must be one of {', '.join(MODES)}, got {mode!r}")
+    if off_tty not in ("lines", "quiet"):
+        raise ValueError(f"off_tty must be 'lines' or 'quiet', got {off_tty!r}")
     if mode == "auto":
         env = os.environ.get(ENV, "").strip().lower()
         if env in MODES and env != "auto":
             return env
         stream = sys.stderr if stream is None else stream
-        return "bar" if _isatty(stream) else "quiet"
+        return "bar" if _isatty(stream) else off_tty
     return mode
 
 
 class Progress:
     """A progress display over ``total`` steps (``None``: unknown); use as a context manager.
 
-    ``advance(n=1)`` moves it on; ``done`` counts the steps so far. Leaving the ``with`` block
-    removes a bar (transient) so that the command's own output follows cleanly.
+    ``advance(n=1)`` moves it on, ``update(done)`` sets the steps done; ``done`` counts them.
+    Leaving the ``with`` block removes a bar (transient) so that the command's own output
+    follows cleanly. ``every``: in ``"lines"`` mode, seconds between lines (0: every step).
     """
 
     def __init__(self, total: int | None = None, desc: str = "", mode: str = "auto",
-                 stream: IO | None = None):
+                 stream: IO | None = None, *, off_tty: str = "quiet", every: float = 0.0):
         self.stream = sys.stderr if stream is None else stream
-        self.mode = resolve_mode(mode, self.stream)
+        self.mode = resolve_mode(mode, self.stream, off_tty)
         self.total = None if total is None else int(total)
         self.desc = desc
+        self.every = float(every)
         self.done = 0
         self._t0 = time.perf_counter()
+        self._first = None       # (time, done) of the first report: the ETA's origin
+        self._last_line = None   # time of the last line written
         self._rich = None
         self._task = None
 
@@ -91,14 +104,48 @@ class Progress:
 
     def advance(self, n: int = 1) -> None:
         self.done += n
+        now = time.perf_counter()
+        first = self._first is None
+        if first:
+            self._first = (now, self.done)
         if self.mode == "bar":
             self._rich.update(self._task, advance=n)
         elif self.mode == "lines":
-            of = f"/{self.total}" if self.total is not None else ""
-            dt = time.perf_counter() - self._t0
-            head = f"{self.desc} " if self.desc else ""
-            self.stream.write(f"{head}{self.done}{of} ({dt:.1f} s)\n")
+            last = self.total is not None and self.done >= self.total
+            if not (first or last or self._last_line is None
+                    or now - self._last_line >= self.every):
+                return
+            self._last_line = now
+            self.stream.write(self.line(now) + "\n")
             self.stream.flush()
+
+    def update(self, done: int) -> None:
+        """Set the steps done (``advance`` by the difference)."""
+        self.advance(int(done) - self.done)
+
+    def eta(self, now: float | None = None) -> float | None:
+        """Seconds left at the rate since the first report (None: total unknown, or no rate
+        yet: the first report's time may be mostly a compilation)."""
+        if self.total is None or self._first is None:
+            return None
+        now = time.perf_counter() if now is None else now
+        t1, d1 = self._first
+        left = max(self.total - self.done, 0)
+        if not left:
+            return 0.0
+        return (now - t1) / (self.done - d1) * left if self.done > d1 else None
+
+    def line(self, now: float | None = None) -> str:
+        """The plain line of ``"lines"`` mode for the state now."""
+        now = time.perf_counter() if now is None else now
+        dt = now - self._t0
+        head = f"{self.desc} " if self.desc else ""
+        if self.total is None:
+            return f"{head}{self.done} ({dt:.1f} s)"
+        pct = 100.0 * self.done / self.total if self.total else 100.0
+        eta = self.eta(now)
+        return (f"{head}{self.done}/{self.total} ({pct:.0f}%), {dt:.1f} s elapsed, "
+                f"ETA {'?' if eta is None else f'{eta:.1f} s'}")
 
     def __exit__(self, *exc) -> None:
         if self._rich is not None:
@@ -107,9 +154,9 @@ class Progress:
 
 
 def progress(total: int | None = None, desc: str = "", mode: str = "auto",
-             stream: IO | None = None) -> Progress:
+             stream: IO | None = None, *, off_tty: str = "quiet", every: float = 0.0) -> Progress:
     """A ``Progress`` (use ``with progress(total=n, desc=...) as p: ... p.advance()``)."""
-    return Progress(total, desc, mode, stream)
+    return Progress(total, desc, mode, stream, off_tty=off_tty, every=every)
 
 
 def track(iterable: Iterable[Any], desc: str = "", total: int | None = None, mode: str = "auto",

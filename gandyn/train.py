@@ -7,7 +7,10 @@ Each *lane* is one GAN: its own initialisation key (networks, minibatch stream) 
 traced hyperparameters (learning rates ``lr``, ``lr_disc`` and the regulariser weight
 ``gamma``), so a sweep over seeds × rates × γ is one program (``vmap``); the number of critic
 steps ``n_disc``, the loss, the data set, the networks and the update rule shape the program and
-are static (one program per value). The lanes are split over devices with ``shard_map``
+are static (one program per value). The program runs in blocks of steps (``block``), the host
+looping over one compiled block that carries the lanes' state, so that progress can be shown
+(``train(progress=...)``, ``train_iter``); the result does not depend on the blocks. The lanes
+are split over devices with ``shard_map``
 (``jax.devices()``; on the CPU set ``XLA_FLAGS=--xla_force_host_platform_device_count=N`` before
 jax is imported to use N cores) and, on each device, walked in chunks with ``lax.map``.
 
@@ -28,10 +31,12 @@ does not depend on ``steps``. ``TrainResult.curves_by_config()``: per configurat
 each metric over the lanes alive at each record and how many they are.
 
 Losses (``LOSS_RECIPES``; f1, f2, f3 on D's raw output t, D scoring data high; see
-``docs/sampled_gans.md``):
+``docs/sampled_gans.md``). The optimiser column is the papers'; its rate is NOT the default:
+``lr`` defaults to ``train_defaults.LR`` (1e-3) for every loss (pass the papers' rate with
+``lr=``):
 
 ==========  =====================================  =====================  =====================
-name        triple / regulariser                   default optimiser      source
+name        triple / regulariser                   paper's optimiser      source
 ==========  =====================================  =====================  =====================
 gan         log σ(t), log(1-σ(t)), -log(1-σ(t))    Adam 1e-4 (.5, .999)   Goodfellow 2014
 nsgan       log σ(t), log(1-σ(t)), log σ(t)        Adam 1e-4 (.5, .999)   Goodfellow 2014
@@ -68,6 +73,7 @@ from jax.sharding import PartitionSpec as P
 
 from gandyn import data as datasets
 from gandyn import metrics as M
+from gandyn import train_defaults as _defaults
 from gandyn.games.base import State
 from gandyn.games.sampled import loss_triple, sampled_game
 from gandyn.games.sampled_regs import DRAGAN, WGANGP, Clip
@@ -89,12 +95,19 @@ __all__ = [
     "EnsembleResult",
     "LossRecipe",
     "lsgan_triple",
+    "TrainProgress",
+    "TrainResult",
+    "default_block",
+    "record_steps",
     "run_ensemble",
+    "samples",
     "summarize",
     "summarize_curves",
     "train",
+    "train_iter",
 ]
 
+CHECK_EVERY = _defaults.CHECK_EVERY
 RUNNING, DIVERGED, NON_FINITE = int(RESULTS.running), int(RESULTS.diverged), int(RESULTS.non_finite)
 
 
@@ -241,15 +254,15 @@ class _PowerIterate:
 class Config:
     """The static part of one training program (hashable)."""
 
-    loss: str = "nsgan"
-    data: str = "ring"
-    updater: str = "default"
+    loss: str = _defaults.LOSS
+    data: str = _defaults.DATA
+    updater: str = _defaults.UPDATER
     n_disc: int | None = None        # None: the loss's
-    width: int = 64
-    depth: int = 2
-    zdim: int = 2
-    batch: int = 256
-    n_eval: int = 1024
+    width: int = _defaults.WIDTH
+    depth: int = _defaults.DEPTH
+    zdim: int = _defaults.ZDIM
+    batch: int = _defaults.BATCH
+    n_eval: int = _defaults.N_EVAL
     lsgan_targets: tuple = (-1.0, 1.0, 1.0)
     activation: str = "relu"
 
@@ -389,14 +402,18 @@ def _select(mask, new, old):
 
 
 def _lane_program(ens: Ensemble, steps: int, record_every: int, check_every: int,
-                  bound: float, keep_final: bool):
-    """``run(keys, hps) -> (status, stop, metrics, record_status, final)`` for one chunk.
+                  bound: float):
+    """``(init, advance)`` for one chunk of lanes.
 
-    ONE scan over the steps holds the only copy of the update (compile time is what a small
-    ensemble waits for); checks and records are ``lax.cond`` on the (unbatched) step counter.
+    ``init(keys, hps) -> carry`` builds the lanes and scores them at step 0; ``advance(keys,
+    hps, carry, t0, block) -> carry`` runs steps ``t0+1 .. t0+block`` (those past ``steps``
+    are skipped) in ONE scan holding the only copy of the update (compile time is what a
+    small ensemble waits for); checks and records are ``lax.cond`` on the (unbatched) step
+    counter, which is absolute, so that a run cut into blocks takes the same steps, checks and
+    records as one scan over all steps. Every leaf of the carry has the lanes first.
     """
 
-    def init(key, hp):
+    def init_lane(key, hp):
         game, u, z = ens.make(key, hp)
         return z, u.init(game, z)
 
@@ -414,22 +431,23 @@ def _lane_program(ens: Ensemble, steps: int, record_every: int, check_every: int
     vmetrics = jax.vmap(lambda z, k: ens.metrics(z, k))
     n_rec = 1 + -(-steps // record_every) if steps else 1
 
-    def run(keys, hps):
-        z, s = jax.vmap(init)(keys, hps)
+    def measure(keys, z, status):
+        mkeys = jax.vmap(lambda k: jax.random.fold_in(k, 0x5EED))(keys)
+        m = vmetrics(z, mkeys)
+        return {k: jnp.where(status == RUNNING, v, jnp.nan).astype(jnp.float32)
+                for k, v in m.items()}
+
+    def init(keys, hps):
+        z, s = jax.vmap(init_lane)(keys, hps)
         status = vcheck(z, s)
         stop = jnp.where(status != RUNNING, 0, -1).astype(jnp.int32)
-        mkeys = jax.vmap(lambda k: jax.random.fold_in(k, 0x5EED))(keys)
-
-        def measure(z, status):
-            m = vmetrics(z, mkeys)
-            return {k: jnp.where(status == RUNNING, v, jnp.nan).astype(jnp.float32)
-                    for k, v in m.items()}
-
-        m0 = measure(z, status)
-        hist = {k: jnp.full((n_rec,) + v.shape, jnp.nan, jnp.float32).at[0].set(v)
+        m0 = measure(keys, z, status)
+        hist = {k: jnp.full(v.shape + (n_rec,), jnp.nan, jnp.float32).at[:, 0].set(v)
                 for k, v in m0.items()}
-        shist = jnp.full((n_rec,) + status.shape, RUNNING, jnp.int32).at[0].set(status)
+        shist = jnp.full(status.shape + (n_rec,), RUNNING, jnp.int32).at[:, 0].set(status)
+        return (z, s, z, s, status, stop, hist, shist)
 
+    def advance(keys, hps, carry, t0, block):
         def body(carry, t):
             z, s, zc, sc, status, stop, hist, shist = carry
             z, s = vstep(keys, hps, z, s)
@@ -453,64 +471,98 @@ def _lane_program(ens: Ensemble, steps: int, record_every: int, check_every: int
             def record(hs):
                 h, sh = hs
                 i = -(-t // record_every)
-                m = measure(z, status)
-                return {k: h[k].at[i].set(m[k]) for k in h}, sh.at[i].set(status)
+                m = measure(keys, z, status)
+                return {k: h[k].at[:, i].set(m[k]) for k in h}, sh.at[:, i].set(status)
 
             hist, shist = jax.lax.cond(recording, record, lambda hs: hs, (hist, shist))
-            return (z, s, zc, sc, status, stop, hist, shist), None
+            return (z, s, zc, sc, status, stop, hist, shist)
 
-        carry = (z, s, z, s, status, stop, hist, shist)
-        if steps:
-            carry, _ = jax.lax.scan(body, carry, jnp.arange(1, steps + 1, dtype=jnp.int32))
-        z, _, _, _, status, stop, hist, shist = carry
-        return (status, stop, {k: v.T for k, v in hist.items()}, shist.T,
-                (z if keep_final else None))
+        def scan_body(carry, t):
+            if steps % block == 0:          # every block is full: no step to skip
+                return body(carry, t), None
+            return jax.lax.cond(t <= steps, body, lambda c, t: c, carry, t), None
 
-    return run
+        ts = t0 + jnp.arange(1, block + 1, dtype=jnp.int32)
+        carry, _ = jax.lax.scan(scan_body, carry, ts)
+        return carry
+
+    return init, advance
+
+
+def _per_device(fn, chunk, n_lanes_args, *args):
+    """``fn`` over the lanes of one device, ``chunk`` lanes at a time (``lax.map``); the first
+    ``n_lanes_args`` arguments have the lanes first, the others are passed whole."""
+    lanes, rest = args[:n_lanes_args], args[n_lanes_args:]
+    n = jax.tree_util.tree_leaves(lanes[0])[0].shape[0]
+    if n == chunk:
+        return fn(*lanes, *rest)
+    shape = (n // chunk, chunk)
+    out = jax.lax.map(lambda a: fn(*a, *rest), jax.tree_util.tree_map(
+        lambda x: x.reshape(shape + x.shape[1:]), lanes))
+    return jax.tree_util.tree_map(lambda x: x.reshape((n,) + x.shape[2:]), out)
+
+
+def _sharded(fn, mesh, n_lanes_args, n_whole_args):
+    if mesh.devices.size == 1:
+        return fn
+    spec = P("batch")
+    return jax.shard_map(fn, mesh=mesh, in_specs=(spec,) * n_lanes_args + (P(),) * n_whole_args,
+                         out_specs=spec, check_vma=False)
+
+
+@functools.partial(jax.jit, static_argnames=("ens", "steps", "record_every", "bound", "chunk",
+                                             "mesh"))
+def _init_jit(keys, hps, *, ens, steps, record_every, bound, chunk, mesh):
+    init, _ = _lane_program(ens, steps, record_every, 1, bound)
+    fn = functools.partial(_per_device, init, chunk, 2)
+    return _sharded(fn, mesh, 2, 0)(keys, hps)
 
 
 @functools.partial(jax.jit, static_argnames=("ens", "steps", "record_every", "check_every",
-                                             "bound", "chunk", "mesh", "keep_final"))
-def _run_jit(keys, hps, *, ens, steps, record_every, check_every, bound, chunk, mesh,
-             keep_final):
-    run = _lane_program(ens, steps, record_every, check_every, bound, keep_final)
-
-    def per_device(keys, hps):
-        n = keys.shape[0]
-        if n == chunk:
-            return run(keys, hps)
-        shape = (n // chunk, chunk)
-        out = jax.lax.map(lambda a: run(*a), jax.tree_util.tree_map(
-            lambda x: x.reshape(shape + x.shape[1:]), (keys, hps)))
-        return jax.tree_util.tree_map(lambda x: x.reshape((n,) + x.shape[2:]), out)
-
-    if mesh.devices.size == 1:
-        return per_device(keys, hps)
-    spec = P("batch")
-    return jax.shard_map(per_device, mesh=mesh, in_specs=(spec, spec), out_specs=spec,
-                         check_vma=False)(keys, hps)
+                                             "bound", "chunk", "mesh", "block"))
+def _block_jit(keys, hps, carry, t0, *, ens, steps, record_every, check_every, bound, chunk,
+               mesh, block):
+    _, advance = _lane_program(ens, steps, record_every, check_every, bound)
+    fn = functools.partial(_per_device, lambda k, h, c, t: advance(k, h, c, t, block), chunk, 3)
+    return _sharded(fn, mesh, 3, 1)(keys, hps, carry, t0)
 
 
-def run_ensemble(ens: Ensemble, seeds, hps: Mapping[str, Any], steps: int,
-                 record_every: int | None = None, *, check_every: int = 10,
-                 bound: float = 1e6, devices=None, chunk: int | None = None,
-                 keep_final: bool = False) -> EnsembleResult:
-    """Train one GAN per lane: lane i from ``seeds[i]`` with hyperparameters ``hps[name][i]``.
+def record_steps(steps: int, record_every: int | None = None) -> np.ndarray:
+    """The steps at which ``run_ensemble`` records metrics: 0, every ``record_every``, the end."""
+    k = steps if not record_every else int(record_every)
+    return np.asarray(sorted({0, steps, *range(k, steps + 1, k)}) if steps else [0])
 
-    Args:
-      ens: the static family (``Ensemble``); equal ensembles share one compilation.
-      seeds: ``(lanes,)`` integers (initialisation and minibatch stream of each lane).
-      hps: ``{name: (lanes,) floats}`` handed to ``ens.make`` (traced: other values, same
-        program).
-      steps: training steps (map steps of the update rule) per lane.
-      record_every: metrics every k steps (and at 0 and at ``steps``); ``None``: at 0 and the end.
-      check_every: steps between status checks (a failed lane is frozen at the previous check);
-        every record is a check too.
-      bound: ``diverged`` when ``max |param| > bound``.
-      devices: devices to split the lanes over (default ``jax.devices()``).
-      chunk: lanes per ``lax.map`` iteration on a device (default: all the device's lanes).
-      keep_final: also return the final parameters (off by default: memory).
-    """
+
+class _Run(NamedTuple):
+    """What one run needs besides its carry (the lanes padded to the devices and chunks)."""
+
+    lanes: int
+    seeds: np.ndarray
+    hps: dict
+    rec_steps: np.ndarray
+
+
+def _result(run: _Run, carry, step: int, keep_final: bool) -> EnsembleResult:
+    """The ``EnsembleResult`` of ``carry`` after ``step`` steps: the records taken so far."""
+    z, _, _, _, status, stop, hist, shist = carry
+    n = int(np.sum(run.rec_steps <= step))
+
+    def cut(x):
+        return np.asarray(x)[:run.lanes]
+
+    return EnsembleResult(cut(status), cut(stop), run.rec_steps[:n],
+                          {k: cut(v)[:, :n] for k, v in hist.items()},
+                          {k: np.asarray(v) for k, v in run.hps.items()}, run.seeds,
+                          jax.tree_util.tree_map(cut, z) if keep_final else None,
+                          cut(shist)[:, :n])
+
+
+def _ensemble_blocks(ens: Ensemble, seeds, hps: Mapping[str, Any], steps: int,
+                     record_every: int | None = None, *, check_every: int = CHECK_EVERY,
+                     bound: float = 1e6, devices=None, chunk: int | None = None,
+                     block: int | None = None):
+    """``run_ensemble`` as a generator: ``(run, step, carry)`` after each block of ``block``
+    steps (one compiled block, reused), or once at step 0 when ``steps`` is 0."""
     seeds = np.asarray(seeds)
     if seeds.ndim != 1 or seeds.size == 0 or not np.issubdtype(seeds.dtype, np.integer):
         raise ValueError("seeds must be a non-empty 1-D array of integers")
@@ -527,6 +579,11 @@ def run_ensemble(ens: Ensemble, seeds, hps: Mapping[str, Any], steps: int,
         raise ValueError(f"record_every must be a positive integer, got {record_every!r}")
     if check_every < 1:
         raise ValueError(f"check_every must be a positive integer, got {check_every!r}")
+    if block is None:
+        block = default_block(steps)
+    if not isinstance(block, (int, np.integer)) or block < 1:
+        raise ValueError(f"block must be a positive integer, got {block!r}")
+    block = min(int(block), max(steps, 1))
     mesh = default_mesh(devices)
     n_dev = mesh.devices.size
     per_dev = -(-lanes // n_dev)
@@ -540,17 +597,58 @@ def run_ensemble(ens: Ensemble, seeds, hps: Mapping[str, Any], steps: int,
 
     keys = jax.vmap(jax.random.PRNGKey)(jnp.asarray(pad(seeds).astype(np.uint32)))
     hp_arr = {n: jnp.asarray(pad(v)) for n, v in hps.items()}
-    status, stop, ms, rec_status, final = _run_jit(keys, hp_arr, ens=ens, steps=steps,
-                                       record_every=max(k, 1),
-                                       check_every=int(check_every), bound=float(bound),
-                                       chunk=int(chunk), mesh=mesh, keep_final=bool(keep_final))
-    rec_steps = sorted({0, steps, *range(k, steps + 1, k)}) if steps else [0]
-    cut = (lambda x: np.asarray(x)[:lanes])
-    return EnsembleResult(cut(status), cut(stop), np.asarray(rec_steps),
-                          {n: cut(v) for n, v in ms.items()}, {n: np.asarray(v) for n, v in
-                                                               hps.items()}, seeds,
-                          None if final is None else jax.tree_util.tree_map(cut, final),
-                          cut(rec_status))
+    run = _Run(lanes, seeds, hps, record_steps(steps, record_every))
+    static = dict(ens=ens, steps=steps, record_every=max(k, 1), bound=float(bound),
+                  chunk=int(chunk), mesh=mesh)
+    carry = _init_jit(keys, hp_arr, **static)
+    if not steps:
+        yield run, 0, carry
+        return
+    for t0 in range(0, steps, block):
+        carry = _block_jit(keys, hp_arr, carry, jnp.int32(t0), check_every=int(check_every),
+                           block=block, **static)
+        jax.block_until_ready(carry)       # the step count reported is the step reached
+        yield run, min(t0 + block, steps), carry
+
+
+def default_block(steps: int) -> int:
+    """Steps per block when none is given: about ``BLOCKS`` blocks per run."""
+    return max(1, -(-int(steps) // _defaults.BLOCKS))
+
+
+def run_ensemble(ens: Ensemble, seeds, hps: Mapping[str, Any], steps: int,
+                 record_every: int | None = None, *, check_every: int = CHECK_EVERY,
+                 bound: float = 1e6, devices=None, chunk: int | None = None,
+                 keep_final: bool = False, block: int | None = None,
+                 progress: Callable[[int, int], Any] | None = None) -> EnsembleResult:
+    """Train one GAN per lane: lane i from ``seeds[i]`` with hyperparameters ``hps[name][i]``.
+
+    Args:
+      ens: the static family (``Ensemble``); equal ensembles share one compilation.
+      seeds: ``(lanes,)`` integers (initialisation and minibatch stream of each lane).
+      hps: ``{name: (lanes,) floats}`` handed to ``ens.make`` (traced: other values, same
+        program).
+      steps: training steps (map steps of the update rule) per lane.
+      record_every: metrics every k steps (and at 0 and at ``steps``); ``None``: at 0 and the end.
+      check_every: steps between status checks (a failed lane is frozen at the previous check);
+        every record is a check too.
+      bound: ``diverged`` when ``max |param| > bound``.
+      devices: devices to split the lanes over (default ``jax.devices()``).
+      chunk: lanes per ``lax.map`` iteration on a device (default: all the device's lanes).
+      keep_final: also return the final parameters (off by default: memory).
+      block: steps per compiled block (default ``default_block(steps)``, about 100 blocks);
+        the host loops over blocks, so that ``progress(step, steps)`` is called after each.
+        The result does not depend on it (the step counter, checks and records are absolute).
+    """
+    last = None
+    for run, step, carry in _ensemble_blocks(ens, seeds, hps, steps, record_every,
+                                             check_every=check_every, bound=bound,
+                                             devices=devices, chunk=chunk, block=block):
+        last = (run, step, carry)
+        if progress is not None:
+            progress(step, int(steps))
+    run, step, carry = last
+    return _result(run, carry, step, keep_final)
 
 
 # -- the named GANs ---------------------------------------------------------------------------
@@ -642,17 +740,8 @@ def _grid(seeds: int, values: Mapping[str, Sequence[float]]):
     return hp, seed
 
 
-def train(loss: str = "nsgan", data: str = "ring", *, updater: str = "default", seeds: int = 64,
-          steps: int = 1000, record_every: int | None = None, lr=None, lr_disc=None,
-          gamma=None, n_disc: int | None = None, seed0: int = 0, **kw) -> TrainResult:
-    """Train ``seeds`` GANs per configuration at once; returns a ``TrainResult``.
-
-    ``lr``, ``lr_disc`` and ``gamma`` are a number or a list of values: every combination is a
-    configuration of ``seeds`` lanes (one program for all). ``None`` takes the loss's default
-    (``LOSS_RECIPES``; ``lr_disc`` defaults to ``lr``). ``kw``: ``Config`` fields (``width``,
-    ``depth``, ``batch``, ``zdim``, ``n_eval``, ``lsgan_targets``) and ``run_ensemble``
-    options (``check_every``, ``bound``, ``devices``, ``chunk``, ``keep_final``).
-    """
+def _prepare(loss, data, updater, seeds, lr, lr_disc, gamma, n_disc, seed0, kw):
+    """``(cfg, lane seeds, hps, run_ensemble keywords)`` of a ``train`` call."""
     cfg_fields = {f.name for f in dataclasses.fields(Config)}
     cfg = Config(loss=loss, data=data, updater=updater, n_disc=n_disc,
                  **{k: v for k, v in kw.items() if k in cfg_fields}).validate()
@@ -660,11 +749,8 @@ def train(loss: str = "nsgan", data: str = "ring", *, updater: str = "default", 
     if not isinstance(seeds, (int, np.integer)) or seeds < 1:
         raise ValueError(f"seeds must be a positive integer, got {seeds!r}")
     rec = cfg.recipe
-    opt = cfg.updater if cfg.updater != "default" else rec.optimizer
-    if lr is None:
-        lr = rec.lr if opt in ("adam", "rmsprop") and (cfg.updater == "default"
-                                                       or opt == rec.optimizer) else \
-            (1e-4 if opt in ("adam", "rmsprop") else 1e-2)
+    # one default rate for every loss and rule, never silently another (train_defaults.LR)
+    lr = _defaults.LR if lr is None else lr
     vals = {"lr": np.atleast_1d(np.asarray(lr, float)),
             "lr_disc": None if lr_disc is None else np.atleast_1d(np.asarray(lr_disc, float)),
             "gamma": np.atleast_1d(np.asarray(rec.gamma if gamma is None else gamma, float))}
@@ -677,8 +763,88 @@ def train(loss: str = "nsgan", data: str = "ring", *, updater: str = "default", 
     else:
         hp, seed = _grid(int(seeds), vals)
     run_kw.setdefault("chunk", _cpu_chunk(cfg, run_kw.get("devices")))
-    res = run_ensemble(ensemble(cfg), seed + int(seed0), hp, steps, record_every, **run_kw)
+    return cfg, seed + int(seed0), hp, run_kw
+
+
+def train(loss: str = _defaults.LOSS, data: str = _defaults.DATA, *,
+          updater: str = _defaults.UPDATER, seeds: int = _defaults.SEEDS,
+          steps: int = _defaults.STEPS, record_every: int | None = None, lr=None, lr_disc=None,
+          gamma=None, n_disc: int | None = None, seed0: int = 0, **kw) -> TrainResult:
+    """Train ``seeds`` GANs per configuration at once; returns a ``TrainResult``.
+
+    ``lr``, ``lr_disc`` and ``gamma`` are a number or a list of values: every combination is a
+    configuration of ``seeds`` lanes (one program for all). ``lr=None`` is
+    ``train_defaults.LR`` (1e-3) whatever the loss and update rule (the losses' papers used
+    other rates, ``LOSS_RECIPES``: pass them explicitly); ``lr_disc=None`` is ``lr``;
+    ``gamma=None`` is the loss's. ``kw``: ``Config`` fields (``width``, ``depth``, ``batch``,
+    ``zdim``, ``n_eval``, ``lsgan_targets``) and ``run_ensemble`` options (``check_every``,
+    ``bound``, ``devices``, ``chunk``, ``keep_final``, ``block``, ``progress``: called as
+    ``progress(step, steps)`` after each block of steps).
+    """
+    cfg, seed, hp, run_kw = _prepare(loss, data, updater, seeds, lr, lr_disc, gamma, n_disc,
+                                     seed0, kw)
+    res = run_ensemble(ensemble(cfg), seed, hp, steps, record_every, **run_kw)
     return TrainResult(cfg, res)
+
+
+class TrainProgress:
+    """What ``train_iter`` yields after each block: ``step`` (steps done), ``steps`` (in all)
+    and ``result``, the ``TrainResult`` so far (built on first access: statuses now, the
+    records taken up to ``step``, and ``result.result.final``, the parameters at ``step``)."""
+
+    def __init__(self, cfg: Config, run: _Run, step: int, carry):
+        self.step, self.steps = int(step), int(run.rec_steps[-1])
+        self._args = (cfg, run, carry)
+
+    @functools.cached_property
+    def result(self) -> TrainResult:
+        cfg, run, carry = self._args
+        return TrainResult(cfg, _result(run, carry, self.step, True))
+
+    def __repr__(self) -> str:
+        return f"TrainProgress(step={self.step}, steps={self.steps})"
+
+
+def train_iter(loss: str = _defaults.LOSS, data: str = _defaults.DATA, *, seeds: int = 8,
+               steps: int = 1000, block: int = 50, updater: str = _defaults.UPDATER,
+               record_every: int | None = None, lr=None, lr_disc=None, gamma=None,
+               n_disc: int | None = None, seed0: int = 0, **kw):
+    """``train`` one block of ``block`` steps at a time: a generator of ``TrainProgress``
+    (``.step``, ``.steps``, ``.result``) after each block (once, at step 0, when ``steps`` is
+    0). The same keywords as ``train``; the same compiled block serves every block, and the
+    last ``.result`` equals ``train(...)``'s with ``keep_final=True``. Nothing runs before the
+    first ``next``; a consumer that stops early stops the training."""
+    kw.pop("keep_final", None)              # the parameters are always at hand here
+    if "progress" in kw:
+        raise TypeError("train_iter takes no progress callback: it yields after every block")
+    cfg, seed, hp, run_kw = _prepare(loss, data, updater, seeds, lr, lr_disc, gamma, n_disc,
+                                     seed0, kw)
+    for run, step, carry in _ensemble_blocks(ensemble(cfg), seed, hp, steps, record_every,
+                                             block=block, **run_kw):
+        yield TrainProgress(cfg, run, step, carry)
+
+
+def samples(result: TrainResult, n: int = 512, *, seed: int = 0) -> np.ndarray:
+    """``(lanes, n, data_dim)`` samples of every trained generator (``result`` from ``train``
+    with ``keep_final=True`` or from ``train_iter``): the same ``n`` latents, drawn from
+    ``seed``, through each lane's final generator. A lane that failed gives its parameters at
+    its last good check (a non-finite lane's samples may be NaN)."""
+    if result.result.final is None:
+        raise ValueError("samples needs the final parameters: train(..., keep_final=True) or "
+                         "train_iter(...)")
+    if not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
+    cfg = result.config
+    return np.asarray(_samples_jit(result.result.final.gen, int(n), int(seed), cfg))
+
+
+@functools.partial(jax.jit, static_argnames=("n", "seed", "cfg"))
+def _samples_jit(gen, n, seed, cfg):
+    (g_apply, _), _ = _players_shapes(cfg)
+    zs = jax.random.normal(jax.random.PRNGKey(seed), (n, cfg.zdim), jnp.float32)
+    # a few lanes at a time: all lanes' activations at once can exceed the memory
+    x = jax.lax.map(lambda th: g_apply(th, zs), gen, batch_size=16)
+    return x.reshape(x.shape[:2] + (-1,))
 
 
 def _cpu_chunk(cfg: Config, devices=None) -> int | None:

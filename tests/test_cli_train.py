@@ -19,18 +19,59 @@ def test_literal_choices_match_the_library():
     assert cmd.UPDATERS == tuple(UPDATERS)
 
 
-def test_json_is_strict_and_files_are_written(capsys, tmp_path):
+def test_json_is_strict_and_files_are_written(capsys, tmp_path, monkeypatch):
+    monkeypatch.delenv("GANDYN_PROGRESS", raising=False)
     out = tmp_path / "o"
     assert main(["train", "--loss", "nsgan", *TINY, "--json", "--out", str(out)]) == 0
-    text = capsys.readouterr().out
+    captured = capsys.readouterr()
+    text = captured.out
+    # stderr is no terminal here: plain progress lines, the last one at 100 %, no bar
+    err = captured.err.splitlines()
+    assert err and err[-1].startswith("step 4/4 (100%), ") and err[-1].endswith("ETA 0.0 s")
+    assert err[0].startswith("step 1/4 (25%), ") and "\r" not in captured.err
     doc = json.loads(text, parse_constant=lambda c: pytest.fail(f"non-strict JSON: {c}"))
     assert doc["command"] == "train" and len(doc["rows"]) == 2
     big = [r for r in doc["rows"] if r["lr"] > 1][0]
     assert big["status"]["running"] == 0 and big["final"]["modes"]["mean"] is None
     assert doc["curves"][0]["mean"]["modes"][-1] is not None    # the running lanes' mean
-    assert sorted(os.listdir(out)) == ["curves.png", "train.json", "train.md"]
+    assert sorted(os.listdir(out)) == ["curves.png", "samples.png", "train.json", "train.md"]
+    assert doc["files"] == [str(out / n) for n in ("train.json", "train.md", "curves.png",
+                                                   "samples.png")]
     assert json.loads((out / "train.json").read_text()) == doc
-    assert "run/div/nan" in (out / "train.md").read_text()
+    md = (out / "train.md").read_text()
+    assert "run/div/nan" in md and "hq: high-quality fraction" in md
+
+
+def test_table_defines_its_abbreviations_and_lists_the_files(capsys, tmp_path):
+    out = tmp_path / "o"
+    assert main(["train", "--loss", "nsgan", *TINY, "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    for word in ("run/div/nan:", "hq: high-quality fraction", "modes: modes covered (of 8)",
+                 "q10 = 10 % quantile", "n_disc: critic steps"):
+        assert word in text
+    assert text.rstrip().splitlines()[-1] == "wrote " + ", ".join(
+        str(out / n) for n in ("train.json", "train.md", "curves.png", "samples.png"))
+
+
+def test_help_states_every_default(capsys):
+    """Every option of --help says its default; those are gandyn.train_defaults' values, and
+    the loss-dependent ones name the values of LOSS_RECIPES."""
+    import argparse
+
+    from gandyn import train_defaults as D
+
+    p = argparse.ArgumentParser()
+    cmd.add_arguments(p)
+    for a in p._actions:
+        if a.option_strings and a.dest != "help":
+            assert "default" in (a.help or ""), a.option_strings
+    text = " ".join(a.help or "" for a in p._actions)
+    assert f"default {D.LR:g} " in text and f"default {D.BATCH})" in text
+    gammas = {r.gamma for n, r in LOSS_RECIPES.items() if r.reg}
+    assert gammas == {0.01, 10.0} and LOSS_RECIPES["wgan-clip"].gamma == 0.01
+    n5 = sorted(n for n, r in LOSS_RECIPES.items() if r.n_disc == 5)
+    assert n5 == ["ratio-clip", "wgan-clip", "wgan-gp"]
+    assert "5 for wgan-clip, wgan-gp and ratio-clip, 1 for the others" in text
 
 
 def test_json_curves_one_per_configuration_with_live_counts(capsys):

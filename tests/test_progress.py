@@ -67,3 +67,36 @@ def test_environment_overrides_auto(monkeypatch):
 def test_bad_mode_is_refused():
     with pytest.raises(ValueError, match="progress mode"):
         resolve_mode("loud")
+
+
+def test_off_tty_lines_every_few_seconds_with_an_eta(monkeypatch):
+    """``off_tty="lines"``: redirected output gets plain lines, at most one per ``every``
+    seconds plus the first and the last; the ETA is the rate since the first report (which
+    came after a 10 s compilation) times the steps left, unknown at the first."""
+    import gandyn.progress as prog
+
+    monkeypatch.delenv("GANDYN_PROGRESS", raising=False)
+    clock = [0.0]
+    monkeypatch.setattr(prog.time, "perf_counter", lambda: clock[0])
+    out = io.StringIO()
+    assert resolve_mode("auto", out, off_tty="lines") == "lines"
+    assert resolve_mode("auto", _Tty(), off_tty="lines") == "bar"
+    with progress(total=5000, desc="step", stream=out, off_tty="lines", every=3.0) as p:
+        for t, done in [(10.0, 100), (11.0, 200), (12.0, 300), (13.0, 400), (14.5, 500),
+                        (15.0, 5000)]:
+            clock[0] = t
+            p.update(done)
+    lines = out.getvalue().splitlines()
+    assert lines == ["step 100/5000 (2%), 10.0 s elapsed, ETA ?",
+                     "step 400/5000 (8%), 13.0 s elapsed, ETA 46.0 s",
+                     "step 5000/5000 (100%), 15.0 s elapsed, ETA 0.0 s"]
+    assert "\r" not in out.getvalue() and "\x1b" not in out.getvalue()
+
+
+def test_zero_total_and_bad_off_tty():
+    out = io.StringIO()
+    with progress(total=0, desc="step", mode="lines", stream=out) as p:
+        p.update(0)
+    assert out.getvalue().startswith("step 0/0 (100%)")
+    with pytest.raises(ValueError, match="off_tty"):
+        resolve_mode("auto", out, off_tty="bar")

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from gandyn.games.base import State
 from gandyn.games.sampled import dirac_discriminator, sampled_game
 from gandyn.games.sampled_regs import WGANGP
-from gandyn.train import (LOSS_RECIPES, location_scale, lsgan_triple, run_ensemble, summarize,
-                          train)
+from gandyn.train import (LOSS_RECIPES, location_scale, lsgan_triple, run_ensemble, samples,
+                          summarize, train, train_iter)
 
 
 def _copy_generator(theta, zs):
@@ -135,6 +135,79 @@ def test_records_are_checks_and_curves_are_per_configuration():
     (only,) = ref.curves_by_config()
     assert only["live"] == [4] * 5
     np.testing.assert_array_equal(only["mean"]["hq"], ok["mean"]["hq"])
+
+
+def _same(a, b):
+    """Two ``EnsembleResult``s bit for bit (statuses, records, metrics, final parameters)."""
+    for name in ("status", "stop_step", "steps", "record_status", "seed"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+    assert a.metrics.keys() == b.metrics.keys()
+    for m in a.metrics:
+        np.testing.assert_array_equal(a.metrics[m], b.metrics[m])
+    for x, y in zip(jax.tree_util.tree_leaves(a.final), jax.tree_util.tree_leaves(b.final),
+                    strict=True):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_blocks_give_the_one_program_result_bit_for_bit():
+    """One block of all the steps is the single scan over every step; blocks of 1 (the
+    default at 4 steps) and a ragged 3 + 1 (the last block's extra step skipped) take the same
+    steps, checks (the 1e9 lanes fail at step 1) and records, to the last bit."""
+    whole = train("nsgan", "ring", lr=[1e-3, 1e9], keep_final=True, block=4, **TINY).result
+    assert np.any(whole.status != 0) and np.all(np.isin(whole.stop_step, (-1, 1)))
+    seen = []
+    for b in (None, 3):
+        r = train("nsgan", "ring", lr=[1e-3, 1e9], keep_final=True, block=b,
+                  progress=lambda step, steps: seen.append((step, steps)), **TINY).result
+        _same(whole, r)
+    assert seen == [(1, 4), (2, 4), (3, 4), (4, 4), (3, 4), (4, 4)]
+
+
+def test_train_iter_yields_each_block_and_its_samples():
+    """``train_iter``: one item per block with the records so far and the parameters at that
+    step; the last is ``train``'s result; ``samples`` moves with the parameters."""
+    kw = dict(TINY, lr=[1e-3, 1e9])
+    items = list(train_iter("nsgan", "ring", block=3, **kw))
+    assert [(p.step, p.steps) for p in items] == [(3, 4), (4, 4)]
+    first = items[0].result.result
+    np.testing.assert_array_equal(first.steps, [0, 1, 2, 3])
+    assert first.metrics["modes"].shape == (4, 4) and first.record_status.shape == (4, 4)
+    _same(items[-1].result.result,
+          train("nsgan", "ring", keep_final=True, block=3, **kw).result)
+    x3, x4 = samples(items[0].result, 100), samples(items[1].result, 100)
+    assert x3.shape == x4.shape == (4, 100, 2) and x3.dtype == np.float32
+    ok = items[1].result.result.status == 0
+    assert np.all(np.isfinite(x4[ok])) and not np.array_equal(x3[ok], x4[ok])
+    # the same latents in every lane and call: a seed's samples are reproducible
+    np.testing.assert_array_equal(samples(items[1].result, 100), x4)
+    assert not np.array_equal(samples(items[1].result, 100, seed=1), x4)
+    with pytest.raises(ValueError, match="keep_final"):
+        samples(train("nsgan", "ring", block=3, **kw))
+    # 0 steps: one item, the state at initialisation
+    (only,) = train_iter("nsgan", "ring", seeds=2, steps=0, width=8, batch=16, n_eval=64)
+    assert (only.step, only.steps) == (0, 0) and samples(only.result, 5).shape == (2, 5, 2)
+
+
+def test_one_set_of_defaults():
+    """``train``, ``Config`` and ``gandyn train`` read the same constants: lr 1e-3, batch 128."""
+    import argparse
+    import inspect
+
+    from gandyn import train_defaults as D
+    from gandyn.commands import train as cmd
+    from gandyn.train import Config, _prepare
+
+    assert (D.LR, D.BATCH) == (1e-3, 128) and Config().batch == D.BATCH
+    sig = inspect.signature(train).parameters
+    assert sig["seeds"].default == D.SEEDS and sig["steps"].default == D.STEPS
+    _, _, hp, _ = _prepare("wgan-clip", "ring", "default", 1, None, None, None, None, 0, {})
+    assert hp["lr"].tolist() == [D.LR] == hp["lr_disc"].tolist()    # no per-loss rate
+    p = argparse.ArgumentParser()
+    cmd.add_arguments(p)
+    args = p.parse_args([])
+    assert (args.batch, args.seeds, args.steps, args.width, args.depth) == (
+        D.BATCH, D.SEEDS, D.STEPS, D.WIDTH, D.DEPTH)
+    assert args.lr is None and args.eval_samples == D.N_EVAL
 
 
 def test_summarize_statistics():

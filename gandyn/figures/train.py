@@ -27,10 +27,9 @@ def _budget(smoke):
 def fig_train_ring_samples(smoke: bool = False, losses=RING_LOSSES):
     """Samples of one GAN (seed 0) per loss on the 8-Gaussian ring, same budget."""
     import jax
-    import jax.numpy as jnp
 
     from gandyn.data import ring
-    from gandyn.train import _players_shapes, train
+    from gandyn.train import samples, train
 
     kw = _budget(smoke)
     kw.update(seeds=1, keep_final=True)
@@ -44,10 +43,7 @@ def fig_train_ring_samples(smoke: bool = False, losses=RING_LOSSES):
         ax.set_visible(False)
     for ax, loss in zip(axes, losses):
         tr = train(loss, "ring", lr=1e-3, **kw)
-        (g_apply, _), _ = _players_shapes(tr.config)
-        theta = jax.tree_util.tree_map(lambda x: x[0], tr.result.final.gen)
-        x = np.asarray(g_apply(theta, jax.random.normal(jax.random.PRNGKey(1), (1000, 2),
-                                                          jnp.float32)))
+        x = samples(tr, 1000, seed=1)[0]
         ax.scatter(data[:, 0], data[:, 1], s=14, c="0.45", label="data")
         ax.scatter(x[:, 0], x[:, 1], s=4, c="tab:red", alpha=0.6, label="G(z)")
         m = int(tr.result.metrics["modes"][0, -1]) if np.isfinite(
