@@ -251,3 +251,32 @@ def test_serve_reports_a_port_in_use(capsys):
         rc = main(["serve", "--port", str(s.getsockname()[1])])
     err = capsys.readouterr().err
     assert rc == 2 and err.count("\n") == 1 and "cannot listen on 127.0.0.1:" in err, err
+
+
+def test_training_panel_reports_blocks_and_keeps_its_time_budget(monkeypatch):
+    """The run loop over ``train_iter`` (faked: the real one is tests/test_train.py's): samples
+    after every block, a stop between blocks, a cut-off past the budget."""
+    import threading
+
+    from gandyn import train as T
+    from gandyn.serve import training
+
+    class P:
+        def __init__(self, step):
+            self.step, self.steps, self.result = step, 500, step
+
+    monkeypatch.setattr(T, "train_iter", lambda *a, **k: (P(s) for s in range(100, 501, 100)))
+    monkeypatch.setattr(T, "samples", lambda r, n: np.full((8, n, 2), float(r)))
+    seen = []
+    line = training.run("nsgan", 500, lambda *a: seen.append(a[0]), threading.Event())
+    assert seen == [100, 200, 300, 400, 500] and line.startswith("done: 500 steps")
+    ticks = iter(range(0, 1000, 50))  # 50 s per block on a fake clock
+    seen.clear()
+    line = training.run("nsgan", 500, lambda *a: seen.append(a[0]), threading.Event(),
+                        budget_s=120, clock=lambda: next(ticks))
+    assert seen == [100, 200, 300] and "cut off at step 300 of 500" in line
+    stop = threading.Event()
+    stop.set()
+    seen.clear()
+    line = training.run("nsgan", 500, lambda *a: seen.append(a[0]), stop)
+    assert seen == [100] and line == "stopped at step 100"

@@ -162,8 +162,11 @@ class Session:
                           self.w["reg"], self.w["rule"],
                           *(self.w[k] for k in SLIDERS), self.message, self.status,
                           self.export, self.query)
-        self.layout = row(controls, column(p, self.summary, self.info, c),
-                          column(sp, m), name="page")
+        from gandyn.serve.training import TrainPanel
+
+        self.training = TrainPanel(doc)
+        self.layout = column(row(controls, column(p, self.summary, self.info, c),
+                                 column(sp, m)), self.training.layout, name="page")
         doc.add_root(self.layout)
         doc.title = "gandyn serve"
         self._show_family()
