@@ -19,7 +19,7 @@ import threading
 from gandyn.io import OutputError, reason, remove_temporaries  # light: no jax
 
 COMMANDS = ("atlas", "check", "dirac", "kernel", "bifurcate", "animate", "figures", "bench",
-            "train")
+            "train", "serve")
 
 
 def _modules():

@@ -2,7 +2,7 @@
 ``gandyn/`` goes to its own layer or to one below, in the order
 
     base (results, _xla, expr) < games < analysis (with ode) | updaters < simulate
-        < front (plot, figures, atlas, commands, cli)
+        < front (plot, figures, atlas, commands, cli, serve)
 
 ``analysis`` and ``updaters`` share a rank but do not import each other (an analysis of an
 update rule takes the updater as an object). The same order is in README.md's Design section.
@@ -29,7 +29,7 @@ LAYERS = (
     ("simulate", 3, ("gandyn.simulate", "gandyn.train")),
     ("front", 4, ("gandyn.plot", "gandyn.figures", "gandyn.atlas", "gandyn.commands",
                   "gandyn.cli", "gandyn.__main__", "gandyn.animate",
-                  "gandyn.explore")),
+                  "gandyn.explore", "gandyn.serve")),
 )
 
 # (importer, imported): allowed for now, with the reason
