@@ -222,3 +222,14 @@ def test_bad_triples_are_refused_with_one_line():
         dirac_triple("x", 3.0, "-x")
     with pytest.raises(ValueError, match="unknown Dirac-GAN loss"):
         dirac("softplus(x)")
+
+
+def test_jacobian_closed_form_mirrors_the_pointwise_game():
+    """1-D at the rest point (θ*, 0): J = [[0, f3'(0)], [f2'(0), f1''(0)c² + f2''(0)θ*²]], the
+    pointwise game's [[0, f3'], [f2', p_d (f1''+f2'')]] at D0 = 0 with p_d -> c² (θ* = c)."""
+    c = 0.5
+    game = dirac_triple("-2*D - D**2/2", "D - D**2", "-3*D", c=c)  # θ* = -(-2)/1 c = 2c
+    theta = 2 * c
+    np.testing.assert_allclose(game.equilibrium.gen, [theta], atol=1e-15)
+    np.testing.assert_allclose(np.asarray(jacobian(game)),
+                               [[0, -3], [1, -1 * c**2 - 2 * theta**2]], atol=1e-14)

@@ -54,9 +54,10 @@ puts every score (GAN's ``log D`` becomes ``log σ(D) = -softplus(-D)``). Near �
     v_θ = f3'(ψ·θ) ψ,   v_ψ = f1'(ψ·c) c + f2'(ψ·θ) θ,
 
 so the rest point is ``ψ = 0, θ* = -f1'(0)/f2'(0) c`` (``θ* = c`` iff f1'(0) = -f2'(0): the
-critic cannot tell the data from a fake on it; for c = 0 also the paper's (0, 0)), and at
-c = 0 the Jacobian is ``[[0, f3'(0)], [f2'(0), 0]]`` per coordinate: a centre when
-``f2'(0) f3'(0) < 0``, a saddle when > 0. The named losses are written the paper's way round
+critic cannot tell the data from a fake on it; for c = 0 also the paper's (0, 0)). There, in
+one dimension, ``J = [[0, f3'(0)], [f2'(0), f1''(0) c² + f2''(0) θ*²]]``: the pointwise
+game's ``[[0, f3'], [f2', p_d (f1'' + f2'')]]`` at D0 = 0 with p_d -> c² when θ* = c (at
+c = 0 a centre when ``f2'(0) f3'(0) < 0``, a saddle when > 0). The named losses are written the paper's way round
 (the critic scores fakes high). Written the usual way (data high: GAN's f1 = log σ(D)), i.e.
 ``f_i(-D)``, a triple gives the mirror image ψ → -ψ of the same game: the same θ-dynamics and
 eigenvalues (tested), regularisers included (each is even in ψ; LeCam's anchors flip with it).
