@@ -40,8 +40,8 @@ import math
 
 import numpy as np
 
-__all__ = ["FUNCTIONS", "MAX_COST", "VARIABLES", "MAX_DEPTH", "MAX_EXPONENT", "MAX_LENGTH", "MAX_LITERAL",
-           "Expr", "ExprError", "cost", "parse"]
+__all__ = ["FUNCTIONS", "MAX_COST", "MAX_DEPTH", "MAX_EXPONENT", "MAX_LENGTH", "MAX_LITERAL",
+           "VARIABLES", "Expr", "ExprError", "cost", "parse"]
 
 MAX_LENGTH = 2000  # characters
 MAX_DEPTH = 60  # nesting of the expression tree

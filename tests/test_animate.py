@@ -165,7 +165,8 @@ def test_dirac_game_of_a_triple_is_dirac_triple():
     assert g.params.loss == ref.params.loss
 
 
-@pytest.mark.parametrize("extra", [["--pd", "0.5"], ["--game", "dirac", "--reg", "r1", "--c", "0.5"]])
+@pytest.mark.parametrize("extra", [["--pd", "0.5"],
+                                   ["--game", "dirac", "--reg", "r1", "--c", "0.5"]])
 def test_cli_triple_writes_a_gif(extra, capsys, tmp_path):
     out = tmp_path / "t.gif"
     assert main(["animate", "--f1", "-D**2/2", "--f2", "D", "--f3", "-D", *extra,

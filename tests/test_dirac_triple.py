@@ -16,7 +16,6 @@ import pytest
 from gandyn.analysis import eigenvalues, jacobian
 from gandyn.analysis.dirac import analyse
 from gandyn.expr import ExprError
-from gandyn.games import State
 from gandyn.games import dirac as D
 from gandyn.games.dirac import (DRAGAN, NK, R1, R2, WGANGP, WGANLP, Clip, LeCam, Noise,
                                 dirac, dirac_triple)

@@ -65,7 +65,7 @@ def add_arguments(parser) -> None:
                              "--updaters (alternating, drift_cancelled_alternating; default 1)")
     parser.add_argument("--steps", type=bounded_int(1, 100_000, "one frame per iterate"), default=200, help="iterates (default 200)")
     parser.add_argument("--start", type=finite_float(-MAX_COORD, MAX_COORD), nargs=2, default=None, metavar=("X", "Y"),
-                        help="in-plane start: (θ, ψ) for the Dirac-GAN (default c+1, 1), "
+                        help="in-plane start: (θ, ψ) for the Dirac-GAN (default: rest point + 1), "
                              "(D, p_g) for pointwise games (default: rest point + 0.2)")
     parser.add_argument("--view", default="auto", choices=("auto", "plane", "data", "both"),
                         help="plane, data (1-D Dirac-GAN), both (default auto)")
@@ -89,7 +89,8 @@ def _resolve_game(args) -> str | None:
     given = [k for k in ("f1", "f2", "f3") if getattr(args, k) is not None]
     args.triple = bool(given)
     if given and len(given) < 3:
-        return (f"a loss triple needs all of --f1 --f2 --f3 (got {' '.join('--' + k for k in given)})")
+        return ("a loss triple needs all of --f1 --f2 --f3 (got "
+                + " ".join("--" + k for k in given) + ")")
     if args.game is None:
         args.game = "pointwise" if given else "dirac"
     if given:

@@ -57,10 +57,11 @@ so the rest point is ``ψ = 0, θ* = -f1'(0)/f2'(0) c`` (``θ* = c`` iff f1'(0) 
 critic cannot tell the data from a fake on it; for c = 0 also the paper's (0, 0)). There, in
 one dimension, ``J = [[0, f3'(0)], [f2'(0), f1''(0) c² + f2''(0) θ*²]]``: the pointwise
 game's ``[[0, f3'], [f2', p_d (f1'' + f2'')]]`` at D0 = 0 with p_d -> c² when θ* = c (at
-c = 0 a centre when ``f2'(0) f3'(0) < 0``, a saddle when > 0). The named losses are written the paper's way round
-(the critic scores fakes high). Written the usual way (data high: GAN's f1 = log σ(D)), i.e.
-``f_i(-D)``, a triple gives the mirror image ψ → -ψ of the same game: the same θ-dynamics and
-eigenvalues (tested), regularisers included (each is even in ψ; LeCam's anchors flip with it).
+c = 0 a centre when ``f2'(0) f3'(0) < 0``, a saddle when > 0). The named losses are written
+the paper's way round (the critic scores fakes high). Written the usual way (data high: GAN's
+f1 = log σ(D)), i.e. ``f_i(-D)``, a triple gives the mirror image ψ → -ψ of the same game: the
+same θ-dynamics and eigenvalues (tested), regularisers included (each is even in ψ; LeCam's
+anchors flip with it). docs/dirac.md has the derivation.
 
 Regularisers (objects from ``gandyn.games.dirac_regs``; any set composes with any loss)
 ------------------------------------------------------------------------------------------
@@ -115,10 +116,11 @@ LeCam    Tseng et al. 2021 (CVPR), "Regularizing GANs under limited data": the d
 
 API: ``dirac(loss, regs, *, dim, c)`` returns a ``Game``, e.g. ``dirac("gan", (Noise(0.5),
 R1(0.3)))``; ``dirac_triple(f1, f2, f3, regs, *, dim, c)`` the game of a loss triple, e.g.
-``dirac_triple("-D", "D", "-D", R1(1.0))`` (WGAN + R1). The loss name and the regularisers' classes are static; every number (c and the
-regularisers' fields) is a leaf of ``params``, so changing it does not recompile a jitted function
-of the game, and a game can be built inside ``jit``/``vmap`` from traced numbers. The game
-carries its objectives ``(I, J)`` (regularisers included), so opponent shaping works on it.
+``dirac_triple("-D", "D", "-D", R1(1.0))`` (WGAN + R1). The loss name (or triple) and the
+regularisers' classes are static; every number (c and the regularisers' fields) is a leaf of
+``params``, so changing it does not recompile a jitted function of the game, and a game can be
+built inside ``jit``/``vmap`` from traced numbers. The game carries its objectives ``(I, J)``
+(regularisers included), so opponent shaping works on it.
 """
 
 from __future__ import annotations
