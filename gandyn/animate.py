@@ -37,18 +37,22 @@ VIEWS = ("auto", "plane", "data", "both")
 _COLORS = ("tab:red", "tab:blue", "tab:green", "tab:orange", "tab:purple", "tab:brown")
 
 
-def dirac_game(loss: str = "gan", regs: Sequence[str] = (), *, gamma: float = 1.0,
+def dirac_game(loss="gan", regs: Sequence[str] = (), *, gamma: float = 1.0,
                sigma: float = 0.0, c: float = 0.0, dim: int = 1):
     """The Dirac-GAN with ``loss`` and regulariser names ``regs`` (γ for r1/r2, σ for noise).
 
+    ``loss``: a name of ``gandyn.games.dirac.LOSSES``, or a loss triple ``(f1, f2, f3)``
+    (expressions in x or D, or functions of the score D = ψ·x; ``dirac_triple``).
     The single place where gandyn's interactive tools build a Dirac-GAN, so a change of the
     ``gandyn.games.dirac.dirac`` signature is one edit here.
     """
-    from gandyn.games.dirac import dirac
+    from gandyn.games.dirac import dirac, dirac_triple
     from gandyn.games.dirac_names import build
 
-    return dirac(loss, tuple(build(r, gamma=gamma, sigma=sigma, eta=gamma) for r in regs),
-                 c=c, dim=dim)
+    built = tuple(build(r, gamma=gamma, sigma=sigma, eta=gamma) for r in regs)
+    if isinstance(loss, (tuple, list)):
+        return dirac_triple(*loss, built, c=c, dim=dim)
+    return dirac(loss, built, c=c, dim=dim)
 
 
 def resolve_updaters(updaters, lr: float = 0.1, n_disc: int | None = None) -> dict:
@@ -286,7 +290,9 @@ def animate(game, updaters, start, steps: int, path, *, lr: float = 0.1,
                 (arts["dot"],) = ax.plot([], [], "o", color=col, markersize=7,
                                          markeredgecolor="black")
             else:
-                c = float(data["centre"][0])
+                # the data point: c itself (a triple's rest point θ* = -f1'(0)/f2'(0) c can
+                # lie elsewhere)
+                c = float(np.ravel(d["game"].params.c)[0])
                 xs = np.array(xlim)
                 ax.axhline(0.0, color="0.6", linewidth=0.8)
                 ax.plot([c], [0.0], "o", color="black", markersize=8, label="data x = c")

@@ -4,7 +4,8 @@ The text is only turned into a syntax tree (:func:`ast.parse`, ``mode="eval"``),
 against a whitelist; it is never compiled to code nor passed to ``eval`` or ``exec``. Allowed:
 
   * numbers (``int`` or ``float`` literals; not ``True``/``False``, not complex),
-  * the name ``x`` (the discriminator value D),
+  * the variable: ``x`` or ``D`` (the same thing, the discriminator's value; one expression uses
+    one of the two names, so ``D*x`` is refused as a likely slip),
   * binary ``+ - * / **``, unary ``-`` and ``+``,
   * calls of ``log log1p exp sqrt tanh sigmoid softplus abs relu`` (one argument) and
     ``minimum maximum`` (two arguments), positional only.
@@ -40,7 +41,7 @@ import math
 import numpy as np
 
 __all__ = ["FUNCTIONS", "MAX_COST", "MAX_DEPTH", "MAX_EXPONENT", "MAX_LENGTH", "MAX_LITERAL",
-           "Expr", "ExprError", "cost", "parse"]
+           "VARIABLES", "Expr", "ExprError", "cost", "parse"]
 
 MAX_LENGTH = 2000  # characters
 MAX_DEPTH = 60  # nesting of the expression tree
@@ -60,7 +61,11 @@ FUNCTIONS = {
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _UNOPS = {ast.USub: "-", ast.UAdd: "+"}
 
-_ALLOWED = ("numbers, the variable x, + - * / **, unary - and +, and calls of "
+#: the names of the one variable (the discriminator's value): ``log(x)`` and ``log(D)`` are the
+#: same function and compare equal
+VARIABLES = ("x", "D")
+
+_ALLOWED = ("numbers, the variable x (or D), + - * / **, unary - and +, and calls of "
             + ", ".join(FUNCTIONS))
 
 
@@ -93,11 +98,15 @@ class _Num:
 
 @dataclasses.dataclass(frozen=True)
 class _X:
+    # the name as written (x or D) is for display only: log(x) and log(D) are equal and hash
+    # alike, so either spelling hits the same jit cache
+    name: str = dataclasses.field(default="x", compare=False)
+
     def __call__(self, x):
         return x
 
     def text(self):
-        return "x"
+        return self.name
 
 
 @dataclasses.dataclass(frozen=True)
@@ -274,12 +283,16 @@ def _name_error(src, node) -> ExprError:
     name = node.id
     odd = [c for c in name if not c.isascii()]
     if not odd:
+        if name in ("X", "d"):  # the variable in the wrong case
+            return ExprError(f"name {name!r} is not allowed in expression {src!r}: the variable "
+                             "is x or D (lower-case x, upper-case D)")
         return _refuse(src, node, "name")
     c = odd[0]
     what = unicodedata.name(c, "unnamed character").lower()
     script = what.split()[0].capitalize()
     latin = "".join(_LOOKALIKES.get(ch, ch) for ch in name)
-    guess = (f"; did you mean Latin {latin!r}?" if latin == "x" or latin in FUNCTIONS else "")
+    guess = (f"; did you mean Latin {latin!r}?" if latin in VARIABLES or latin in FUNCTIONS
+             else "")
     return ExprError(f"name {name!r} in expression {src!r} is not allowed: {c!r} is the "
                      f"{script} character U+{ord(c):04X} ({what}), not an ASCII letter{guess}")
 
@@ -297,9 +310,9 @@ def _build(src: str, node, depth: int):
                             f"{MAX_LITERAL} (expression {src[:60]!r})")
         return _fold(src, node, lambda: float(v))
     if isinstance(node, ast.Name):
-        if node.id != "x":
+        if node.id not in VARIABLES:
             raise _name_error(src, node)
-        return _X()
+        return _X(node.id)
     if isinstance(node, ast.BinOp):
         op = _BINOPS.get(type(node.op))
         if op is None:
@@ -357,7 +370,8 @@ def _one_line(msg: str) -> str:
 
 
 def parse(source: str) -> Expr:
-    """Parse ``source`` (an expression in ``x``) into a pure jnp function, or raise ExprError.
+    """Parse ``source`` (an expression in ``x`` or ``D``) into a pure jnp function, or raise
+    ExprError.
 
     Raises:
       ExprError: the text is not a Python expression, is longer than ``MAX_LENGTH`` characters,
@@ -377,7 +391,7 @@ def _parse(source: str) -> Expr:
     if len(source) > MAX_LENGTH:
         raise ExprError(f"expression is {len(source)} characters long; the limit is {MAX_LENGTH}")
     if not source.strip():
-        raise ExprError("empty expression; write a function of x such as 'log(x)'")
+        raise ExprError("empty expression; write a function of x (or D) such as 'log(x)'")
     if "#" in source:  # Python would drop the rest as a comment: refuse instead of ignoring it
         rest = source[source.index("#"):]
         raise ExprError(f"comment {rest[:60]!r} is not allowed in expression {source[:80]!r}: "
@@ -392,6 +406,10 @@ def _parse(source: str) -> Expr:
         built = _build(source.strip(), tree.body, 0)
     except (RecursionError, MemoryError):
         raise ExprError(f"expression {source[:60]!r}... is nested too deeply") from None
+    names = sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} & set(VARIABLES))
+    if len(names) > 1:  # D*x: two names for one variable is more likely a slip than intended
+        raise ExprError(f"expression {source[:60]!r} uses both x and D: they name the same "
+                        "variable (the discriminator's value); write one of them")
     c = cost(built)
     if c > MAX_COST:
         raise ExprError(f"expression {source[:60]!r} is too costly: f, f' and f'' "

@@ -151,3 +151,65 @@ def test_cli_n_disc_writes_a_gif(tmp_path):
                  "--steps", "2", "--dpi", "30", "--out", str(out)]) == 0
     with Image.open(out) as im:
         assert im.n_frames == 3
+
+
+# -- a loss triple: its pointwise game, or with --game dirac its Dirac-GAN --------------------
+def test_dirac_game_of_a_triple_is_dirac_triple():
+    from gandyn.games import State
+    from gandyn.games.dirac import R1, dirac_triple
+
+    g = dirac_game(("-D", "D", "-D"), ("r1",), gamma=0.4, c=0.5)
+    ref = dirac_triple("-D", "D", "-D", R1(0.4), c=0.5)
+    s = State(np.array([0.3]), np.array([-0.7]))
+    assert np.allclose(np.asarray(g.field(s).disc), np.asarray(ref.field(s).disc), atol=0)
+    assert g.params.loss == ref.params.loss
+
+
+@pytest.mark.parametrize("extra", [["--pd", "0.5"],
+                                   ["--game", "dirac", "--reg", "r1", "--c", "0.5"]])
+def test_cli_triple_writes_a_gif(extra, capsys, tmp_path):
+    out = tmp_path / "t.gif"
+    assert main(["animate", "--f1", "-D**2/2", "--f2", "D", "--f3", "-D", *extra,
+                 "--updaters", "simultaneous", "--steps", "3", "--dpi", "30",
+                 "--out", str(out)]) == 0
+    assert capsys.readouterr().err == ""
+    with Image.open(out) as im:
+        assert im.n_frames == 4
+
+
+def test_cli_triple_starts_near_its_own_rest_point(tmp_path, monkeypatch):
+    """Pointwise: (D0, p_d) + 0.2 with D0 = 1 for (-D²/2, D, -D); Dirac: θ* + 1 with
+    θ* = -f1'(0)/f2'(0) c = 2c for (-2D, D, -D)."""
+    import gandyn.animate as A
+
+    seen = {}
+    monkeypatch.setattr(A, "animate", lambda game, upd, start, *a, **k: seen.update(
+        start=tuple(start), eq=game.equilibrium, title=k["title"]))
+    assert main(["animate", "--f1", "-D**2/2", "--f2", "D", "--f3", "-D", "--pd", "0.5",
+                 "--out", str(tmp_path / "a.gif")]) == 0
+    assert np.allclose(seen["start"], (1.2, 0.7)) and "f3 = -D" in seen["title"]
+    assert main(["animate", "--f1", "-2*D", "--f2", "D", "--f3", "-D", "--game", "dirac",
+                 "--c", "0.25", "--out", str(tmp_path / "a.gif")]) == 0
+    assert np.allclose(seen["start"], (1.5, 1.0)) and "Dirac-GAN" in seen["title"]
+
+
+@pytest.mark.parametrize("argv, msg", [
+    (["--f1", "x", "--f2", "-x"], "needs all of --f1 --f2 --f3 (got --f1 --f2)"),
+    (["--f1", "x", "--f2", "-x", "--f3", "x", "--loss", "gan"], "--loss and --f1"),
+    (["--f1", "x", "--f2", "-x", "--f3", "x", "--game", "classic"], "not --game classic"),
+    (["--game", "pointwise"], "needs a loss triple"),
+    (["--f1", "x", "--f2", "y", "--f3", "x"], "name 'y'"),
+    (["--f1", "-x**2/2", "--f2", "x", "--f3", "-x", "--c", "1"],
+     "--c applies to the Dirac-GAN only"),
+    (["--f1", "-x**2/2", "--f2", "x", "--f3", "-x", "--game", "dirac", "--pd", "0.5"],
+     "--pd is the data density"),
+    (["--f1", "log(D)", "--f2", "log(1-D)", "--f3", "log(D)", "--game", "dirac"],
+     "not finite at D = 0"),
+    (["--f1", "x", "--f2", "x", "--f3", "x"], "no rest point"),
+])
+def test_cli_bad_triple_is_one_line_and_exit_2(argv, msg, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["animate", *argv, "--steps", "2", "--out", "x.gif"]) == 2
+    cap = capsys.readouterr()
+    assert msg in cap.err and cap.err.count("\n") == 1, cap.err
+    assert cap.out == "" and os.listdir(tmp_path) == []

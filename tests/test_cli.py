@@ -103,6 +103,42 @@ def test_check_bad_numbers_exit_2(capsys):
     assert main(["check", *CLASSIC, "--domain", "1", "0"]) == 2
 
 
+# -- check --plot: the report's picture, written atomically ----------------------------------
+def test_check_plot_writes_the_picture_atomically(capsys, tmp_path):
+    out = tmp_path / "wgan.svg"
+    out.write_text("old")  # replaced whole
+    assert main(["check", "--f1", "D", "--f2", "-D", "--f3", "D", "--no-global",
+                 "--plot", str(out)]) == 0
+    cap = capsys.readouterr()
+    assert "verdict: marginal" in cap.out and cap.err.count("error") == 0
+    text = out.read_text()
+    assert text.lstrip().startswith("<?xml") and "<svg" in text and "verdict" in text
+    assert os.listdir(tmp_path) == ["wgan.svg"]  # no temporary left beside it
+
+
+def test_check_plot_bad_path_refused_before_the_work(capsys, tmp_path):
+    (tmp_path / "dir.png").mkdir()
+    for path, why in ((tmp_path / "x.jpg", "must end in .png, .pdf, .svg"),
+                      (tmp_path / "x", "must end in"),
+                      (tmp_path / "missing" / "x.png", "does not exist"),
+                      (tmp_path / "dir.png", "existing folder")):
+        assert main(["check", *CLASSIC, "--plot", str(path)]) == 2
+        cap = capsys.readouterr()
+        assert cap.out == "" and why in cap.err, cap.err
+        assert cap.err.count("\n") == 1 and cap.err.startswith("gandyn check: error:")
+    assert sorted(os.listdir(tmp_path)) == ["dir.png"]
+
+
+def test_check_plot_without_a_rest_point_is_an_error_of_plot(capsys, tmp_path):
+    out = tmp_path / "none.png"
+    assert main(["check", "--f1", "x", "--f2", "x", "--f3", "x", "--domain", "0", "1",
+                 "--plot", str(out)]) == 2
+    cap = capsys.readouterr()
+    assert "verdict: no-equilibrium" in cap.out  # the report itself is printed
+    assert cap.err.startswith("gandyn check: error: --plot: nothing to draw")
+    assert cap.err.count("\n") == 1 and not out.exists()
+
+
 @pytest.fixture(scope="module")
 def atlas_run(tmp_path_factory):
     """One `gandyn atlas` run shared by the atlas tests. The registry is trimmed to every

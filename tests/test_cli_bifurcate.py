@@ -144,3 +144,62 @@ def test_n_disc_needs_an_update_rule(capsys):
                  "--to", "2", "--n-disc", "2"]) == 2
     err = capsys.readouterr().err
     assert "--n-disc needs --updater" in err and err.count("\n") == 1
+
+
+# -- a loss triple: its pointwise game along pd, its Dirac-GAN along c or a regulariser's number
+def _points(capsys, *argv):
+    assert main(["bifurcate", *argv, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_dirac_triple_is_the_named_loss(capsys):
+    """WGAN written as its triple (-D, D, -D) + R1: the node-focus point at γ = 2 f'(0) = 2;
+    GAN's triple along c: f''(0)²c⁴ = f'(0)² at c = sqrt(2), as dirac:gan."""
+    t = _points(capsys, "--f1", "-D", "--f2", "D", "--f3", "-D", "--game", "dirac+r1",
+                "--param", "gamma", "--from", "0.5", "--to", "3", "--num", "6")
+    assert t["triple"] == ["-D", "D", "-D"] and t["game"] == "dirac+r1"
+    assert [p["kind"] for p in t["points"]] == ["node-focus"]
+    assert abs(t["points"][0]["param"] - 2.0) < 1e-10
+    gan = ("-softplus(D)", "-softplus(-D)", "softplus(-D)")
+    t = _points(capsys, "--f1", gan[0], "--f2", gan[1], "--f3", gan[2], "--game", "dirac",
+                "--param", "c", "--from", "0.5", "--to", "2", "--num", "6")
+    n = _points(capsys, "--game", "dirac:gan", "--param", "c", "--from", "0.5", "--to", "2",
+                "--num", "6")
+    assert [p["kind"] for p in t["points"]] == [p["kind"] for p in n["points"]] == ["node-focus"]
+    assert abs(t["points"][0]["param"] - 2 ** 0.5) < 1e-10
+    assert abs(t["points"][0]["param"] - n["points"][0]["param"]) < 1e-12
+
+
+def test_pointwise_triple_along_pd(capsys):
+    """NS-GAN (log D, log(1-D), log D): trace -8 p_d, det 4, a node-focus point at p_d = 1/2;
+    pointwise is the default game of a triple."""
+    t = _points(capsys, "--f1", "log(x)", "--f2", "log(1-x)", "--f3", "log(D)", "--param", "pd",
+                "--from", "0.05", "--to", "2", "--num", "8")
+    assert t["game"] == "pointwise" and t["triple"] == ["log(x)", "log(1-x)", "log(D)"]
+    assert [p["kind"] for p in t["points"]] == ["node-focus"]
+    assert abs(t["points"][0]["param"] - 0.5) < 1e-9
+
+
+T = ["--f1", "x", "--f2", "-x", "--f3", "x"]
+
+
+@pytest.mark.parametrize("argv, msg", [
+    (["--f1", "x", "--f2", "-x", "--param", "pd"], "needs all of --f1 --f2 --f3 (got --f1 --f2)"),
+    (T + ["--game", "dirac:gan+r1", "--param", "gamma"], "write dirac[+REG...] without it"),
+    (T + ["--game", "pointwise:classic", "--param", "pd"], "pointwise (their default) or dirac"),
+    (T + ["--param", "gamma"], "one parameter, pd (got 'gamma')"),
+    (T + ["--game", "dirac+r1", "--param", "pd"], "must be one of c, gamma"),
+    (T + ["--game", "dirac+nope", "--param", "c"], "unknown regulariser 'nope'"),
+    (["--param", "pd"], "--game SPEC is required"),
+    (["--game", "dirac+r1", "--param", "gamma"], "give --f1 --f2 --f3"),
+    (["--game", "pointwise", "--param", "pd"], "give --f1 --f2 --f3"),
+    (["--f1", "x", "--f2", "os.system('ls')", "--f3", "x", "--param", "pd"], "not allowed"),
+    (["--f1", "log(x)", "--f2", "log(1-x)", "--f3", "x", "--game", "dirac", "--param", "c"],
+     "not finite at D = 0"),
+    (["--f1", "x", "--f2", "x", "--f3", "x", "--param", "pd"], "no root"),
+])
+def test_bad_triple_one_line_exit_2(argv, msg, capsys):
+    assert main(["bifurcate", *argv, "--from", "0.1", "--to", "1"]) == 2
+    cap = capsys.readouterr()
+    assert cap.err.startswith("gandyn bifurcate: error:") and cap.err.count("\n") == 1
+    assert msg in cap.err and cap.out == "", cap.err

@@ -358,3 +358,30 @@ def test_cyrillic_x_named_with_its_code_point_and_the_latin_letter():
     with pytest.raises(ExprError, match=r"U\+00E9") as e:
         parse("\u00e9 + x")
     assert "did you mean" not in str(e.value)
+
+
+# -- the variable may be written D as well as x ---------------------------------------------
+@pytest.mark.parametrize("src_x", ["log(x)", "-log(1 - x)", "-x**2/2", "minimum(0, x - 1)",
+                                   "x * sigmoid(x) ** x"])
+def test_D_is_the_same_variable_as_x(src_x):
+    src_d = src_x.replace("x", "D")
+    fx, fd = parse(src_x), parse(src_d)
+    assert fx == fd and hash(fx) == hash(fd)  # one function: jit caches are shared
+    xs = jnp.asarray([0.2, 0.5, 0.8])
+    np.testing.assert_array_equal(np.asarray(fd(xs)), np.asarray(fx(xs)))
+    g = jax.grad(jax.grad(fd))(0.3)
+    assert float(g) == float(jax.grad(jax.grad(fx))(0.3))
+    assert "D" in fd.canonical and "x" not in fd.canonical.replace("exp", "")  # as written
+
+
+def test_messages_name_both_variables():
+    with pytest.raises(ExprError, match=r"allowed: numbers, the variable x \(or D\)"):
+        parse("y + 1")
+    with pytest.raises(ExprError, match=r"function of x \(or D\)"):
+        parse("  ")
+    for wrong in ("d", "X"):
+        with pytest.raises(ExprError, match=r"the variable is x or D") as e:
+            parse(f"log({wrong})")
+        assert "\n" not in str(e.value)
+    with pytest.raises(ExprError, match="uses both x and D"):
+        parse("D * x")

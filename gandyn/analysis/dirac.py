@@ -62,8 +62,11 @@ def analyse(game: Game) -> dict:
         out.update(jacobian=None, eigenvalues=[], kind="non-smooth", verdict="unstable")
         ball = sum(float(r.kink()) for r in regs)
         pinned = any(r.pins_theta for r in regs)
-        radius = 0.0 if pinned else ball / loss_constants(p.loss)[0]
-        out["rest_set"] = {"psi": 0.0, "theta_centre": np.asarray(p.c).tolist(),
+        # |f'(0)|: a loss triple may be written the other way round (f'(0) < 0), and its
+        # rest point θ* need not be c (gandyn.games.dirac.dirac_triple)
+        fp = abs(loss_constants(p.loss)[0])
+        radius = 0.0 if pinned else (ball / fp if fp else float("inf"))
+        out["rest_set"] = {"psi": 0.0, "theta_centre": np.asarray(eq.gen).tolist(),
                            "theta_radius": radius}
         notes.append(
             "the field is discontinuous at psi=0 (penalty (|grad D| - k)^2 with k > 0): along "

@@ -8,6 +8,13 @@ x = θ and the discriminator's line D(x) = ψx. Examples:
     gandyn animate --loss gan --reg r1 --gamma 0.3 --updaters simultaneous --steps 200 --out r1.gif
     gandyn animate --game classic --pd 0.5 --start 0.7 0.2 --updaters simultaneous --out c.gif
     gandyn animate --updaters simultaneous alternating --n-disc 2 --out two.gif
+    gandyn animate --f1 '-D**2/2' --f2 D --f3 -D --pd 0.5 --out mine.gif
+    gandyn animate --f1 -D --f2 D --f3 -D --game dirac --reg r1 --out mine_dirac.gif
+
+A loss triple --f1 --f2 --f3 (expressions in x or D, as for gandyn check) is animated as its
+pointwise game (the critic ascends p_d f1(D) + p_g f2(D), the generator p_g f3(D)), or with
+--game dirac as its Dirac-GAN (the critic ascends f1(psi*c) + f2(psi*theta), the generator
+f3(psi*theta); D = psi*x is a score on the whole real line), regularisers as for --loss.
 
 Alternating rules play one critic step per generator step unless --n-disc says otherwise; each
 column's title states the schedule its rule plays.
@@ -29,9 +36,15 @@ GAMMA_REGS, SIGMA_REGS = ("r1", "r2", "nk"), ("noise",)
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--game", default="dirac", metavar="NAME",
-                        help="'dirac' (default) or a built-in pointwise game (e.g. classic)")
+    parser.add_argument("--game", default=None, metavar="NAME",
+                        help="'dirac' (default), a built-in pointwise game (e.g. classic), or "
+                             "with --f1 --f2 --f3 'pointwise' (their default) or 'dirac'")
     parser.add_argument("--loss", default=None, help="Dirac-GAN loss (default gan)")
+    for k, what in (("1", "the critic's reward on data"),
+                    ("2", "the critic's reward on generated samples"),
+                    ("3", "the generator's reward")):
+        parser.add_argument(f"--f{k}", default=None, metavar="EXPR",
+                            help=f"f{k}(D): {what} (a loss triple, in x or D)")
     parser.add_argument("--reg", nargs="*", default=[], metavar="R",
                         help="Dirac-GAN regularisers (e.g. r1 noise)")
     parser.add_argument("--gamma", type=finite_float(0), default=None,
@@ -52,7 +65,7 @@ def add_arguments(parser) -> None:
                              "--updaters (alternating, drift_cancelled_alternating; default 1)")
     parser.add_argument("--steps", type=bounded_int(1, 100_000, "one frame per iterate"), default=200, help="iterates (default 200)")
     parser.add_argument("--start", type=finite_float(-MAX_COORD, MAX_COORD), nargs=2, default=None, metavar=("X", "Y"),
-                        help="in-plane start: (θ, ψ) for the Dirac-GAN (default c+1, 1), "
+                        help="in-plane start: (θ, ψ) for the Dirac-GAN (default: rest point + 1), "
                              "(D, p_g) for pointwise games (default: rest point + 0.2)")
     parser.add_argument("--view", default="auto", choices=("auto", "plane", "data", "both"),
                         help="plane, data (1-D Dirac-GAN), both (default auto)")
@@ -67,6 +80,29 @@ def _fail(msg) -> int:
     from gandyn.commands import fail
 
     return fail("animate", msg)
+
+
+def _resolve_game(args) -> str | None:
+    """Set ``args.game`` (its default depends on whether a triple is given) and
+    ``args.triple``; the refusal of a triple that is incomplete or combined with what it
+    replaces, else None."""
+    given = [k for k in ("f1", "f2", "f3") if getattr(args, k) is not None]
+    args.triple = bool(given)
+    if given and len(given) < 3:
+        return ("a loss triple needs all of --f1 --f2 --f3 (got "
+                + " ".join("--" + k for k in given) + ")")
+    if args.game is None:
+        args.game = "pointwise" if given else "dirac"
+    if given:
+        if args.game not in ("pointwise", "dirac"):
+            return (f"--f1 --f2 --f3 are the loss of the game: use --game pointwise (their "
+                    f"default) or --game dirac, not --game {args.game}")
+        if args.loss is not None:
+            return "--loss and --f1 --f2 --f3 both give the loss: choose one"
+    elif args.game == "pointwise":
+        return ("--game pointwise needs a loss triple --f1 --f2 --f3 (or name a built-in "
+                "pointwise game, e.g. --game classic)")
+    return None
 
 
 def _unused(args) -> str | None:
@@ -97,9 +133,18 @@ def run(args) -> int:
     folder = os.path.dirname(os.path.abspath(args.out))
     if not os.path.isdir(folder):
         return _fail(f"folder {folder!r} does not exist")
-    refusal = _unused(args)
+    refusal = _resolve_game(args) or _unused(args)
     if refusal:
         return _fail(refusal)
+    fs = None
+    if args.triple:
+        from gandyn.commands import parse_triple
+        from gandyn.expr import ExprError
+
+        try:
+            fs = parse_triple(args)
+        except ExprError as e:
+            return _fail(e)
     from gandyn.io import ensure_writable_output
 
     # before the work: a folder named like the file, a read-only folder, a full disk
@@ -114,24 +159,68 @@ def run(args) -> int:
         updaters = resolve_updaters(args.updaters, args.lr, args.n_disc)
         if args.game == "dirac":
             c = 0.0 if args.c is None else args.c
-            game = dirac_game(args.loss or "gan", tuple(args.reg),
+            game = dirac_game(fs or args.loss or "gan", tuple(args.reg),
                               gamma=1.0 if args.gamma is None else args.gamma,
                               sigma=0.0 if args.sigma is None else args.sigma, c=c)
-            start = args.start or (c + 1.0, 1.0)
-            title = f"Dirac-GAN {game.name}, lr {args.lr:g}"
+            # the rest point's θ: c for a named loss, -f1'(0)/f2'(0) c for a triple
+            theta = float(game.equilibrium.gen[0])
+            start = args.start or (theta + 1.0, 1.0)
+            if fs:
+                regs = "".join(f" + {r}" for r in args.reg)
+                title = _triple_title(fs, f"Dirac-GAN{regs}, c = {c:g}, lr {args.lr:g}",
+                                      len(updaters))
+            else:
+                title = f"Dirac-GAN {game.name}, lr {args.lr:g}"
         else:
             from gandyn.games import pointwise
 
             pd = 1.0 if args.pd is None else args.pd
-            game = pointwise.by_name(args.game, pd)
+            if fs:
+                game = _pointwise_triple(fs, pd)
+            else:
+                game = pointwise.by_name(args.game, pd)
             eq = game.equilibrium
             if eq is None:
                 return _fail(f"game {args.game!r} has no rest point to start near; give --start")
             start = args.start or (float(eq.disc) + 0.2, float(eq.gen) + 0.2)
-            title = f"{game.name}, p_d = {pd:g}, lr {args.lr:g}"
+            title = (_triple_title(fs, f"p_d = {pd:g}, lr {args.lr:g}", len(updaters))
+                     if fs else f"{game.name}, p_d = {pd:g}, lr {args.lr:g}")
         animate(game, updaters, start, args.steps, args.out, fps=args.fps, view=args.view,
                 max_frames=args.max_frames, dpi=args.dpi, title=title)
     except (ValueError, RuntimeError) as e:
         return _fail(str(e).splitlines()[0] if str(e) else type(e).__name__)
     print(args.out)
     return 0
+
+
+def _pointwise_triple(fs, pd):
+    """The pointwise game of the triple at its first rest point; ValueError without one."""
+    from gandyn.games import pointwise
+    from gandyn.games.roots import equilibria, infer_domain
+
+    lo, hi = infer_domain(*fs)
+    eq = equilibria(fs[0], fs[1], (lo, hi))
+    if not eq.points:
+        raise ValueError(f"the triple has no rest point: f1'+f2' has no root for D in "
+                         f"({lo:g}, {hi:g}), so there is nothing to animate around")
+    return pointwise.triple(*fs, pd=pd, D0=eq.representative, domain=(lo, hi),
+                            continua=eq.continua)
+
+
+def _triple_title(fs, header: str, columns: int) -> str:
+    """``f1 = .., f2 = .., f3 = ..`` and then ``header`` (``a, b, c``; the frame counter
+    follows it) on as few lines as the figure's width holds, never cutting an expression."""
+    width = int(11 * (3.6 * columns + 0.4))  # characters of the 12-point title per figure
+
+    def wrap(pieces, room):
+        lines = [pieces[0]]
+        for p in pieces[1:]:
+            if len(lines[-1]) + 2 + len(p) > room:
+                lines[-1] += ","
+                lines.append(p)
+            else:
+                lines[-1] += ", " + p
+        return lines
+
+    return "\n".join(wrap([f"f{k} = {f}" for k, f in enumerate(fs, 1)], width)
+                     + wrap(header.split(", "), width - 14))  # "   step 200/200"

@@ -16,6 +16,12 @@ Games:
     hopf                  the Hopf normal form (parameter: mu)
     xy                    min_x max_y x·y (update-map mode only)
 
+Your own loss triple --f1 --f2 --f3 (expressions in x or D, as for gandyn check):
+
+    pointwise             its pointwise game (the default with a triple; parameter: pd)
+    dirac[+REG...]        its Dirac-GAN: the critic ascends f1(psi*c) + f2(psi*theta), the
+                          generator f3(psi*theta) (parameters: c and the regularisers' own)
+
 Examples:
 
     gandyn bifurcate --game dirac:gan+r1 --param gamma --from 0 --to 3
@@ -26,6 +32,8 @@ Examples:
     gandyn bifurcate --game xy --updater extragradient --param lr --from 0.05 --to 2 --json
     gandyn bifurcate --game dirac:gan+r1 --updater simultaneous --param lr --from 0.5 --to 6 \
         --set gamma=1 --method arclength
+    gandyn bifurcate --f1 -D --f2 D --f3 -D --game dirac+r1 --param gamma --from 0 --to 3
+    gandyn bifurcate --f1 'log(x)' --f2 'log(1-x)' --f3 'log(x)' --param pd --from 0.05 --to 2
 """
 
 from __future__ import annotations
@@ -34,8 +42,14 @@ from gandyn.cli import bounded_int
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--game", required=True, metavar="SPEC",
-                        help="dirac:LOSS[+REG...], pointwise:NAME, hopf or xy")
+    parser.add_argument("--game", default=None, metavar="SPEC",
+                        help="dirac:LOSS[+REG...], pointwise:NAME, hopf or xy; with --f1 --f2 "
+                             "--f3: pointwise (their default) or dirac[+REG...]")
+    for k, what in (("1", "the critic's reward on data"),
+                    ("2", "the critic's reward on generated samples"),
+                    ("3", "the generator's reward")):
+        parser.add_argument(f"--f{k}", default=None, metavar="EXPR",
+                            help=f"f{k}(D): {what} (a loss triple, in x or D)")
     parser.add_argument("--param", required=True, metavar="NAME",
                         help="the parameter to vary (gamma, pd, mu, ...; with --updater also "
                              "lr, or a game parameter with --set lr=H)")
@@ -64,32 +78,70 @@ class _BadInput(ValueError):
 
 
 def _dirac(loss, regs, c=0.0, **values):
-    """The Dirac-GAN ``loss`` with the named regularisers, their numbers from ``values``
-    (constructor names of the names table, e.g. gamma, sigma, lam, eta)."""
-    from gandyn.games.dirac import dirac
+    """The Dirac-GAN ``loss`` (a name, or a triple ``(f1, f2, f3)``) with the named
+    regularisers, their numbers from ``values`` (constructor names of the names table, e.g.
+    gamma, sigma, lam, eta)."""
+    from gandyn.games.dirac import dirac, dirac_triple
     from gandyn.games.dirac_names import build
 
-    return dirac(loss, tuple(build(r, **values) for r in regs), c=c)
+    built = tuple(build(r, **values) for r in regs)
+    if isinstance(loss, tuple):
+        return dirac_triple(*loss, built, c=c)
+    return dirac(loss, built, c=c)
 
 
-def _family(spec: str, param: str, fixed: dict, map_mode: bool):
-    """``(make_game(p), kind)``: the game family along ``param`` (None: p is the rate)."""
+def _triple_family(spec: str, fs, vary, fixed: dict, map_mode: bool):
+    """The family of the loss triple ``fs``: its pointwise game along pd, or its Dirac-GAN
+    (``dirac[+REG...]``) along c or a regulariser's parameter."""
+    if spec == "pointwise":
+        from gandyn.games import pointwise
+
+        for k in list(fixed) + ([vary] if vary else []):
+            if k != "pd":
+                raise _BadInput(f"the pointwise game of a triple has one parameter, pd "
+                                f"(got {k!r})")
+        # D0 (the root of f1' + f2') does not depend on p_d: solved once, here
+        base = pointwise.triple(*fs, pd=fixed.get("pd", 1.0))
+        return (lambda p: pointwise.at_pd(base, p)) if vary else (lambda p: base)
+    head, *regs = spec.split("+")
+    if head != "dirac":
+        what = ("a loss name: write dirac[+REG...] without it" if head.startswith("dirac:")
+                else "pointwise (their default) or dirac[+REG...]")
+        raise _BadInput(f"--f1 --f2 --f3 give the loss, so --game is {what}; got {spec!r}")
+    return _dirac_family(spec, fs, regs, vary, fixed, map_mode)
+
+
+def _dirac_family(spec, loss, regs, vary, fixed, map_mode):
+    from gandyn.games.dirac_names import REGULARISERS
+
+    for r in regs:
+        if r not in REGULARISERS:
+            raise _BadInput(f"unknown regulariser {r!r}; valid: {', '.join(REGULARISERS)}")
+    names = ["c", *dict.fromkeys(p.name for r in regs for p in REGULARISERS[r][2])]
+    for k in list(fixed) + ([vary] if vary else []):
+        if k not in names:
+            raise _BadInput(f"parameter {k!r} of {spec} must be one of {', '.join(names)}"
+                            + ("" if map_mode else " (lr needs --updater)"))
+    _dirac(loss, tuple(regs), **fixed)  # a triple's errors (not finite at D = 0) now, in full
+    return lambda p: _dirac(loss, tuple(regs), **fixed, **({vary: p} if vary else {}))
+
+
+def _family(spec: str, param: str, fixed: dict, map_mode: bool, fs=None):
+    """``make_game(p)``: the game family along ``param`` (None: p is the rate); ``fs`` a
+    loss triple (parsed expressions) or None."""
     vary = None if (map_mode and param == "lr") else param
+    if fs is not None:
+        return _triple_family(spec, tuple(fs), vary, fixed, map_mode)
+    if spec == "pointwise" or spec.split("+")[0] == "dirac":
+        raise _BadInput(f"--game {spec} is the game of a loss triple: give --f1 --f2 --f3 "
+                        "(or name a loss: dirac:LOSS[+REG...], pointwise:NAME)")
     if spec.startswith("dirac:"):
-        from gandyn.games.dirac_names import LOSSES, REGULARISERS
+        from gandyn.games.dirac_names import LOSSES
 
         loss, *regs = spec[len("dirac:"):].split("+")
         if loss not in LOSSES:
             raise _BadInput(f"unknown Dirac loss {loss!r}; valid: {', '.join(LOSSES)}")
-        for r in regs:
-            if r not in REGULARISERS:
-                raise _BadInput(f"unknown regulariser {r!r}; valid: {', '.join(REGULARISERS)}")
-        names = ["c", *dict.fromkeys(p.name for r in regs for p in REGULARISERS[r][2])]
-        for k in list(fixed) + ([vary] if vary else []):
-            if k not in names:
-                raise _BadInput(f"parameter {k!r} of {spec} must be one of {', '.join(names)}"
-                                + ("" if map_mode else " (lr needs --updater)"))
-        return lambda p: _dirac(loss, tuple(regs), **fixed, **({vary: p} if vary else {}))
+        return _dirac_family(spec, loss, regs, vary, fixed, map_mode)
     if spec.startswith("pointwise:"):
         from gandyn.games import pointwise
 
@@ -141,6 +193,24 @@ def run(args) -> int:
     def fail(msg):
         return _fail("bifurcate", msg)
 
+    given = [k for k in ("f1", "f2", "f3") if getattr(args, k) is not None]
+    fs = None
+    if given:
+        if len(given) < 3:
+            return fail("a loss triple needs all of --f1 --f2 --f3 (got "
+                        + " ".join("--" + k for k in given) + ")")
+        from gandyn.commands import parse_triple
+        from gandyn.expr import ExprError
+
+        try:
+            fs = parse_triple(args)
+        except ExprError as e:
+            return fail(e)
+    if args.game is None:
+        if not given:
+            return fail("--game SPEC is required (dirac:LOSS[+REG...], pointwise:NAME, hopf, "
+                        "xy), or a loss triple --f1 --f2 --f3")
+        args.game = "pointwise"
     if not (math.isfinite(args.p_from) and math.isfinite(args.p_to)) or args.p_from == args.p_to:
         return fail("--from and --to must be two different finite numbers")
     if args.method not in ("natural", "arclength"):
@@ -196,7 +266,7 @@ def run(args) -> int:
     elif args.n_disc is not None:
         return fail("--n-disc needs --updater NAME (a rule with a critic schedule)")
     try:
-        family = _family(args.game, args.param, fixed, map_mode)
+        family = _family(args.game, args.param, fixed, map_mode, fs)
         if args.method == "natural":
             branch = continue_equilibrium(family, args.p_from, args.p_to, num=args.num,
                                           make_updater=make_updater)
@@ -214,7 +284,9 @@ def run(args) -> int:
                      "(a fold of the branch, or the rest point left the domain)"
                      + ("; try --method arclength" if args.method == "natural" else ""))
     if args.json:
-        out = {"game": args.game, "param": args.param, "mode": branch.mode,
+        out = {"game": args.game,
+               "triple": None if fs is None else [f.source for f in fs],
+               "param": args.param, "mode": branch.mode,
                "method": args.method,
                "updater": args.updater, "n_disc": n_disc, "schedule": schedule,
                "range": [args.p_from, args.p_to], "num": args.num,
@@ -246,7 +318,9 @@ def run(args) -> int:
             + ("" if lr is None else f" at lr = {lr:g}") if map_mode else "flow")
     how = (f"{args.num} points" if args.method == "natural"
            else f"pseudo-arclength, {len(branch.params)} steps")
-    print(f"{args.game}: {what}, {args.param} from {args.p_from:g} to {args.p_to:g} ({how})")
+    game = args.game if fs is None else (
+        f"{args.game} of f1 = {fs[0]}, f2 = {fs[1]}, f3 = {fs[2]}")
+    print(f"{game}: {what}, {args.param} from {args.p_from:g} to {args.p_to:g} ({how})")
     if not branch.points:
         print("no bifurcation located in the range")
     label = "multipliers" if map_mode else "eigenvalues"

@@ -5,16 +5,20 @@ the generator ascends p_g f3(D):
 
     dD/dt = p_d f1'(D) + p_g f2'(D),    dp_g/dt = f3(D) - f3(D0),   f1'(D0) + f2'(D0) = 0.
 
-Expressions are functions of x (= D) built from numbers, x, + - * / **, unary minus, and
+Expressions are functions of x (or D, the same variable) built from numbers, + - * / **, unary
+minus, and
 log log1p exp sqrt tanh sigmoid softplus abs minimum maximum relu; anything else is refused
 (exit status 2) and never evaluated. Examples:
 
     gandyn check --f1 'log(x)' --f2 'log(1-x)' --f3 '-log(1-x)' --pd 0.2   # classic: stable
     gandyn check --f1 x --f2 -x --f3 x                                    # WGAN: marginal
     gandyn check --f1 '-x**2/2' --f2 x --f3 -x --json                     # quadratic triple: stable
+    gandyn check --f1 'log(D)' --f2 'log(1-D)' --f3 'log(D)' --plot ns.png  # + the picture
 
 The domain of D defaults to the largest interval of [-10, 10] where f1, f2, f3 and their first
-two derivatives are finite (--domain LO HI to choose).
+two derivatives are finite (--domain LO HI to choose). --plot FILE also draws the report
+(gandyn.plot.report): the portrait at each p_d, the eigenvalues over p_d and the global test's
+outcome map, as PNG, PDF or SVG by the file's suffix.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ VALUE_OPTIONS = ("--f1", "--f2", "--f3")
 #: each p_d adds 10^4 trajectories to the global test (~0.2 s on a laptop core); beyond this
 #: many a sweep is better split, or run with --no-global (which allows MAX_PD_LOCAL)
 MAX_PD, MAX_PD_LOCAL = 64, 1000
+#: --plot: the formats matplotlib writes without extra packages, chosen by the suffix
+PLOT_FORMATS = (".png", ".pdf", ".svg")
 
 
 def add_arguments(parser) -> None:
@@ -44,6 +50,8 @@ def add_arguments(parser) -> None:
                         help="rest value of D to analyse first (default: every root found)")
     parser.add_argument("--no-global", action="store_true",
                         help="skip the 10^4-trajectory global test")
+    parser.add_argument("--plot", default=None, metavar="FILE",
+                        help="also write the report's picture to FILE (.png, .pdf or .svg)")
     fmt = parser.add_mutually_exclusive_group()  # one format on stdout
     fmt.add_argument("--json", action="store_true", help="print one JSON object")
     fmt.add_argument("--csv", action="store_true",
@@ -151,6 +159,10 @@ def run(args) -> int:
         return fail("check", f"at most {limit} values of --pd, got {len(args.pd)} ({why})")
     if any(p <= 0 for p in args.pd):
         return fail("check", f"--pd values must be > 0, got {args.pd}")
+    if args.plot is not None:
+        refusal = _plot_refusal(args.plot)
+        if refusal:
+            return fail("check", refusal)
 
     import gandyn  # noqa: F401  (x64)
     from gandyn.analysis.report import check_triple
@@ -172,4 +184,49 @@ def run(args) -> int:
                                for row in rep.analyses for a in row))
     else:
         print(render(rep))
+    if args.plot is not None:
+        return _write_plot(rep, args.plot)
+    return 0
+
+
+def _plot_refusal(path: str) -> str | None:
+    """Why ``--plot path`` cannot be written, checked before the analysis (None: it can)."""
+    import os
+
+    from gandyn.io import ensure_writable_output
+
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix not in PLOT_FORMATS:
+        return (f"--plot {path!r}: the file must end in {', '.join(PLOT_FORMATS)} (the format "
+                "follows the suffix)")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        return f"--plot {path!r}: folder {folder!r} does not exist"
+    # a folder named like the file, a read-only folder, a full disk: OutputError, one line
+    ensure_writable_output(path, folder=False)
+    return None
+
+
+def _write_plot(rep, path: str) -> int:
+    """The picture of ``rep`` written atomically to ``path`` (after the report is printed: a
+    report without a rest point has nothing to draw, which is an error of --plot only)."""
+    import math
+    import warnings
+
+    from gandyn.commands import fail
+    from gandyn.io import atomic_write
+    from gandyn.progress import progress
+
+    try:
+        with progress(total=None, desc=f"check: --plot {path}"):
+            # the outcome map on the global test's own grid: its program is compiled already
+            n_side = math.isqrt(rep.global_[0].n) if rep.global_ else 40
+            with warnings.catch_warnings():
+                # streamplot colours an arrow at a zero-speed (masked) point: a cosmetic
+                # matplotlib warning, not news for the user of the command line
+                warnings.filterwarnings("ignore", ".*converting a masked element to nan")
+                fig = rep.plot(n_side=n_side)
+            atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110))
+    except ValueError as e:  # OutputError included
+        return fail("check", f"--plot: {e}")
     return 0

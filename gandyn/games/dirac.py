@@ -39,6 +39,30 @@ linear discriminator is not translation-equivariant: the ψψ block is ``2 f''(0
 direction of c gets ``f''(0)|c|² ± sqrt(f''(0)²|c|⁴ - f'(0)²)`` (the instance-noise formula with
 σ² = |c|²) and the n-1 orthogonal directions stay at ``± f'(0) i``.
 
+The Dirac-GAN of a loss triple
+------------------------------
+Any loss written as a triple ``(f1, f2, f3)`` of scalar functions of the critic's score
+``D = ψ·x`` (``dirac_triple``): the critic ascends ``J = f1(ψ·c) + f2(ψ·θ)``, the generator
+ascends ``I = f3(ψ·θ)``, so ``(d_real, d_fake, g_fake) = (f1, f2, f3)`` above; e.g.
+``LOSS_TRIPLES["gan"] = ("-softplus(D)", "-softplus(-D)", "softplus(-D)")`` (f1 = log σ(-D)),
+and each named loss's triple gives the same field to rounding. This is the pointwise game's
+triple (``gandyn.games.pointwise``: the critic ascends p_d f1(D) + p_g f2(D)) with data and
+generator each a single point, but here D is a score on the whole real line (a logit), not a
+probability: a triple must be finite, with its first two derivatives, at D = 0, where ψ = 0
+puts every score (GAN's ``log D`` becomes ``log σ(D) = -softplus(-D)``). Near ψ = 0
+
+    v_θ = f3'(ψ·θ) ψ,   v_ψ = f1'(ψ·c) c + f2'(ψ·θ) θ,
+
+so the rest point is ``ψ = 0, θ* = -f1'(0)/f2'(0) c`` (``θ* = c`` iff f1'(0) = -f2'(0): the
+critic cannot tell the data from a fake on it; for c = 0 also the paper's (0, 0)). There, in
+one dimension, ``J = [[0, f3'(0)], [f2'(0), f1''(0) c² + f2''(0) θ*²]]``: the pointwise
+game's ``[[0, f3'], [f2', p_d (f1'' + f2'')]]`` at D0 = 0 with p_d -> c² when θ* = c (at
+c = 0 a centre when ``f2'(0) f3'(0) < 0``, a saddle when > 0). The named losses are written
+the paper's way round (the critic scores fakes high). Written the usual way (data high: GAN's
+f1 = log σ(D)), i.e. ``f_i(-D)``, a triple gives the mirror image ψ → -ψ of the same game: the
+same θ-dynamics and eigenvalues (tested), regularisers included (each is even in ψ; LeCam's
+anchors flip with it). docs/dirac.md has the derivation.
+
 Regularisers (objects from ``gandyn.games.dirac_regs``; any set composes with any loss)
 ------------------------------------------------------------------------------------------
 Noise    instance noise (Sønderby et al. 2016): data and fakes convolved with
@@ -91,24 +115,29 @@ LeCam    Tseng et al. 2021 (CVPR), "Regularizing GANs under limited data": the d
          ``{± f'(0) i} ∪ {-ρ, -ρ}`` (no help; a marginal centre).
 
 API: ``dirac(loss, regs, *, dim, c)`` returns a ``Game``, e.g. ``dirac("gan", (Noise(0.5),
-R1(0.3)))``. The loss name and the regularisers' classes are static; every number (c and the
-regularisers' fields) is a leaf of ``params``, so changing it does not recompile a jitted function
-of the game, and a game can be built inside ``jit``/``vmap`` from traced numbers. The game
-carries its objectives ``(I, J)`` (regularisers included), so opponent shaping works on it.
+R1(0.3)))``; ``dirac_triple(f1, f2, f3, regs, *, dim, c)`` the game of a loss triple, e.g.
+``dirac_triple("-D", "D", "-D", R1(1.0))`` (WGAN + R1). The loss name (or triple) and the
+regularisers' classes are static; every number (c and the regularisers' fields) is a leaf of
+``params``, so changing it does not recompile a jitted function of the game, and a game can be
+built inside ``jit``/``vmap`` from traced numbers. The game carries its objectives ``(I, J)``
+(regularisers included), so opponent shaping works on it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
+from collections.abc import Callable
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from gandyn.expr import Expr, parse
 from gandyn.games.base import Game, State, from_fields
-from gandyn.games.dirac_names import LOSSES, REGULARISERS
+from gandyn.games.dirac_names import LOSS_TRIPLES, LOSSES, REGULARISERS
 from gandyn.games import dirac_regs
 from gandyn.games.dirac_regs import *  # noqa: F403  (the regularisers are this module's API too)
 from gandyn.games.dirac_regs import Point, Regulariser, safe_norm
@@ -116,10 +145,13 @@ from gandyn.util import log_sigmoid
 
 __all__ = [
     "LOSSES",
+    "LOSS_TRIPLES",
     "REGULARISERS",
     "ZOO",
     "DiracParams",
+    "Triple",
     "dirac",
+    "dirac_triple",
     "loss_constants",
     "split_disc",
     *dirac_regs.__all__,
@@ -149,17 +181,57 @@ _PIECES = {
 }
 
 
+@dataclasses.dataclass(frozen=True)
+class Triple:
+    """A loss given as three scalar functions of the critic's score ``D = ψ·x`` (module
+    docstring, "The Dirac-GAN of a loss triple"): the critic ascends ``f1(ψ·c) + f2(ψ·θ)``,
+    the generator ascends ``f3(ψ·θ)``. Hashable (``gandyn.expr`` parses, module-level
+    functions), so it is a static part of the game and a jitted function of the game compiles
+    once per triple."""
+
+    f1: Callable
+    f2: Callable
+    f3: Callable
+
+    def __str__(self):
+        return "(" + ", ".join(_fname(f) for f in (self.f1, self.f2, self.f3)) + ")"
+
+
+def _fname(f) -> str:
+    return str(f) if isinstance(f, Expr) else getattr(f, "__name__", repr(f))
+
+
 def _check_loss(loss):
+    if isinstance(loss, Triple):
+        return
     if loss not in LOSSES:
-        raise ValueError(f"unknown Dirac-GAN loss {loss!r}; valid losses: {', '.join(LOSSES)}")
+        raise ValueError(f"unknown Dirac-GAN loss {loss!r}; valid losses: {', '.join(LOSSES)} "
+                         "(or a loss triple: dirac_triple(f1, f2, f3))")
 
 
-def loss_constants(loss: str):
-    """``(f'(0), f''(0))`` of the paper's ``f`` for ``loss``, by autodiff of ``d_fake`` at 0."""
+def _pieces(loss):
+    """``(d_fake, d_real, g_fake)`` of a loss name or a ``Triple`` (``(f2, f1, f3)``)."""
+    if isinstance(loss, Triple):
+        return loss.f2, loss.f1, loss.f3
+    return _PIECES[loss]
+
+
+@functools.lru_cache(maxsize=256)
+def _at_zero(loss):
+    """``((h(0), h'(0), h''(0)) for h in (d_fake, d_real, g_fake))`` as Python floats, computed
+    eagerly even when called while a jitted function traces (the game's rest point and
+    checks depend on them, not on traced numbers)."""
+    with jax.ensure_compile_time_eval():
+        zero = jnp.zeros((), jnp.float64)
+        return tuple(tuple(float(g(zero)) for g in (h, jax.grad(h), jax.grad(jax.grad(h))))
+                     for h in _pieces(loss))
+
+
+def loss_constants(loss):
+    """``(f'(0), f''(0))`` of the paper's ``f`` for ``loss``, by autodiff of ``d_fake`` at 0
+    (for a ``Triple``: of its ``f2``, the critic's reward on fakes)."""
     _check_loss(loss)
-    d_fake = _PIECES[loss][0]
-    zero = jnp.zeros((), jnp.float64)
-    return float(jax.grad(d_fake)(zero)), float(jax.grad(jax.grad(d_fake))(zero))
+    return _at_zero(loss)[0][1:]
 
 
 def _d1(h):
@@ -187,11 +259,12 @@ def _score(psi, x):
 # -- parameters and state layout -----------------------------------------------------------------
 @dataclasses.dataclass(frozen=True)
 class DiracParams:
-    """``c`` the data point (n,) and ``regs`` the regularisers (leaves); ``loss`` static."""
+    """``c`` the data point (n,) and ``regs`` the regularisers (leaves); ``loss`` static: a name
+    of ``LOSSES`` or a ``Triple``."""
 
     c: Any
     regs: tuple
-    loss: str = "gan"
+    loss: Any = "gan"
 
 
 jax.tree_util.register_dataclass(DiracParams, data_fields=["c", "regs"], meta_fields=["loss"])
@@ -220,7 +293,7 @@ def _noisy(regs):
 
 def _loss_disc_field(loss, noisy, theta, psi, c, var):
     """Ascent direction of the loss part of J w.r.t. ψ, instance noise included (Stein)."""
-    d_fake, d_real, _ = _PIECES[loss]
+    d_fake, d_real, _ = _pieces(loss)
     t_f, t_r = _score(psi, theta), _score(psi, c)
     if not noisy:
         return _d1(d_fake)(t_f) * theta + _d1(d_real)(t_r) * c
@@ -250,7 +323,7 @@ def _add(v, extras):
 
 def _gen_field(theta, d, p):
     psi, noisy, var, xs = _points(theta, d, p)
-    g_fake = _PIECES[p.loss][2]
+    g_fake = _pieces(p.loss)[2]
     t_f = _score(psi, theta)
     if noisy:
         v = _gauss(_d1(g_fake), t_f, jnp.sqrt(var) * safe_norm(psi)) * psi
@@ -278,14 +351,14 @@ def _expect(h, t, psi, var, noisy):
 def _gen_objective(theta, d, p):
     """I = E[g_fake(ψ·θ)] - Σ gen penalties."""
     psi, noisy, var, xs = _points(theta, d, p)
-    i = _expect(_PIECES[p.loss][2], _score(psi, theta), psi, var, noisy)
+    i = _expect(_pieces(p.loss)[2], _score(psi, theta), psi, var, noisy)
     return i - _add(0.0, (r.gen_penalty(x) for r, x in zip(p.regs, xs)))
 
 
 def _disc_objective(theta, d, p):
     """J = E[d_fake(ψ·θ)] + E[d_real(ψ·c)] - Σ disc penalties + Σ state objectives."""
     psi, noisy, var, xs = _points(theta, d, p)
-    d_fake, d_real, _ = _PIECES[p.loss]
+    d_fake, d_real, _ = _pieces(p.loss)
     j = (_expect(d_fake, _score(psi, theta), psi, var, noisy)
          + _expect(d_real, _score(psi, p.c), psi, var, noisy))
     # a regulariser's state (LeCam's anchors) moves by its own field, not by the penalties
@@ -333,11 +406,25 @@ def _known_zero(x) -> bool:
         return False  # traced: not known to be smooth
 
 
-def dirac(loss: str = "gan", regs=(), *, dim: int = 1, c=0.0, name: str | None = None) -> Game:
+def _rest_theta(loss, c):
+    """θ of the rest point on ψ = 0: where the critic's field ``f2'(0) θ + f1'(0) c`` vanishes,
+    ``θ* = -f1'(0)/f2'(0) c`` (= c for every named loss, whose f1'(0) = -f2'(0))."""
+    (_, f2p, _), (_, f1p, _), _ = _at_zero(loss)
+    if f2p != 0.0:
+        return (-f1p / f2p) * c
+    if f1p == 0.0 or _known_zero(c):
+        return c  # the critic's field is 0 at every θ on ψ = 0: c represents them
+    raise ValueError(f"loss triple {loss}: f2'(0) = 0 and f1'(0) = {f1p:.6g} != 0, so the "
+                     "critic's field f1'(0) c + f2'(0) theta at psi = 0 never vanishes for "
+                     "c != 0: no rest point on psi = 0 (use c = 0, or a triple with f2'(0) != 0)")
+
+
+def dirac(loss="gan", regs=(), *, dim: int = 1, c=0.0, name: str | None = None) -> Game:
     """The n-dimensional Dirac-GAN with loss ``loss`` and regularisers ``regs``.
 
     Args:
-      loss: one of ``LOSSES`` (see the module docstring for each objective).
+      loss: one of ``LOSSES`` (see the module docstring for each objective), or a ``Triple``
+        (``dirac_triple`` builds one from three functions or expressions).
       regs: a ``Regulariser`` or a sequence of them (``R1(gamma)``, ``Noise(sigma)``, ...),
         at most one of each class, in any order.
       dim: n, the dimension of θ, ψ and c.
@@ -346,8 +433,9 @@ def dirac(loss: str = "gan", regs=(), *, dim: int = 1, c=0.0, name: str | None =
 
     Returns:
       A ``Game`` with ``equilibrium = State(c, 0)`` (``State(c, (0, [0, 0]))`` with LeCam's
-      anchors), the regularisers' projection when one projects, ``smooth=False`` when a
-      penalty has a kink at ψ = 0 (or its size is traced), and ``objectives = (I, J)``.
+      anchors; a triple's ``θ*`` in place of c, see ``dirac_triple``), the regularisers'
+      projection when one projects, ``smooth=False`` when a penalty has a kink at ψ = 0 (or
+      its size is traced), and ``objectives = (I, J)``.
 
     Example:
       >>> from gandyn.analysis import jacobian, eigenvalues
@@ -363,17 +451,64 @@ def dirac(loss: str = "gan", regs=(), *, dim: int = 1, c=0.0, name: str | None =
         c = jnp.full((dim,), c)
     if c.shape != (dim,):
         raise ValueError(f"c must be a scalar or have shape ({dim},), got shape {c.shape}")
+    theta0 = _rest_theta(loss, c) if isinstance(loss, Triple) else c
     psi0 = jnp.zeros((dim,), jnp.float64)
     states = tuple(r.init_state(dim) for r in regs if r.init_state(dim) is not None)
     disc0 = (psi0, *states) if states else psi0
     return from_fields(
-        name or "+".join((loss,) + tuple(type(r).name for r in regs)),
+        name or "+".join((str(loss),) + tuple(type(r).name for r in regs)),
         _gen_field, _disc_field, DiracParams(c, regs, loss),
-        equilibrium=State(c, disc0),
+        equilibrium=State(theta0, disc0),
         projection=_project if any(r.projects for r in regs) else None,
         smooth=all(_known_zero(r.kink()) for r in regs),
         objectives=(_gen_objective, _disc_objective),
     )
+
+
+def _as_function(f, which):
+    if isinstance(f, str):
+        return parse(f)  # ExprError (a ValueError) names the piece
+    if not callable(f):
+        raise TypeError(f"{which} must be a function of D or an expression string, got {f!r}")
+    return f
+
+
+def dirac_triple(f1, f2, f3, regs=(), *, dim: int = 1, c=0.0, name: str | None = None) -> Game:
+    """The Dirac-GAN of a loss triple: the critic ascends ``f1(ψ·c) + f2(ψ·θ)``, the generator
+    ascends ``f3(ψ·θ)`` (module docstring, "The Dirac-GAN of a loss triple").
+
+    Args:
+      f1, f2, f3: scalar functions of the score ``D = ψ·x`` (a logit on the whole real line,
+        not a probability), elementwise on arrays (instance noise evaluates them at quadrature
+        nodes) and hashable: expression strings in ``x`` or ``D`` (``"-softplus(-D)"``,
+        parsed by ``gandyn.expr.parse``), parsed ``Expr``, module-level functions.
+      regs, dim, c, name: as for ``dirac``; every regulariser composes with a triple.
+
+    Returns:
+      The ``Game``; ``dirac_triple(*LOSS_TRIPLES[name])`` is ``dirac(name)`` to rounding.
+      Its rest point is ``θ* = -f1'(0)/f2'(0) c, ψ = 0`` (c when ``f1'(0) = -f2'(0)``, as
+      for every named loss).
+
+    Raises:
+      ValueError: an expression that does not parse, a function or one of its first two
+        derivatives not finite at D = 0 (where ψ = 0 puts every score), or no rest point on
+        ψ = 0 (``f2'(0) = 0 != f1'(0)`` with c != 0).
+    """
+    tr = Triple(*(_as_function(f, k) for f, k in zip((f1, f2, f3), ("f1", "f2", "f3"))))
+    try:
+        values = _at_zero(tr)
+    except TypeError as e:  # not a scalar function of one number
+        raise ValueError(f"loss triple {tr}: {e}") from None
+    for k, f, vals in (("f1", tr.f1, values[1]), ("f2", tr.f2, values[0]),
+                       ("f3", tr.f3, values[2])):
+        bad = [w for w, v in zip((k, k + "'", k + "''"), vals) if not math.isfinite(v)]
+        if bad:
+            raise ValueError(
+                f"{k} = {_fname(f)}: {', '.join(bad)} not finite at D = 0; the "
+                "Dirac-GAN's critic value is the score D = psi.x (0 at psi = 0), a logit on the "
+                "whole real line, not a probability: e.g. GAN's log D becomes log sigmoid(D) "
+                "= -softplus(-D)")
+    return dirac(tr, regs, dim=dim, c=c, name=name)
 
 
 # -- the registry ---------------------------------------------------------------------------

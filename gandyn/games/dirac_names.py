@@ -13,9 +13,21 @@ from __future__ import annotations
 import importlib
 from typing import NamedTuple
 
-__all__ = ["LOSSES", "REGULARISERS", "Param", "build", "regulariser_class"]
+__all__ = ["LOSSES", "LOSS_TRIPLES", "REGULARISERS", "Param", "build", "regulariser_class"]
 
 LOSSES = ("gan", "nsgan", "wgan", "lsgan", "hinge")
+
+#: each named loss as the triple ``(f1, f2, f3)`` of ``gandyn.games.dirac.dirac_triple`` (the
+#: critic ascends f1(ψ·c) + f2(ψ·θ), the generator f3(ψ·θ)), in the paper's orientation where
+#: the critic scores fakes high: GAN's f1 = log σ(-D) = -softplus(D); LSGAN's targets are -1
+#: for data and +1 for fakes, and the generator aims at the data's -1
+LOSS_TRIPLES = {
+    "gan": ("-softplus(D)", "-softplus(-D)", "softplus(-D)"),
+    "nsgan": ("-softplus(D)", "-softplus(-D)", "-softplus(D)"),
+    "wgan": ("-D", "D", "-D"),
+    "lsgan": ("-(D + 1)**2/2", "-(D - 1)**2/2", "-(D + 1)**2/2"),
+    "hinge": ("minimum(0, -D - 1)", "minimum(0, D - 1)", "-D"),
+}
 
 
 class Param(NamedTuple):
