@@ -5,9 +5,12 @@ Three ways to show progress, chosen by ``mode`` (or the environment variable
 
 * ``"bar"``    a rich progress bar (redraws in place; for a terminal),
 * ``"lines"``  one plain line ``desc N/M (elapsed s)`` per step: safe in logs and CI,
+* ``"notebook"`` one line ``desc ━━━━──── N/M (elapsed s)`` redrawn in place under a Jupyter
+               cell (an IPython display updated by id; a stored notebook keeps its last state),
 * ``"quiet"``  nothing at all,
-* ``"auto"``   ``"bar"`` when the stream (default ``sys.stderr``) is a terminal, else ``"quiet"``:
-               redirected output never receives carriage returns or bar characters.
+* ``"auto"``   ``"bar"`` when the stream (default ``sys.stderr``) is a terminal, ``"notebook"``
+               when it is a Jupyter kernel's output, else ``"quiet"``: redirected output never
+               receives carriage returns or bar characters.
 
 Usage::
 
@@ -32,7 +35,7 @@ from typing import IO, Any
 
 __all__ = ["MODES", "Progress", "progress", "resolve_mode", "track"]
 
-MODES = ("auto", "bar", "lines", "quiet")
+MODES = ("auto", "bar", "lines", "notebook", "quiet")
 ENV = "GANDYN_PROGRESS"
 
 
@@ -43,8 +46,14 @@ def _isatty(stream) -> bool:
         return False
 
 
+def _in_kernel(stream) -> bool:
+    """``stream`` is a Jupyter kernel's cell output (ipykernel replaces sys.stdout/stderr)."""
+    return type(stream).__module__.startswith("ipykernel")
+
+
 def resolve_mode(mode: str = "auto", stream: IO | None = None) -> str:
-    """The concrete mode (``"bar"``, ``"lines"`` or ``"quiet"``) for ``mode`` on ``stream``."""
+    """The concrete mode (``"bar"``, ``"lines"``, ``"notebook"`` or ``"quiet"``) for ``mode`` on
+    ``stream``."""
     if mode not in MODES:
         raise ValueError(f"progress mode must be one of {', '.join(MODES)}, got {mode!r}")
     if mode == "auto":
@@ -52,6 +61,8 @@ def resolve_mode(mode: str = "auto", stream: IO | None = None) -> str:
         if env in MODES and env != "auto":
             return env
         stream = sys.stderr if stream is None else stream
+        if _in_kernel(stream):
+            return "notebook"
         return "bar" if _isatty(stream) else "quiet"
     return mode
 
@@ -73,6 +84,7 @@ class Progress:
         self._t0 = time.perf_counter()
         self._rich = None
         self._task = None
+        self._handle = None
 
     def __enter__(self) -> Progress:
         self._t0 = time.perf_counter()
@@ -87,7 +99,22 @@ class Progress:
                                       TimeRemainingColumn(), console=console, transient=True)
             self._rich.__enter__()
             self._task = self._rich.add_task(self.desc, total=self.total)
+        elif self.mode == "notebook":
+            from IPython.display import Pretty, display
+
+            self._pretty = Pretty
+            self._handle = display(Pretty(self._line()), display_id=True)
         return self
+
+    def _line(self) -> str:
+        """``desc ━━━━──── N/M (elapsed s)``: the notebook mode's one line, plain text."""
+        head = f"{self.desc} " if self.desc else ""
+        bar = ""
+        if self.total:
+            full = round(20 * min(self.done, self.total) / self.total)
+            bar = "━" * full + "─" * (20 - full) + " "
+        of = f"/{self.total}" if self.total is not None else ""
+        return f"{head}{bar}{self.done}{of} ({time.perf_counter() - self._t0:.1f} s)"
 
     def advance(self, n: int = 1) -> None:
         self.done += n
@@ -99,11 +126,16 @@ class Progress:
             head = f"{self.desc} " if self.desc else ""
             self.stream.write(f"{head}{self.done}{of} ({dt:.1f} s)\n")
             self.stream.flush()
+        elif self.mode == "notebook":
+            self._handle.update(self._pretty(self._line()))
 
     def __exit__(self, *exc) -> None:
         if self._rich is not None:
             self._rich.__exit__(*exc)
             self._rich = None
+        if self._handle is not None:  # the final elapsed time, also when nothing advanced
+            self._handle.update(self._pretty(self._line()))
+            self._handle = None
 
 
 def progress(total: int | None = None, desc: str = "", mode: str = "auto",
