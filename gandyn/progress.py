@@ -7,10 +7,13 @@ Three ways to show progress, chosen by ``mode`` (or the environment variable
 * ``"lines"``  plain lines ``desc N/M (P%), E s elapsed, ETA R s`` (``ETA ?`` on the first,
                ``desc N (E s)`` when the total is unknown): safe in logs and CI; one per
                step, or at most one every ``every`` seconds (and the last),
+* ``"notebook"`` one line ``desc ━━━━──── N/M (elapsed s)`` redrawn in place under a Jupyter
+               cell (an IPython display updated by id; a stored notebook keeps its last state),
 * ``"quiet"``  nothing at all,
-* ``"auto"``   ``"bar"`` when the stream (default ``sys.stderr``) is a terminal, else
-               ``off_tty`` (``"quiet"`` unless the caller asks for ``"lines"``): redirected
-               output never receives carriage returns or bar characters.
+* ``"auto"``   ``"bar"`` when the stream (default ``sys.stderr``) is a terminal, ``"notebook"``
+               when it is a Jupyter kernel's output, else ``off_tty`` (``"quiet"`` unless the
+               caller asks for ``"lines"``): redirected output never receives carriage returns
+               or bar characters.
 
 The ETA is the time per step since the first report times the steps left: the first report
 often comes after a compilation, which would otherwise inflate it.
@@ -38,7 +41,7 @@ from typing import IO, Any
 
 __all__ = ["MODES", "Progress", "progress", "resolve_mode", "track"]
 
-MODES = ("auto", "bar", "lines", "quiet")
+MODES = ("auto", "bar", "lines", "notebook", "quiet")
 ENV = "GANDYN_PROGRESS"
 
 
@@ -49,9 +52,15 @@ def _isatty(stream) -> bool:
         return False
 
 
+def _in_kernel(stream) -> bool:
+    """``stream`` is a Jupyter kernel's cell output (ipykernel replaces sys.stdout/stderr)."""
+    return type(stream).__module__.startswith("ipykernel")
+
+
 def resolve_mode(mode: str = "auto", stream: IO | None = None, off_tty: str = "quiet") -> str:
-    """The concrete mode (``"bar"``, ``"lines"`` or ``"quiet"``) for ``mode`` on ``stream``
-    (``off_tty``: what ``"auto"`` gives when the stream is no terminal)."""
+    """The concrete mode (``"bar"``, ``"lines"``, ``"notebook"`` or ``"quiet"``) for ``mode``
+    on ``stream`` (``off_tty``: what ``"auto"`` gives when the stream is neither a terminal nor
+    a notebook)."""
     if mode not in MODES:
         raise ValueError(f"progress mode must be one of {', '.join(MODES)}, got {mode!r}")
     if off_tty not in ("lines", "quiet"):
@@ -61,6 +70,8 @@ def resolve_mode(mode: str = "auto", stream: IO | None = None, off_tty: str = "q
         if env in MODES and env != "auto":
             return env
         stream = sys.stderr if stream is None else stream
+        if _in_kernel(stream):
+            return "notebook"
         return "bar" if _isatty(stream) else off_tty
     return mode
 
@@ -86,6 +97,7 @@ class Progress:
         self._last_line = None   # time of the last line written
         self._rich = None
         self._task = None
+        self._handle = None
 
     def __enter__(self) -> Progress:
         self._t0 = time.perf_counter()
@@ -100,7 +112,22 @@ class Progress:
                                       TimeRemainingColumn(), console=console, transient=True)
             self._rich.__enter__()
             self._task = self._rich.add_task(self.desc, total=self.total)
+        elif self.mode == "notebook":
+            from IPython.display import Pretty, display
+
+            self._pretty = Pretty
+            self._handle = display(Pretty(self._line()), display_id=True)
         return self
+
+    def _line(self) -> str:
+        """``desc ━━━━──── N/M (elapsed s)``: the notebook mode's one line, plain text."""
+        head = f"{self.desc} " if self.desc else ""
+        bar = ""
+        if self.total:
+            full = round(20 * min(self.done, self.total) / self.total)
+            bar = "━" * full + "─" * (20 - full) + " "
+        of = f"/{self.total}" if self.total is not None else ""
+        return f"{head}{bar}{self.done}{of} ({time.perf_counter() - self._t0:.1f} s)"
 
     def advance(self, n: int = 1) -> None:
         self.done += n
@@ -118,6 +145,8 @@ class Progress:
             self._last_line = now
             self.stream.write(self.line(now) + "\n")
             self.stream.flush()
+        elif self.mode == "notebook":
+            self._handle.update(self._pretty(self._line()))
 
     def update(self, done: int) -> None:
         """Set the steps done (``advance`` by the difference)."""
@@ -151,6 +180,9 @@ class Progress:
         if self._rich is not None:
             self._rich.__exit__(*exc)
             self._rich = None
+        if self._handle is not None:  # the final elapsed time, also when nothing advanced
+            self._handle.update(self._pretty(self._line()))
+            self._handle = None
 
 
 def progress(total: int | None = None, desc: str = "", mode: str = "auto",

@@ -100,3 +100,32 @@ def test_zero_total_and_bad_off_tty():
     assert out.getvalue().startswith("step 0/0 (100%)")
     with pytest.raises(ValueError, match="off_tty"):
         resolve_mode("auto", out, off_tty="bar")
+
+
+def test_notebook_mode_redraws_one_line_in_place(monkeypatch):
+    """Under a Jupyter cell: one display, updated by id, ending on the last count; auto picks
+    it when the stream is a kernel's output."""
+    import IPython.display
+
+    shown = []
+
+    class Handle:
+        def update(self, obj):
+            shown.append(("update", obj.data))
+
+    def display(obj, display_id=None):
+        assert display_id is True
+        shown.append(("display", obj.data))
+        return Handle()
+
+    monkeypatch.setattr(IPython.display, "display", display)
+    assert list(track(range(4), desc="train", mode="notebook")) == [0, 1, 2, 3]
+    assert shown[0][0] == "display" and shown[0][1].startswith("train " + "─" * 20 + " 0/4")
+    assert all(kind == "update" for kind, _ in shown[1:])
+    assert shown[-1][1].startswith("train " + "━" * 20 + " 4/4 (")
+    assert "\r" not in "".join(t for _, t in shown)
+
+    monkeypatch.delenv("GANDYN_PROGRESS", raising=False)
+    kernel_stream = type("OutStream", (io.StringIO,), {"__module__": "ipykernel.iostream"})()
+    assert resolve_mode("auto", kernel_stream) == "notebook"
+    assert resolve_mode("auto", io.StringIO()) == "quiet"
