@@ -112,12 +112,14 @@ def heavy_work_stopped(monkeypatch, tmp_path):
     import gandyn.atlas as atlas
     import gandyn.commands.bench as bench
     import gandyn.figures as figures
+    import gandyn.serve.server as server
     import gandyn.train as train
 
     for mod, name in [(report, "check_triple"), (dirac, "analyse"), (kernel, "check_kernel"),
                       (kernel, "architecture_kernel"), (continuation, "continue_equilibrium"),
                       (animate, "animate"), (atlas, "ensure_writable_output"),
-                      (figures, "ensure_writable_output"), (figures, "make"), (train, "train")]:
+                      (figures, "ensure_writable_output"), (figures, "make"), (train, "train"),
+                      (server, "make_server")]:
         monkeypatch.setattr(mod, name, _stop)
     real = bench.harness()
     if real is not None:
@@ -140,7 +142,7 @@ def test_finding1_property_every_option_of_every_subcommand_success_or_one_line_
     from gandyn.cli import COMMANDS
 
     stubbed = {"atlas", "check", "dirac", "kernel", "bifurcate", "animate", "figures", "bench",
-               "train"}
+               "train", "serve"}
     assert set(opts) == set(COMMANDS) == stubbed, (
         "a new subcommand: stop its heavy work in heavy_work_stopped and add it to `stubbed`")
     value = st.one_of(st.sampled_from(_VALUES), st.text(max_size=6),
