@@ -213,3 +213,18 @@ def test_cli_bad_triple_is_one_line_and_exit_2(argv, msg, capsys, tmp_path, monk
     cap = capsys.readouterr()
     assert msg in cap.err and cap.err.count("\n") == 1, cap.err
     assert cap.out == "" and os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("argv", [
+    ["--f1", "log(D)", "--f2", "log(1-D)", "--f3", "log(D)", "--start", "5", "0.2"],
+    ["--game", "classic", "--start", "1.5", "0.2"],
+    ["--game", "classic", "--start", "0.5", "-1"],
+])
+def test_cli_start_outside_the_games_domain_is_refused(argv, capsys, tmp_path, monkeypatch):
+    # the losses are not defined there (log(1-D) at D = 5, a density p_g < 0): iterating from
+    # such a start draws a path through a field the game does not have
+    monkeypatch.chdir(tmp_path)
+    assert main(["animate", *argv, "--steps", "2", "--out", "x.gif"]) == 2
+    cap = capsys.readouterr()
+    assert "--start" in cap.err and "outside" in cap.err and cap.err.count("\n") == 1, cap.err
+    assert os.listdir(tmp_path) == []

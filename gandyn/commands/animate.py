@@ -183,6 +183,9 @@ def run(args) -> int:
             if eq is None:
                 return _fail(f"game {args.game!r} has no rest point to start near; give --start")
             start = args.start or (float(eq.disc) + 0.2, float(eq.gen) + 0.2)
+            refusal = _outside(game.domain, start)
+            if refusal:
+                return _fail(refusal)
             title = (_triple_title(fs, f"p_d = {pd:g}, lr {args.lr:g}", len(updaters))
                      if fs else f"{game.name}, p_d = {pd:g}, lr {args.lr:g}")
         animate(game, updaters, start, args.steps, args.out, fps=args.fps, view=args.view,
@@ -191,6 +194,23 @@ def run(args) -> int:
         return _fail(str(e).splitlines()[0] if str(e) else type(e).__name__)
     print(args.out)
     return 0
+
+
+def _outside(box, start):
+    """Why the pointwise start ``(D, p_g)`` lies outside the game's domain, or None: the
+    losses are undefined there (log(1-D) at D > 1) or p_g is no density, so its path would
+    be drawn through a field the game does not have."""
+    D, pg = start
+
+    def within(x, lo, hi, closed):
+        return lo <= x <= hi if closed else lo < x < hi
+
+    if (within(D, box.disc_low, box.disc_high, box.disc_closed)
+            and within(pg, box.gen_low, box.gen_high, box.gen_closed)):
+        return None
+    o, c = ("[", "]") if box.disc_closed else ("(", ")")
+    return (f"--start ({D:g}, {pg:g}) is outside the game's domain: D in "
+            f"{o}{box.disc_low:g}, {box.disc_high:g}{c}, p_g >= {box.gen_low:g}")
 
 
 def _pointwise_triple(fs, pd):
