@@ -104,3 +104,18 @@ def test_bad_input_one_line_exit_2(capsys, argv, msg):
     assert rc == 2
     err = capsys.readouterr().err
     assert msg in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("configs", [1, 2, 5])
+def test_samples_legend_lies_inside_the_figure(configs):
+    # a one-row legend of data, 4 seeds and modes was wider than a single panel: its ends
+    # (data, modes) fell off the picture
+    import numpy as np
+
+    x = [np.zeros((8, 2)) + j for j in range(cmd.SHOWN)]
+    panels = [{"x": x, "seeds": list(range(cmd.SHOWN)), "final": [0.0] * cmd.SHOWN,
+               "label": f"nsgan lr={k}", "metric": "modes"} for k in range(configs)]
+    fig = cmd._samples_figure(panels, "ring")
+    fig.canvas.draw()
+    box, legend = fig.bbox, fig.legends[0].get_window_extent()
+    assert box.x0 <= legend.x0 and legend.x1 <= box.x1, (legend, box)

@@ -215,8 +215,8 @@ def _panels(tr, rows, x) -> list:
     return out
 
 
-def _samples_writer(panels, data):
-    """``write(path)`` of samples.png: one panel per configuration, a few seeds' samples (one
+def _samples_figure(panels, data):
+    """The figure of samples.png: one panel per configuration, a few seeds' samples (one
     colour each) over the data (grey) and its modes."""
     import jax
     import numpy as np
@@ -258,10 +258,17 @@ def _samples_writer(panels, data):
         vals = " ".join("-" if not np.isfinite(v) else f"{v:.3g}" for v in p["final"])
         ax.set_title(f"{p['label']}\n{p['metric']} per seed ('-': failed): {vals}", fontsize=9)
     handles, names = axes[0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="outside lower center", ncol=len(names), fontsize=9,
-               markerscale=3)
+    # one row of ~6 entries is wider than a single 3.6-inch panel: about 3 per panel width
+    fig.legend(handles, names, loc="outside lower center", ncol=min(len(names), 3 * ncols),
+               fontsize=9, markerscale=3)
     fig.suptitle(f"{data}: final samples of the first {SHOWN} seeds\nof each configuration "
                  f"(one colour per seed)", fontsize=11)
+    return fig
+
+
+def _samples_writer(panels, data):
+    """``write(path)`` of samples.png (``_samples_figure``)."""
+    fig = _samples_figure(panels, data)
     return lambda tmp: fig.savefig(tmp, dpi=110)
 
 
