@@ -203,3 +203,19 @@ def test_bad_triple_one_line_exit_2(argv, msg, capsys):
     cap = capsys.readouterr()
     assert cap.err.startswith("gandyn bifurcate: error:") and cap.err.count("\n") == 1
     assert msg in cap.err and cap.out == "", cap.err
+
+
+@pytest.mark.parametrize("argv, msg", [
+    # a parameter outside its range at --to (not only at --from) is refused, as it is at --from
+    (["--game", "dirac:gan+r1", "--param", "gamma", "--from", "3", "--to", "-1"], "got -1"),
+    (T + ["--game", "dirac+r1", "--param", "gamma", "--from", "3", "--to", "-1"], "got -1"),
+    # the pointwise game of a triple needs p_d > 0 like the named ones
+    (T + ["--param", "pd", "--from", "-1", "--to", "2"], "must be > 0, got -1"),
+    (T + ["--param", "pd", "--from", "2", "--to", "0"], "must be > 0, got 0"),
+    (["--game", "pointwise:classic", "--param", "pd", "--from", "2", "--to", "-1"], "got -1"),
+])
+def test_parameter_range_outside_the_games_is_refused(argv, msg, capsys):
+    assert main(["bifurcate", *argv, "--num", "2"]) == 2
+    cap = capsys.readouterr()
+    assert cap.err.startswith("gandyn bifurcate: error:") and cap.err.count("\n") == 1
+    assert msg in cap.err and cap.out == "", cap.err

@@ -267,6 +267,10 @@ def run(args) -> int:
         return fail("--n-disc needs --updater NAME (a rule with a critic schedule)")
     try:
         family = _family(args.game, args.param, fixed, map_mode, fs)
+        # the continuation builds the games inside jit, where their checks cannot run: build
+        # both ends here (each parameter's valid set is an interval), so that gamma < 0 or
+        # p_d <= 0 at --to is refused as it is at --from
+        family(args.p_from), family(args.p_to)
         if args.method == "natural":
             branch = continue_equilibrium(family, args.p_from, args.p_to, num=args.num,
                                           make_updater=make_updater)

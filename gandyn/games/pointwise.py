@@ -168,6 +168,8 @@ def triple(f1: Callable, f2: Callable, f3: Callable, pd=1.0, D0=None, domain=Non
 
 def at_pd(game: Game, pd) -> Game:
     """The same pointwise game at another data density (``pd`` may be traced: vmap over it)."""
+    if not isinstance(pd, jax.core.Tracer) and not float(jnp.min(jnp.asarray(pd))) > 0:
+        raise ValueError(f"pd (the data density p_d) must be > 0, got {pd!r}")
     params = dict(game.params)
     params["pd"] = jnp.asarray(pd, jnp.result_type(float))
     return game.replace(params=params, equilibrium=State(params["pd"], params["D0"]))
