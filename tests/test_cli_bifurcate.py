@@ -219,3 +219,11 @@ def test_parameter_range_outside_the_games_is_refused(argv, msg, capsys):
     cap = capsys.readouterr()
     assert cap.err.startswith("gandyn bifurcate: error:") and cap.err.count("\n") == 1
     assert msg in cap.err and cap.out == "", cap.err
+
+
+def test_help_examples_keep_their_line_continuations(capsys):
+    # a backslash-newline in a plain docstring joins the lines: "--to 8         --set ..."
+    with pytest.raises(SystemExit):
+        main(["bifurcate", "--help"])
+    out = capsys.readouterr().out
+    assert "--to 8 \\\n" in out and "  " not in out.split("--to 8")[1].split("\n")[0]

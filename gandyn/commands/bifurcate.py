@@ -1,4 +1,4 @@
-"""Locate bifurcations along one parameter: where a rest point (flow) or an update map changes.
+r"""Locate bifurcations along one parameter: where a rest point (flow) or an update map changes.
 
 Flow mode follows the rest point of GAME as PARAM goes from --from to --to and locates fold,
 Hopf and node-focus points (to 1e-12 by bisection); a Hopf point says whether it is
