@@ -280,3 +280,14 @@ def test_training_panel_reports_blocks_and_keeps_its_time_budget(monkeypatch):
     seen.clear()
     line = training.run("nsgan", 500, lambda *a: seen.append(a[0]), stop)
     assert seen == [100] and line == "stopped at step 100"
+
+
+@pytest.mark.parametrize("query, page, export", [
+    ("speed=3", "unknown setting 'speed' ignored", "unknown setting 'speed'"),
+    ("lr=5", "lr must be in [0.005, 1], got '5'; kept 0.1", "lr must be in [0.005, 1], got '5'"),
+])
+def test_the_exports_say_what_is_wrong_not_what_the_page_did_instead(query, page, export):
+    # the page goes on with the defaults; an export refuses the query (400), so its message
+    # must not claim that a value was ignored or kept
+    assert S.from_query(query, E.lab_games())[1] == [page]
+    assert S.from_query(query, E.lab_games(), strict=True)[1] == [export]

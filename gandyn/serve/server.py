@@ -27,7 +27,7 @@ def _handlers():
 
             args = {k: [v.decode("utf-8", "replace") for v in vs]
                     for k, vs in self.request.arguments.items()}
-            s, errors = S.from_query(args, lab_games())
+            s, errors = S.from_query(args, lab_games(), strict=True)
             try:
                 if errors:
                     raise ValueError("; ".join(errors))

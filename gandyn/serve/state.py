@@ -102,9 +102,11 @@ def check(name: str, value, choices=None):
     return _number(name, str(value))
 
 
-def from_query(args, choices=None) -> tuple:
+def from_query(args, choices=None, *, strict: bool = False) -> tuple:
     """``(settings, errors)`` from a query (a string, or a mapping of name -> value or list of
-    values, bytes or text: the last value wins). Unknown names are reported, not fatal."""
+    values, bytes or text: the last value wins). Unknown names are reported, not fatal; a bad
+    value keeps its default. ``strict`` (the exports, which refuse a query with any error):
+    the messages say what is wrong, not what was done instead."""
     if isinstance(args, str):
         args = urllib.parse.parse_qs(args.lstrip("?"), keep_blank_values=True)
     s, errors = defaults(), []
@@ -116,12 +118,12 @@ def from_query(args, choices=None) -> tuple:
         if isinstance(v, bytes):
             v = v.decode("utf-8", "replace")
         if name not in DEFAULTS:
-            errors.append(f"unknown setting {name!r} ignored")
+            errors.append(f"unknown setting {name!r}" + ("" if strict else " ignored"))
             continue
         try:
             s[name] = check(name, v, choices)
         except ValueError as e:
-            errors.append(f"{e}; kept {DEFAULTS[name]!r}")
+            errors.append(str(e) if strict else f"{e}; kept {DEFAULTS[name]!r}")
     if (s["x0"] is None) != (s["y0"] is None):  # a start needs both coordinates
         errors.append("x0 and y0 go together; start reset to the default")
         s["x0"] = s["y0"] = None
