@@ -49,7 +49,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--D0", type=float, default=None,
                         help="rest value of D to analyse first (default: every root found)")
     parser.add_argument("--no-global", action="store_true",
-                        help="skip the 10^4-trajectory global test")
+                        help="skip the 10^4-trajectory global test (the outcome map of --plot "
+                             "still runs one, on the picture's own grid)")
     parser.add_argument("--plot", default=None, metavar="FILE",
                         help="also write the report's picture to FILE (.png, .pdf or .svg)")
     fmt = parser.add_mutually_exclusive_group()  # one format on stdout
