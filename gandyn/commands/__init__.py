@@ -11,6 +11,20 @@ def fail(command: str, msg) -> int:
     return 2
 
 
+#: what each function of a loss triple rewards (the --f1 --f2 --f3 options of every command)
+TRIPLE_ROLES = (("1", "the discriminator's reward on data"),
+                ("2", "the discriminator's reward on generated samples"),
+                ("3", "the generator's reward"))
+
+
+def add_triple_arguments(parser, *, required: bool = True) -> None:
+    """``--f1 --f2 --f3``: a loss triple as expressions in x or D (``gandyn.expr``)."""
+    for k, what in TRIPLE_ROLES:
+        parser.add_argument(f"--f{k}", required=required, default=None, metavar="EXPR",
+                            help=f"f{k}(D): {what}, in x or D "
+                                 f"({'required' if required else 'optional: a loss triple'})")
+
+
 def parse_triple(args) -> list:
     """The loss triple ``--f1 --f2 --f3`` parsed (raises ``gandyn.expr.ExprError``)."""
     from gandyn.expr import parse

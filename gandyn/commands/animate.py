@@ -25,6 +25,7 @@ from __future__ import annotations
 import sys
 
 from gandyn.cli import bounded_int, finite_float
+from gandyn.commands import add_triple_arguments
 
 #: --start and --c: plane coordinates; the plotted window spans the start and the rest point,
 #: and a wider one cannot resolve the rest point (nor, near 1e308, have a finite width)
@@ -40,11 +41,7 @@ def add_arguments(parser) -> None:
                         help="'dirac' (default), a built-in pointwise game (e.g. classic), or "
                              "with --f1 --f2 --f3 'pointwise' (their default) or 'dirac'")
     parser.add_argument("--loss", default=None, help="Dirac-GAN loss (default gan)")
-    for k, what in (("1", "the critic's reward on data"),
-                    ("2", "the critic's reward on generated samples"),
-                    ("3", "the generator's reward")):
-        parser.add_argument(f"--f{k}", default=None, metavar="EXPR",
-                            help=f"f{k}(D): {what} (a loss triple, in x or D)")
+    add_triple_arguments(parser, required=False)
     parser.add_argument("--reg", nargs="*", default=[], metavar="R",
                         help="Dirac-GAN regularisers (e.g. r1 noise)")
     parser.add_argument("--gamma", type=finite_float(0), default=None,

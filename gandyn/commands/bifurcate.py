@@ -39,17 +39,14 @@ Examples:
 from __future__ import annotations
 
 from gandyn.cli import bounded_int
+from gandyn.commands import add_triple_arguments
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--game", default=None, metavar="SPEC",
                         help="dirac:LOSS[+REG...], pointwise:NAME, hopf or xy; with --f1 --f2 "
                              "--f3: pointwise (their default) or dirac[+REG...]")
-    for k, what in (("1", "the critic's reward on data"),
-                    ("2", "the critic's reward on generated samples"),
-                    ("3", "the generator's reward")):
-        parser.add_argument(f"--f{k}", default=None, metavar="EXPR",
-                            help=f"f{k}(D): {what} (a loss triple, in x or D)")
+    add_triple_arguments(parser, required=False)
     parser.add_argument("--param", required=True, metavar="NAME",
                         help="the parameter to vary (gamma, pd, mu, ...; with --updater also "
                              "lr, or a game parameter with --set lr=H)")

@@ -23,6 +23,7 @@ outcome map, as PNG, PDF or SVG by the file's suffix.
 
 from __future__ import annotations
 
+from gandyn.commands import add_triple_arguments
 
 #: options whose value may start with "-" ("-log(1-x)", "-x"): the CLI passes them to argparse
 #: as ``--f2=-x`` (argparse would take a separate "-x" for an unknown option)
@@ -36,12 +37,7 @@ PLOT_FORMATS = (".png", ".pdf", ".svg")
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--f1", required=True, metavar="EXPR",
-                        help="f1(x): the discriminator's reward on data")
-    parser.add_argument("--f2", required=True, metavar="EXPR",
-                        help="f2(x): the discriminator's reward on generated samples")
-    parser.add_argument("--f3", required=True, metavar="EXPR",
-                        help="f3(x): the generator's reward")
+    add_triple_arguments(parser)
     parser.add_argument("--pd", type=float, nargs="+", default=[1.0], metavar="P",
                         help="data densities p_d > 0 to analyse (default 1)")
     parser.add_argument("--domain", type=float, nargs=2, default=None, metavar=("LO", "HI"),

@@ -21,7 +21,7 @@ points (marginal by construction, not by the loss triple).
 from __future__ import annotations
 
 from gandyn.cli import bounded_int, finite_float
-from gandyn.commands import fail, parse_triple
+from gandyn.commands import add_triple_arguments, fail, parse_triple
 
 VALUE_OPTIONS = ("--f1", "--f2", "--f3")  # values may start with "-" (cli.attach_values)
 MAX_STD = 10.0  # --w-std, --b-std: standard deviations of the initial weights and biases
@@ -31,12 +31,7 @@ ARCHS = ("relu", "leaky_relu", "tanh", "sigmoid", "gelu", "softplus", "erf")
 def add_arguments(parser) -> None:
     # every option's help states its default (or that it has none): a newcomer reads the
     # defaults here, not in the code
-    parser.add_argument("--f1", required=True, metavar="EXPR",
-                        help="f1(x): the discriminator's reward on data (required)")
-    parser.add_argument("--f2", required=True, metavar="EXPR",
-                        help="f2(x): the discriminator's reward on generated samples (required)")
-    parser.add_argument("--f3", required=True, metavar="EXPR",
-                        help="f3(x): the generator's reward (required)")
+    add_triple_arguments(parser)
     parser.add_argument("--arch", default="relu",
                         help=f"activation: {', '.join(ARCHS)} (default relu)")
     parser.add_argument("--depth", type=bounded_int(0, 32), default=2,
