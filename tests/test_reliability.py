@@ -457,7 +457,8 @@ def test_bad_input_refused_before_the_work_with_one_line(heavy_work_stopped, arg
     ["check", *_QUAD, "--domain", "-1e3", "5"],  # a negative number in exponent form
     ["kernel", *_QUAD, "--domain", "-1E+1", "5"],
     ["animate", "--reg", "r1", "--gamma", "2", "--lr", "0.5"],
-    ["animate", "--game", "classic", "--pd", "0.5", "--start", "-.5", "0.3"],
+    ["animate", "--game", "classic", "--pd", "0.5", "--start", ".5", "0.3"],
+    ["animate", "--start", "-.5", "0.3"],  # "-.5" is a number (the Dirac-GAN's plane is open)
 ])
 def test_valid_input_accepted(heavy_work_stopped, argv):
     _accepted(argv)
