@@ -127,7 +127,9 @@ def test_type_a_triple_move_a_slider_tap_and_export(server, page, tmp_path):
 
     # a tap on the rest point shows its eigenvalues, verdict and largest stable rate
     _click_data(pg, 1.0, 0.5)
-    _wait(pg, "Bokeh.documents[0].get_model_by_name('info').text.includes('rest point')", 60)
+    # (the hint shown before any tap also says "rest point": wait for the answer's own words)
+    _wait(pg, "Bokeh.documents[0].get_model_by_name('info').text.includes('largest stable lr')",
+          60)
     info = _model(pg, "info")
     assert "stable" in info and "eigenvalues" in info and "largest stable lr" in info, info
 
