@@ -607,7 +607,6 @@ def _ensemble_blocks(ens: Ensemble, seeds, hps: Mapping[str, Any], steps: int,
     for t0 in range(0, steps, block):
         carry = _block_jit(keys, hp_arr, carry, jnp.int32(t0), check_every=int(check_every),
                            block=block, **static)
-        jax.block_until_ready(carry)       # the step count reported is the step reached
         yield run, min(t0 + block, steps), carry
 
 
@@ -645,7 +644,8 @@ def run_ensemble(ens: Ensemble, seeds, hps: Mapping[str, Any], steps: int,
                                              check_every=check_every, bound=bound,
                                              devices=devices, chunk=chunk, block=block):
         last = (run, step, carry)
-        if progress is not None:
+        if progress is not None:  # the step reported is the step reached; unwatched, the
+            jax.block_until_ready(carry)  # next block is queued behind this one instead
             progress(step, int(steps))
     run, step, carry = last
     return _result(run, carry, step, keep_final)
@@ -821,6 +821,7 @@ def train_iter(loss: str = _defaults.LOSS, data: str = _defaults.DATA, *, seeds:
                                      seed0, kw)
     for run, step, carry in _ensemble_blocks(ensemble(cfg), seed, hp, steps, record_every,
                                              block=block, **run_kw):
+        jax.block_until_ready(carry)  # the step a caller reads is the step reached
         yield TrainProgress(cfg, run, step, carry)
 
 
