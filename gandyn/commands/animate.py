@@ -180,7 +180,7 @@ def run(args) -> int:
             if eq is None:
                 return _fail(f"game {args.game!r} has no rest point to start near; give --start")
             start = args.start or (float(eq.disc) + 0.2, float(eq.gen) + 0.2)
-            refusal = _outside(game.domain, start)
+            refusal = _outside(game, start)
             if refusal:
                 return _fail(refusal)
             title = (_triple_title(fs, f"p_d = {pd:g}, lr {args.lr:g}", len(updaters))
@@ -193,18 +193,16 @@ def run(args) -> int:
     return 0
 
 
-def _outside(box, start):
+def _outside(game, start):
     """Why the pointwise start ``(D, p_g)`` lies outside the game's domain, or None: the
     losses are undefined there (log(1-D) at D > 1) or p_g is no density, so its path would
     be drawn through a field the game does not have."""
+    from gandyn.games.base import State
+
     D, pg = start
-
-    def within(x, lo, hi, closed):
-        return lo <= x <= hi if closed else lo < x < hi
-
-    if (within(D, box.disc_low, box.disc_high, box.disc_closed)
-            and within(pg, box.gen_low, box.gen_high, box.gen_closed)):
+    if bool(game.in_domain(State(pg, D))):
         return None
+    box = game.domain
     o, c = ("[", "]") if box.disc_closed else ("(", ")")
     return (f"--start ({D:g}, {pg:g}) is outside the game's domain: D in "
             f"{o}{box.disc_low:g}, {box.disc_high:g}{c}, p_g >= {box.gen_low:g}")
