@@ -128,6 +128,12 @@ def _box(domain) -> Box:
     return Box(gen_low=0.0, disc_low=lo, disc_high=hi, disc_closed=False)
 
 
+def _check_pd(pd) -> None:
+    """A concrete ``pd`` must be > 0 (a traced one is checked where it was concrete)."""
+    if not isinstance(pd, jax.core.Tracer) and not float(jnp.min(jnp.asarray(pd))) > 0:
+        raise ValueError(f"pd (the data density p_d) must be > 0, got {pd!r}")
+
+
 def triple(f1: Callable, f2: Callable, f3: Callable, pd=1.0, D0=None, domain=None, *,
            name: str = "triple", continua=()) -> Game:
     """The pointwise game of a loss triple (module docstring): ``State(gen=p_g, disc=D)``.
@@ -156,8 +162,7 @@ def triple(f1: Callable, f2: Callable, f3: Callable, pd=1.0, D0=None, domain=Non
         eq = find_equilibria(f1, f2, (box.disc_low, box.disc_high))
         D0 = eq.representative
         continua = eq.continua
-    if not isinstance(pd, jax.core.Tracer) and not float(jnp.min(jnp.asarray(pd))) > 0:
-        raise ValueError(f"pd (the data density p_d) must be > 0, got {pd!r}")
+    _check_pd(pd)
     ftype = jnp.result_type(float)
     pd = jnp.asarray(pd, ftype)
     D0 = jnp.asarray(D0, ftype)
@@ -168,8 +173,7 @@ def triple(f1: Callable, f2: Callable, f3: Callable, pd=1.0, D0=None, domain=Non
 
 def at_pd(game: Game, pd) -> Game:
     """The same pointwise game at another data density (``pd`` may be traced: vmap over it)."""
-    if not isinstance(pd, jax.core.Tracer) and not float(jnp.min(jnp.asarray(pd))) > 0:
-        raise ValueError(f"pd (the data density p_d) must be > 0, got {pd!r}")
+    _check_pd(pd)
     params = dict(game.params)
     params["pd"] = jnp.asarray(pd, jnp.result_type(float))
     return game.replace(params=params, equilibrium=State(params["pd"], params["D0"]))
